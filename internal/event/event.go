@@ -1,0 +1,109 @@
+// Package event holds what sioproxy tells the user: decoded packets, session
+// life cycle, HTTP exchanges and faults. decode/session produces events from
+// observations; the JSON and text writers, the TUI and replay consume them.
+//
+// The JSON field names are the --json schema documented in README.md. They
+// are stable: add fields, never rename or repurpose one.
+package event
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Kind names what an Event reports.
+type Kind string
+
+const (
+	KindPacket  Kind = "packet"  // an Engine.IO packet, and the Socket.IO packet inside it
+	KindSession Kind = "session" // open, upgrade, close of an Engine.IO session
+	KindHTTP    Kind = "http"    // one HTTP exchange through the proxy
+	KindFault   Kind = "fault"   // a diagnosed fault (first report or an update)
+	KindError   Kind = "error"   // a decode error (the traffic still flowed)
+	KindDrop    Kind = "drop"    // observations lost because a consumer lagged
+)
+
+// Event is one line of --json output. Fields irrelevant to a Kind are empty
+// and omitted.
+type Event struct {
+	TS   time.Time `json:"ts"` // RFC 3339 with nanoseconds
+	Kind Kind      `json:"kind"`
+
+	// Where: set on packet, session, error and, when known, http and fault.
+	Sid       string `json:"sid,omitempty"`
+	Transport string `json:"transport,omitempty"` // "polling" or "websocket"
+	Dir       string `json:"dir,omitempty"`       // "c2s" or "s2c"
+	EIO       int    `json:"eio,omitempty"`       // 3 or 4
+	Client    string `json:"client,omitempty"`    // client address
+
+	// Packet: the Engine.IO layer.
+	Engine string `json:"engine,omitempty"` // open, close, ping, pong, message, upgrade, noop
+	Data   string `json:"data,omitempty"`   // engine payload that is not Socket.IO (e.g. "probe")
+	Binary bool   `json:"binary,omitempty"` // the engine packet was binary
+	Size   int    `json:"size,omitempty"`   // bytes of the engine packet(s) on the wire, attachments included
+
+	// Packet: the Socket.IO layer, when the message carried one.
+	Type        string          `json:"type,omitempty"` // CONNECT, DISCONNECT, EVENT, ACK, CONNECT_ERROR, BINARY_EVENT, BINARY_ACK
+	Nsp         string          `json:"nsp,omitempty"`
+	ID          *int64          `json:"id,omitempty"`    // ack id
+	Event       string          `json:"event,omitempty"` // event name (first arg of EVENT)
+	Args        json.RawMessage `json:"args,omitempty"`  // JSON payload; attachments inlined as {"_binary":"<base64>"}
+	Attachments int             `json:"attachments,omitempty"`
+	AckMs       *float64        `json:"ack_ms,omitempty"` // on an ACK: ms since its EVENT
+	Parser      string          `json:"parser,omitempty"` // "msgpack" when the msgpack parser was used
+
+	// Session.
+	Action       string   `json:"action,omitempty"` // open, upgrade, close
+	Reason       string   `json:"reason,omitempty"` // close reason, e.g. "transport close", "ping timeout"
+	By           string   `json:"by,omitempty"`     // "client" or "server"
+	Code         int      `json:"code,omitempty"`   // WebSocket close code
+	Upgrades     []string `json:"upgrades,omitempty"`
+	PingInterval int      `json:"ping_interval,omitempty"`
+	PingTimeout  int      `json:"ping_timeout,omitempty"`
+	MaxPayload   int64    `json:"max_payload,omitempty"`
+
+	// HTTP.
+	Method     string   `json:"method,omitempty"`
+	Path       string   `json:"path,omitempty"` // request URI
+	Status     int      `json:"status,omitempty"`
+	DurationMs *float64 `json:"duration_ms,omitempty"`
+
+	// Fault.
+	Fault *Fault `json:"fault,omitempty"`
+
+	// Error: what failed to decode.
+	Error string `json:"error,omitempty"`
+
+	// Drop.
+	Dropped uint64 `json:"dropped,omitempty"`
+
+	// Not serialised: references for the TUI's detail view.
+	Raw      []byte   `json:"-"` // the engine packet's wire bytes
+	Buffers  [][]byte `json:"-"` // binary attachments
+	Exchange uint64   `json:"-"` // obs.HTTPExchange.ID that carried it, 0 for WebSocket
+	Conn     uint64   `json:"-"` // obs WebSocket connection id, 0 for polling
+	Seq      uint64   `json:"-"` // position on the event bus
+}
+
+// Severity of a fault.
+type Severity string
+
+const (
+	Info    Severity = "info"
+	Warning Severity = "warning"
+	Error   Severity = "error"
+)
+
+// Fault is a diagnosed problem, keyed by Code and Sid. Repeats fold into one
+// fault with a Count and first and last times.
+type Fault struct {
+	Code     string    `json:"code"`    // stable snake_case, e.g. "cors_origin_mismatch"
+	Catalog  string    `json:"catalog"` // FAULTS.md id, e.g. "B2"
+	Severity Severity  `json:"severity"`
+	Summary  string    `json:"summary"` // one sentence naming the actual values
+	Evidence []string  `json:"evidence,omitempty"`
+	Fix      string    `json:"fix"`
+	Count    int       `json:"count"`
+	First    time.Time `json:"first"`
+	Last     time.Time `json:"last"`
+}
