@@ -51,6 +51,9 @@ type Event struct {
 	Attachments int             `json:"attachments,omitempty"`
 	AckMs       *float64        `json:"ack_ms,omitempty"` // on an ACK: ms since its EVENT
 	Parser      string          `json:"parser,omitempty"` // "msgpack" when the msgpack parser was used
+	// RTTMs is set on a pong: ms since the ping it answers (v4: server ping,
+	// client pong; v3: the reverse).
+	RTTMs *float64 `json:"rtt_ms,omitempty"`
 
 	// Session.
 	Action       string   `json:"action,omitempty"` // open, upgrade, close
@@ -76,6 +79,7 @@ type Event struct {
 
 	// Drop.
 	Dropped uint64 `json:"dropped,omitempty"`
+	Where   string `json:"where,omitempty"` // which queue dropped them
 
 	// Not serialised: references for the TUI's detail view.
 	Raw      []byte   `json:"-"` // the engine packet's wire bytes
