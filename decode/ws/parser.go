@@ -1,0 +1,455 @@
+package ws
+
+import (
+	"encoding/binary"
+	"math"
+	"slices"
+	"unicode/utf8"
+
+	"github.com/sioproxy/sioproxy/decode"
+)
+
+const (
+	DefaultMaxMessage = 16 << 20
+	DefaultMaxInflate = 16 << 20
+	// keepBuffer is the largest buffer kept between messages; a one-off big
+	// message should not pin megabytes for the rest of a long connection.
+	keepBuffer = 1 << 20
+)
+
+// Options bound the memory one Parser may use.
+type Options struct {
+	MaxMessage int // cap on a reassembled (still compressed) message; default 16 MiB
+	MaxInflate int // cap on a message's inflated size; default 16 MiB
+}
+
+// Message is one reassembled WebSocket message. Control frames are messages
+// of their own and are emitted as soon as they end, even between the frames
+// of a fragmented data message.
+type Message struct {
+	Opcode byte // 1 text, 2 binary, 8 close, 9 ping, 10 pong
+	// Data is the unmasked and inflated payload. It is VALID ONLY UNTIL the
+	// emit callback returns: the parser reuses its buffer (or it points into
+	// the slice passed to Feed). Copy what you keep.
+	Data       []byte
+	Compressed bool // RSV1 was set on the first frame
+	Masked     bool // the first frame was masked
+	WireLen    int  // bytes on the wire, all frame headers included
+	Frames     int
+	// PayloadLen is the payload size on the wire (compressed, before
+	// inflating), counted even when Data was dropped for being over a cap.
+	PayloadLen int
+	CloseCode  int // opcode 8 only; 0 when the frame had no code (the peer then reports 1005)
+	// CloseReason is the close frame's reason text, as sent.
+	CloseReason string
+	// Err is a problem with this message only (see ErrTooLarge and the other
+	// sentinels); framing is still in sync. Data is nil unless Err wraps
+	// ErrBadClose.
+	Err error
+}
+
+// Parser reads one direction of a WebSocket connection. It is not safe for
+// concurrent use; the tap owns one per direction.
+type Parser struct {
+	deflate bool
+	opt     Options
+
+	err *decode.Error // sticky: framing sync was lost
+	off int64         // stream offset of the next byte Feed reads
+
+	// Frame header, accumulated when it arrives split across Feeds.
+	hdr        [maxHeader]byte
+	hdrN       int
+	frameStart int64
+
+	// The frame whose payload is being read.
+	inPayload bool
+	fin       bool
+	rsv1      bool
+	masked    bool
+	opcode    byte
+	key       [4]byte
+	keyPos    int
+	remain    uint64
+	frameWire int64
+
+	ctrl  [maxControlData]byte
+	ctrlN int
+
+	// The data message being reassembled.
+	msgOn         bool
+	msgOp         byte
+	msgCompressed bool
+	msgMasked     bool
+	msgSkip       bool // over MaxMessage: payload is counted, not buffered
+	msgStart      int64
+	msgWire       int64
+	msgFrames     int
+	msgLen        int64
+	buf           []byte
+	// direct is the whole payload of an unmasked single-frame message that
+	// arrived in one Feed, used in place to skip a copy.
+	direct []byte
+
+	inf inflater
+	m   Message // reused for every emit so emitting does not allocate
+}
+
+// NewParser returns a parser for direction dir. The permessage-deflate
+// parameters of that direction apply: client_* for C2S, server_* for S2C.
+// Zero Options fields take their defaults.
+func NewParser(dir decode.Dir, ext Extensions, opt Options) *Parser {
+	if opt.MaxMessage <= 0 {
+		opt.MaxMessage = DefaultMaxMessage
+	}
+	if opt.MaxInflate <= 0 {
+		opt.MaxInflate = DefaultMaxInflate
+	}
+	noTakeover := ext.ClientNoContextTakeover
+	if dir == decode.S2C {
+		noTakeover = ext.ServerNoContextTakeover
+	}
+	return &Parser{
+		deflate: ext.Deflate,
+		opt:     opt,
+		inf:     inflater{takeover: !noTakeover, max: opt.MaxInflate},
+	}
+}
+
+// Undecodable reports whether framing sync was lost.
+func (p *Parser) Undecodable() bool { return p.err != nil }
+
+// Err returns the error that made the stream undecodable, or nil.
+func (p *Parser) Err() error {
+	if p.err == nil {
+		return nil
+	}
+	return p.err
+}
+
+// Offset is the number of stream bytes consumed so far.
+func (p *Parser) Offset() int64 { return p.off }
+
+// Reset makes the parser ready for a new stream with the same direction,
+// extensions and options, keeping its buffers.
+func (p *Parser) Reset() {
+	p.err = nil
+	p.off = 0
+	p.hdrN = 0
+	p.inPayload = false
+	p.msgOn = false
+	p.msgSkip = false
+	p.direct = nil
+	p.buf = p.buf[:0]
+	p.inf.reset()
+}
+
+// Feed consumes all of b, calling emit for every message that completes in
+// it. A partial frame is kept for the next Feed (only its header is copied;
+// payload goes straight into the message buffer, which MaxMessage caps).
+// When framing sync is lost it returns a *decode.Error wrapping
+// decode.ErrUndecodable, and from then on returns the same error at once.
+func (p *Parser) Feed(b []byte, emit func(*Message)) error {
+	if p.err != nil {
+		return p.err
+	}
+	for len(b) > 0 {
+		if !p.inPayload {
+			n, h := p.header(b)
+			b = b[n:]
+			p.off += int64(n)
+			if p.err != nil {
+				return p.err
+			}
+			if h == nil {
+				return nil // b is used up inside a header
+			}
+			if err := p.begin(h); err != nil {
+				p.err = err
+				return err
+			}
+			if p.remain == 0 {
+				p.end(emit)
+				continue
+			}
+		}
+		n := len(b)
+		if uint64(n) > p.remain {
+			n = int(p.remain)
+		}
+		p.payload(b[:n])
+		b = b[n:]
+		p.off += int64(n)
+		p.remain -= uint64(n)
+		if p.remain == 0 {
+			p.end(emit)
+		}
+	}
+	return nil
+}
+
+// header consumes header bytes from b and returns how many it took and the
+// complete header, or nil if b ended first. Checks that need only the first
+// two bytes run as soon as they are there, setting p.err.
+func (p *Parser) header(b []byte) (int, []byte) {
+	if p.hdrN == 0 {
+		p.frameStart = p.off
+		if len(b) >= 2 {
+			if n := headerSize(b[0], b[1]); len(b) >= n {
+				p.err = p.check(b[0], b[1])
+				return n, b[:n]
+			}
+		}
+	}
+	n := 0
+	if p.hdrN < 2 {
+		n = copy(p.hdr[p.hdrN:2], b)
+		p.hdrN += n
+		if p.hdrN < 2 {
+			return n, nil
+		}
+		if p.err = p.check(p.hdr[0], p.hdr[1]); p.err != nil {
+			return n, nil
+		}
+	}
+	need := headerSize(p.hdr[0], p.hdr[1])
+	c := copy(p.hdr[p.hdrN:need], b[n:])
+	p.hdrN += c
+	n += c
+	if p.hdrN < need {
+		return n, nil
+	}
+	p.hdrN = 0
+	return n, p.hdr[:need]
+}
+
+// check validates the first two header bytes against RFC 6455 §5.2, §5.4,
+// §5.5 and RFC 7692 §6. Any failure means we no longer know where frames
+// start, so it is fatal for the stream.
+func (p *Parser) check(b0, b1 byte) *decode.Error {
+	op := b0 & 0x0f
+	switch {
+	case b0&0x30 != 0:
+		return fatal(p.frameStart, "reserved bit RSV2 or RSV3 set (first byte 0x%02x)", b0)
+	case op >= 3 && op <= 7 || op >= 11:
+		return fatal(p.frameStart, "reserved opcode %d", op)
+	}
+	control := op >= 8
+	if b0&0x40 != 0 {
+		switch {
+		case !p.deflate:
+			return fatal(p.frameStart, "RSV1 set on opcode %d without permessage-deflate", op)
+		case control:
+			return fatal(p.frameStart, "RSV1 set on control frame opcode %d", op)
+		case op == OpContinuation:
+			return fatal(p.frameStart, "RSV1 set on a continuation frame")
+		}
+	}
+	switch {
+	case control && b0&0x80 == 0:
+		return fatal(p.frameStart, "fragmented control frame opcode %d", op)
+	case control && b1&0x7f > maxControlData:
+		return fatal(p.frameStart, "control frame opcode %d with length code %d, over 125", op, b1&0x7f)
+	case op == OpContinuation && !p.msgOn:
+		return fatal(p.frameStart, "continuation frame without a message in progress")
+	case !control && op != OpContinuation && p.msgOn:
+		return fatal(p.frameStart, "data frame opcode %d inside a fragmented opcode %d message", op, p.msgOp)
+	}
+	return nil
+}
+
+// begin sets up the frame whose complete header is h (already checked).
+func (p *Parser) begin(h []byte) *decode.Error {
+	b0, b1 := h[0], h[1]
+	p.fin = b0&0x80 != 0
+	p.rsv1 = b0&0x40 != 0
+	p.opcode = b0 & 0x0f
+	p.masked = b1&0x80 != 0
+	l, i := uint64(b1&0x7f), 2
+	switch l {
+	case 126:
+		l, i = uint64(binary.BigEndian.Uint16(h[2:])), 4
+	case 127:
+		l, i = binary.BigEndian.Uint64(h[2:]), 10
+		if l>>63 != 0 {
+			return fatal(p.frameStart, "64-bit payload length 0x%016x has its most significant bit set", l)
+		}
+	}
+	if p.masked {
+		copy(p.key[:], h[i:i+4])
+	}
+	p.keyPos = 0
+	p.remain = l
+	p.frameWire = int64(len(h)) + int64(l)
+	p.inPayload = true
+	if p.opcode >= 8 {
+		p.ctrlN = 0
+		return nil
+	}
+	if p.opcode != OpContinuation {
+		p.msgOn = true
+		p.msgOp = p.opcode
+		p.msgCompressed = p.rsv1
+		p.msgMasked = p.masked
+		p.msgSkip = false
+		p.msgStart = p.frameStart
+		p.msgWire, p.msgFrames, p.msgLen = 0, 0, 0
+		p.buf = p.buf[:0]
+		p.direct = nil
+	}
+	// Saturate rather than overflow: a hostile stream may declare 2^63-byte
+	// frames again and again.
+	if l > uint64(math.MaxInt64-p.msgLen) {
+		p.msgLen = math.MaxInt64
+	} else {
+		p.msgLen += int64(l)
+	}
+	if !p.msgSkip && p.msgLen > int64(p.opt.MaxMessage) {
+		p.msgSkip = true
+		p.buf = p.buf[:0]
+	}
+	return nil
+}
+
+// payload takes the next chunk of the current frame's payload.
+func (p *Parser) payload(c []byte) {
+	if p.opcode >= 8 {
+		dst := p.ctrl[p.ctrlN : p.ctrlN+len(c)]
+		if p.masked {
+			p.keyPos = maskCopy(dst, c, p.key, p.keyPos)
+		} else {
+			copy(dst, c)
+		}
+		p.ctrlN += len(c)
+		return
+	}
+	if p.msgSkip {
+		return
+	}
+	if !p.masked && p.fin && p.msgFrames == 0 && uint64(len(c)) == p.remain && len(p.buf) == 0 {
+		p.direct = c
+		return
+	}
+	n := len(p.buf)
+	p.buf = slices.Grow(p.buf, len(c))[:n+len(c)]
+	if p.masked {
+		p.keyPos = maskCopy(p.buf[n:], c, p.key, p.keyPos)
+	} else {
+		copy(p.buf[n:], c)
+	}
+}
+
+// end finishes the current frame.
+func (p *Parser) end(emit func(*Message)) {
+	p.inPayload = false
+	if p.opcode >= 8 {
+		p.emitControl(emit)
+		return
+	}
+	p.msgWire += p.frameWire
+	p.msgFrames++
+	if p.fin {
+		p.finish(emit)
+	}
+}
+
+func (p *Parser) emitControl(emit func(*Message)) {
+	m := &p.m
+	*m = Message{
+		Opcode:     p.opcode,
+		Data:       p.ctrl[:p.ctrlN],
+		Masked:     p.masked,
+		WireLen:    int(p.frameWire),
+		Frames:     1,
+		PayloadLen: p.ctrlN,
+	}
+	if p.opcode == OpClose {
+		p.parseClose(m)
+	}
+	emit(m)
+	m.Data = nil
+}
+
+// parseClose fills the close code and reason (RFC 6455 §5.5.1, §7.4).
+func (p *Parser) parseClose(m *Message) {
+	d := m.Data
+	switch len(d) {
+	case 0:
+		return
+	case 1:
+		m.Err = msgErr(p.frameStart, ErrBadClose, "close payload of 1 byte (0x%02x), want 0 or at least 2", d[0])
+		return
+	}
+	m.CloseCode = int(binary.BigEndian.Uint16(d))
+	m.CloseReason = string(d[2:])
+	switch {
+	case !sendableCloseCode(m.CloseCode):
+		m.Err = msgErr(p.frameStart, ErrBadClose, "close code %d may not be sent on the wire", m.CloseCode)
+	case !utf8.Valid(d[2:]):
+		m.Err = msgErr(p.frameStart, ErrBadClose, "close reason %q is not valid UTF-8", m.CloseReason)
+	}
+}
+
+func sendableCloseCode(c int) bool {
+	return c >= 1000 && c <= 1003 || c >= 1007 && c <= 1014 || c >= 3000 && c <= 4999
+}
+
+// finish emits the data message that the current FIN frame completed.
+func (p *Parser) finish(emit func(*Message)) {
+	m := &p.m
+	*m = Message{
+		Opcode:     p.msgOp,
+		Compressed: p.msgCompressed,
+		Masked:     p.msgMasked,
+		WireLen:    int(p.msgWire),
+		Frames:     p.msgFrames,
+		PayloadLen: int(p.msgLen),
+	}
+	data := p.buf
+	if p.direct != nil {
+		data = p.direct
+	}
+	switch {
+	case p.msgSkip:
+		m.Err = msgErr(p.msgStart, ErrTooLarge, "message of %d bytes exceeds MaxMessage %d; payload skipped", p.msgLen, p.opt.MaxMessage)
+		if p.msgCompressed && p.inf.takeover && p.inf.lost == nil {
+			p.inf.lost = m.Err
+		}
+	case p.msgCompressed:
+		m.Data, m.Err = p.inflate(data)
+	default:
+		m.Data = data
+	}
+	emit(m)
+	m.Data = nil
+	p.msgOn = false
+	p.direct = nil
+	p.buf = p.buf[:0]
+	if cap(p.buf) > keepBuffer {
+		p.buf = nil
+	}
+	p.inf.trim()
+}
+
+// inflate decompresses a complete message and turns failures into message
+// errors; under context takeover any failure loses the shared window for
+// good, which later compressed messages report.
+func (p *Parser) inflate(data []byte) ([]byte, error) {
+	if p.inf.lost != nil {
+		return nil, msgErr(p.msgStart, ErrContextLost, "compressed message of %d bytes not inflated, window lost earlier: %v", len(data), p.inf.lost)
+	}
+	out, err := p.inf.inflate(data)
+	if err == nil {
+		return out, nil
+	}
+	var e *decode.Error
+	if err == errInflateOver {
+		e = msgErr(p.msgStart, ErrInflateTooLarge, "message of %d compressed bytes inflates past MaxInflate %d", len(data), p.opt.MaxInflate)
+	} else {
+		e = msgErr(p.msgStart, ErrInflate, "inflating %d compressed bytes: %v", len(data), err)
+	}
+	if p.inf.takeover {
+		p.inf.lost = e
+	}
+	return nil, e
+}
