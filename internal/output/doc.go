@@ -1,0 +1,20 @@
+// Package output writes events for people and programs: one JSON line per
+// event (--json) or one human line per event (--no-tui). Writers buffer and
+// the caller flushes once per batch, so a burst of packets costs one write
+// system call rather than one per line.
+package output
+
+import "github.com/sioproxy/sioproxy/internal/event"
+
+// Writer is what the pipeline drives: Write buffers one event, Flush pushes
+// the batch to the underlying io.Writer.
+type Writer interface {
+	Write(ev *event.Event) error
+	Flush() error
+}
+
+// Interface guards.
+var (
+	_ Writer = (*JSON)(nil)
+	_ Writer = (*Text)(nil)
+)

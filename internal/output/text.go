@@ -1,0 +1,347 @@
+package output
+
+import (
+	"bufio"
+	"io"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/sioproxy/sioproxy/internal/event"
+)
+
+// Display caps: a line must stay readable at a glance; the full data is in
+// --json and the TUI's detail view.
+const (
+	maxArgs = 200 // bytes of args or data shown
+	maxPath = 96  // bytes of a request URI shown
+	sidCol  = 6   // leading sid characters shown; the open line prints it whole
+)
+
+// ANSI styles, used only when color is on.
+const (
+	ansiReset  = "\x1b[0m"
+	ansiDim    = "\x1b[2m"
+	ansiBold   = "\x1b[1m"
+	ansiRed    = "\x1b[31m"
+	ansiGreen  = "\x1b[32m"
+	ansiYellow = "\x1b[33m"
+	ansiBlue   = "\x1b[34m"
+	ansiPurple = "\x1b[35m"
+	ansiCyan   = "\x1b[36m"
+)
+
+// Text writes one human line per event, in the spirit of DEBUG=socket.io*
+// but decoded:
+//
+//	12:03:04.123 a1B2c3 ws   ⇢ c2s EVENT /chat "message" ["hi"] id=3
+//	12:03:04.125 a1B2c3 ws   ⇠ s2c ACK /chat id=3 ["ok"] 2.1ms
+type Text struct {
+	bw    *bufio.Writer
+	color bool
+	line  []byte
+}
+
+// NewText returns a human-readable writer on w, with ANSI colors if color.
+func NewText(w io.Writer, color bool) *Text {
+	return &Text{bw: bufio.NewWriterSize(w, 64<<10), color: color}
+}
+
+// Flush writes the buffered lines.
+func (t *Text) Flush() error { return t.bw.Flush() }
+
+// Write buffers the line(s) for ev.
+func (t *Text) Write(ev *event.Event) error {
+	b := t.line[:0]
+	b = t.style(b, ansiDim, ev.TS.Format("15:04:05.000"))
+	b = append(b, ' ')
+	b = t.sid(b, ev.Sid)
+	switch ev.Kind {
+	case event.KindPacket:
+		b = t.packet(b, ev)
+	case event.KindSession:
+		b = t.session(b, ev)
+	case event.KindHTTP:
+		b = t.http(b, ev)
+	case event.KindFault:
+		b = t.fault(b, ev)
+	case event.KindError:
+		b = t.style(b, ansiRed, "error")
+		b = appendWhere(b, ev)
+		b = append(b, ": "...)
+		b = appendClean(b, ev.Error, 4*maxArgs)
+	case event.KindDrop:
+		b = t.style(b, ansiRed, "drop")
+		b = append(b, ' ')
+		b = strconv.AppendUint(b, ev.Dropped, 10)
+		b = append(b, " lost"...)
+		if ev.Where != "" {
+			b = append(b, " in "...)
+			b = append(b, ev.Where...)
+		}
+		b = append(b, " (a consumer lagged)"...)
+	default:
+		b = append(b, ev.Kind...)
+	}
+	b = append(b, '\n')
+	t.line = b
+	_, err := t.bw.Write(b)
+	return err
+}
+
+func (t *Text) style(b []byte, code, s string) []byte {
+	if !t.color {
+		return append(b, s...)
+	}
+	b = append(b, code...)
+	b = append(b, s...)
+	return append(b, ansiReset...)
+}
+
+func (t *Text) sid(b []byte, sid string) []byte {
+	n := 0
+	for i := range sid {
+		if n == sidCol {
+			sid = sid[:i]
+			break
+		}
+		n++
+	}
+	b = t.style(b, ansiBlue, sid)
+	for ; n < sidCol; n++ {
+		b = append(b, ' ')
+	}
+	return append(b, ' ')
+}
+
+func (t *Text) packet(b []byte, ev *event.Event) []byte {
+	if ev.Transport == "websocket" {
+		b = append(b, "ws  "...)
+	} else {
+		b = append(b, "poll"...)
+	}
+	if ev.Dir == "s2c" {
+		b = t.style(b, ansiPurple, " ⇠ s2c ")
+	} else {
+		b = t.style(b, ansiCyan, " ⇢ c2s ")
+	}
+	if ev.Type == "" {
+		b = t.style(b, ansiDim, ev.Engine)
+		if ev.Data != "" {
+			b = append(b, ' ')
+			b = appendClean(b, ev.Data, maxArgs)
+		} else if ev.Binary {
+			b = append(b, " <"...)
+			b = strconv.AppendInt(b, int64(ev.Size), 10)
+			b = append(b, " bytes>"...)
+		}
+		if ev.RTTMs != nil {
+			b = append(b, ' ')
+			b = appendMs(b, *ev.RTTMs)
+		}
+		return b
+	}
+	b = t.style(b, ansiBold, ev.Type)
+	b = append(b, ' ')
+	b = append(b, ev.Nsp...)
+	if ev.Event != "" {
+		b = append(b, ' ')
+		b = t.style(b, ansiGreen, strconv.Quote(ev.Event))
+	}
+	isAck := ev.Type == "ACK" || ev.Type == "BINARY_ACK"
+	if isAck && ev.ID != nil {
+		b = append(b, " id="...)
+		b = strconv.AppendInt(b, *ev.ID, 10)
+	}
+	if len(ev.Args) > 0 {
+		b = append(b, ' ')
+		b = appendClean(b, string(ev.Args), maxArgs)
+	}
+	if !isAck && ev.ID != nil {
+		b = append(b, " id="...)
+		b = strconv.AppendInt(b, *ev.ID, 10)
+	}
+	if ev.Attachments > 0 {
+		b = append(b, " +"...)
+		b = strconv.AppendInt(b, int64(ev.Attachments), 10)
+		b = append(b, " bin"...)
+	}
+	if ev.AckMs != nil {
+		b = append(b, ' ')
+		b = appendMs(b, *ev.AckMs)
+	}
+	if ev.Parser != "" {
+		b = append(b, " ("...)
+		b = append(b, ev.Parser...)
+		b = append(b, ')')
+	}
+	return b
+}
+
+func (t *Text) session(b []byte, ev *event.Event) []byte {
+	color := ansiGreen
+	if ev.Action == "close" {
+		color = ansiYellow
+	}
+	b = t.style(b, color, "session "+ev.Action)
+	b = append(b, " sid="...)
+	b = append(b, ev.Sid...)
+	if ev.Transport != "" {
+		b = append(b, ' ')
+		b = append(b, ev.Transport...)
+	}
+	if ev.EIO != 0 {
+		b = append(b, " eio="...)
+		b = strconv.AppendInt(b, int64(ev.EIO), 10)
+	}
+	if ev.Action == "open" {
+		b = append(b, " pingInterval="...)
+		b = strconv.AppendInt(b, int64(ev.PingInterval), 10)
+		b = append(b, " pingTimeout="...)
+		b = strconv.AppendInt(b, int64(ev.PingTimeout), 10)
+		if ev.MaxPayload != 0 {
+			b = append(b, " maxPayload="...)
+			b = strconv.AppendInt(b, ev.MaxPayload, 10)
+		}
+		b = append(b, " upgrades=["...)
+		b = append(b, strings.Join(ev.Upgrades, ",")...)
+		b = append(b, ']')
+		if ev.Client != "" {
+			b = append(b, " client="...)
+			b = append(b, ev.Client...)
+		}
+	}
+	if ev.Reason != "" {
+		b = append(b, " reason="...)
+		b = strconv.AppendQuote(b, ev.Reason)
+	}
+	if ev.By != "" {
+		b = append(b, " by="...)
+		b = append(b, ev.By...)
+	}
+	if ev.Code != 0 {
+		b = append(b, " code="...)
+		b = strconv.AppendInt(b, int64(ev.Code), 10)
+	}
+	return b
+}
+
+func (t *Text) http(b []byte, ev *event.Event) []byte {
+	b = t.style(b, ansiDim, "http")
+	b = append(b, ' ')
+	b = append(b, ev.Method...)
+	b = append(b, ' ')
+	b = appendClean(b, ev.Path, maxPath)
+	b = append(b, ' ')
+	switch {
+	case ev.Status == 0:
+		b = t.style(b, ansiRed, "---")
+	case ev.Status >= 400:
+		b = t.style(b, ansiRed, strconv.Itoa(ev.Status))
+	default:
+		b = strconv.AppendInt(b, int64(ev.Status), 10)
+	}
+	if ev.DurationMs != nil {
+		b = append(b, ' ')
+		b = appendMs(b, *ev.DurationMs)
+	}
+	if ev.Error != "" {
+		b = append(b, ' ')
+		b = t.style(b, ansiRed, ev.Error)
+	}
+	return b
+}
+
+func (t *Text) fault(b []byte, ev *event.Event) []byte {
+	f := ev.Fault
+	if f == nil {
+		return t.style(b, ansiRed, "fault")
+	}
+	color := ansiYellow
+	switch f.Severity {
+	case event.Error:
+		color = ansiRed
+	case event.Info:
+		color = ansiCyan
+	}
+	b = t.style(b, color, "fault "+string(f.Severity))
+	b = append(b, ' ')
+	b = append(b, f.Catalog...)
+	b = append(b, ' ')
+	b = append(b, f.Code...)
+	if f.Count > 1 {
+		b = append(b, " ×"...)
+		b = strconv.AppendInt(b, int64(f.Count), 10)
+	}
+	b = append(b, ": "...)
+	b = append(b, f.Summary...)
+	const indent = "\n                    "
+	for _, e := range f.Evidence {
+		b = append(b, indent...)
+		b = append(b, "- "...)
+		b = appendClean(b, e, 4*maxArgs)
+	}
+	if f.Fix != "" {
+		b = append(b, indent...)
+		b = t.style(b, ansiBold, "fix:")
+		b = append(b, ' ')
+		b = append(b, f.Fix...)
+	}
+	return b
+}
+
+// appendWhere adds " polling c2s" style context to error lines.
+func appendWhere(b []byte, ev *event.Event) []byte {
+	for _, s := range [...]string{ev.Transport, ev.Dir} {
+		if s != "" {
+			b = append(b, ' ')
+			b = append(b, s...)
+		}
+	}
+	return b
+}
+
+// appendMs prints a duration in ms with a precision that suits its size.
+func appendMs(b []byte, ms float64) []byte {
+	switch {
+	case ms >= 1000:
+		b = strconv.AppendFloat(b, ms/1000, 'f', 2, 64)
+		return append(b, 's')
+	case ms >= 100:
+		b = strconv.AppendFloat(b, ms, 'f', 0, 64)
+	default:
+		b = strconv.AppendFloat(b, ms, 'f', 1, 64)
+	}
+	return append(b, "ms"...)
+}
+
+// appendClean appends s capped at max bytes (on a rune boundary), with
+// control characters escaped so one event is always one terminal line and
+// no payload can move the cursor.
+func appendClean(b []byte, s string, max int) []byte {
+	cut := false
+	if len(s) > max {
+		i := max
+		for i > 0 && !utf8.RuneStart(s[i]) {
+			i--
+		}
+		s, cut = s[:i], true
+	}
+	for _, r := range s {
+		switch {
+		case r == utf8.RuneError:
+			b = append(b, "\\ufffd"...)
+		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == 0x2028 || r == 0x2029:
+			b = append(b, `\u`...)
+			b = append(b, "0000"[len(strconv.FormatInt(int64(r), 16)):]...)
+			b = strconv.AppendInt(b, int64(r), 16)
+		default:
+			b = utf8.AppendRune(b, r)
+		}
+	}
+	if cut {
+		b = append(b, "…"...)
+	}
+	return b
+}
+
