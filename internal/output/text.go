@@ -344,4 +344,3 @@ func appendClean(b []byte, s string, max int) []byte {
 	}
 	return b
 }
-
