@@ -82,7 +82,7 @@ func (p *WTParser) Feed(b []byte, emit func(Packet)) error {
 		if p.need == 0 {
 			if p.hdrN == 0 && len(b) >= wtHeaderSize(b[0]) {
 				length, bin, n := WTHeader(b)
-				if err := p.startPacket(length, bin, max); err != nil {
+				if err := p.startPacket(length, bin, max, p.off); err != nil {
 					return err
 				}
 				b = b[n:]
@@ -97,7 +97,7 @@ func (p *WTParser) Feed(b []byte, emit func(Packet)) error {
 					continue
 				}
 				p.hdrN = 0
-				if err := p.startPacket(length, bin, max); err != nil {
+				if err := p.startPacket(length, bin, max, p.off-int64(n)); err != nil {
 					return err
 				}
 			}
@@ -127,12 +127,12 @@ func (p *WTParser) Feed(b []byte, emit func(Packet)) error {
 	return nil
 }
 
-func (p *WTParser) startPacket(length uint64, bin bool, max int64) error {
+func (p *WTParser) startPacket(length uint64, bin bool, max, hdrStart int64) error {
 	if length == 0 {
-		return p.fail(p.off-1, "zero-length packet")
+		return p.fail(hdrStart, "zero-length packet")
 	}
 	if length > uint64(max) {
-		return p.fail(p.off, "packet length "+strconv.FormatUint(length, 10)+" exceeds the "+itoa(max)+"-byte cap")
+		return p.fail(hdrStart, "packet length "+strconv.FormatUint(length, 10)+" exceeds the "+itoa(max)+"-byte cap")
 	}
 	p.need, p.binary = int64(length), bin
 	return nil
