@@ -1,0 +1,131 @@
+package proxy
+
+import (
+	"bytes"
+	"sync"
+
+	"github.com/sioproxy/sioproxy/decode"
+	"github.com/sioproxy/sioproxy/decode/ws"
+	"github.com/sioproxy/sioproxy/internal/obs"
+)
+
+// tap is the passive observer of one WebSocket connection. Each copy
+// goroutine feeds its direction a chunk after the chunk was written to the
+// other side, so decoding never delays the relay, and a decode failure
+// only stops decoding: the bytes keep flowing.
+type tap struct {
+	p      *Proxy
+	conn   uint64
+	target int
+	dirs   [2]tapDir // by decode.Dir
+
+	mu          sync.Mutex
+	closeDir    decode.Dir
+	closeSet    bool // a close frame was seen; closeDir sent the first one
+	closeCode   int
+	closeReason string
+	closeSeen   [2]bool
+}
+
+// tapDir is one direction; only its copy goroutine touches it.
+type tapDir struct {
+	t           *tap
+	dir         decode.Dir
+	parser      *ws.Parser // nil once the stream is undecodable
+	emit        func(*ws.Message)
+	undecodable bool
+	sidDone     bool // S2C: the first text message was checked for a handshake
+}
+
+// newTap returns the tap for a connection whose server accepted the
+// Sec-WebSocket-Extensions value ext.
+func newTap(p *Proxy, conn uint64, target int, ext string) *tap {
+	t := &tap{p: p, conn: conn, target: target}
+	// ParseExtensions returns what it understood even on error; a wrong
+	// deflate setting shows up as per-message inflate errors.
+	e, _ := ws.ParseExtensions(ext)
+	for _, dir := range []decode.Dir{decode.C2S, decode.S2C} {
+		d := &t.dirs[dir]
+		d.t, d.dir = t, dir
+		d.parser = ws.NewParser(dir, e, ws.Options{})
+		d.emit = d.message // bound once, so Feed does not allocate a closure per chunk
+	}
+	return t
+}
+
+// feed hands the parser of direction dir a chunk that was just relayed.
+func (t *tap) feed(dir int, b []byte) {
+	d := &t.dirs[dir]
+	if d.parser == nil {
+		return
+	}
+	if err := d.parser.Feed(b, d.emit); err != nil {
+		// Framing sync is lost (decode.ErrUndecodable): report it once and
+		// stop decoding this direction.
+		d.parser = nil
+		d.undecodable = true
+		t.p.push(obs.Obs{Kind: obs.KindWSMsg, Time: t.p.opts.Now(), WSMsg: &obs.WSMessage{
+			Conn: t.conn, Dir: d.dir, Err: err.Error(),
+		}})
+	}
+}
+
+// message turns a parsed message into an observation. m.Data is only
+// valid during the call, hence the copy.
+func (d *tapDir) message(m *ws.Message) {
+	t := d.t
+	o := &obs.WSMessage{
+		Conn:       t.conn,
+		Dir:        d.dir,
+		Opcode:     m.Opcode,
+		Data:       bytes.Clone(m.Data),
+		Compressed: m.Compressed,
+		WireLen:    m.WireLen,
+		Frames:     m.Frames,
+		CloseCode:  m.CloseCode,
+		CloseText:  m.CloseReason,
+	}
+	if m.Err != nil {
+		o.Err = m.Err.Error()
+	}
+	switch {
+	case m.Opcode == 8:
+		t.mu.Lock()
+		t.closeSeen[d.dir] = true
+		if !t.closeSet {
+			t.closeSet, t.closeDir, t.closeCode, t.closeReason = true, d.dir, m.CloseCode, m.CloseReason
+		}
+		t.mu.Unlock()
+	case d.dir == decode.S2C && !d.sidDone && m.Opcode == 1:
+		// A WebSocket-only session's handshake is its first server
+		// message; the sticky balancer learns its sid here.
+		d.sidDone = true
+		if t.p.bal.wantsSid() {
+			if sid, _ := sniffSid(m.Data); sid != "" {
+				t.p.bal.remember(sid, t.target)
+			}
+		}
+	}
+	t.p.push(obs.Obs{Kind: obs.KindWSMsg, Time: t.p.opts.Now(), WSMsg: o})
+}
+
+// closeInfo completes c with what the frames said. Call it after both
+// copy goroutines ended.
+func (t *tap) closeInfo(c *obs.WSClose) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.closeSet {
+		// Who sent the first close frame ended it, whoever dropped TCP.
+		c.By = sideOf(t.closeDir)
+		c.Code, c.Reason = t.closeCode, t.closeReason
+	}
+	c.Clean = t.closeSeen[decode.C2S] && t.closeSeen[decode.S2C]
+	c.Undecodable = t.dirs[decode.C2S].undecodable || t.dirs[decode.S2C].undecodable
+}
+
+func sideOf(d decode.Dir) string {
+	if d == decode.S2C {
+		return "server"
+	}
+	return "client"
+}

@@ -1,0 +1,244 @@
+package proxy
+
+import (
+	"io"
+	"net/http"
+	"sync"
+	"sync/atomic"
+
+	"github.com/sioproxy/sioproxy/internal/obs"
+)
+
+// observingTransport wraps the upstream transport. It tees request and
+// response bodies into capped buffers as they stream, so the relay is
+// never buffered and a long-poll is never delayed, and pushes one
+// obs.HTTPExchange when the response body ends. 101 responses pass through
+// untouched: the upgrade path observes them.
+type observingTransport struct {
+	p    *Proxy
+	base http.RoundTripper
+}
+
+func (t *observingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	p := t.p
+	x := exchangeFrom(req.Context())
+	if x == nil {
+		// Not routed through ServeHTTP (a test or another caller): observe
+		// what the outbound request says.
+		x = &exchange{id: p.ids.Add(1), start: p.opts.Now(), method: req.Method,
+			uri: req.URL.RequestURI(), host: req.Host, proto: req.Proto, reqHeader: req.Header.Clone()}
+	}
+	reqCap := newCapture(p.opts.BodyCap, req.ContentLength)
+	if req.Body != nil && req.Body != http.NoBody {
+		// A shallow copy, as Request.WithContext makes: a RoundTripper must
+		// not modify the caller's request.
+		r2 := new(http.Request)
+		*r2 = *req
+		r2.Body = &teeBody{rc: req.Body, c: reqCap, n: &p.bytesC2S}
+		req = r2
+	}
+	p.active.Add(1)
+	resp, err := t.base.RoundTrip(req)
+	if err != nil {
+		p.active.Add(-1)
+		p.finishExchange(x, reqCap, nil, nil, err)
+		return nil, err
+	}
+	if resp.StatusCode == http.StatusSwitchingProtocols {
+		p.active.Add(-1)
+		return resp, nil
+	}
+	body := &observedBody{
+		rc:      resp.Body,
+		p:       p,
+		x:       x,
+		reqCap:  reqCap,
+		resp:    resp,
+		header:  resp.Header.Clone(), // before ReverseProxy strips hop-by-hop headers
+		respCap: newCapture(p.opts.BodyCap, resp.ContentLength),
+		ctxErr:  req.Context().Err,
+	}
+	resp.Body = body
+	return resp, nil
+}
+
+// finishExchange pushes the HTTPExchange (and a TLS event for TLS
+// failures). resp is nil when no response came back.
+func (p *Proxy) finishExchange(x *exchange, reqCap *capture, resp *observedBody, respCap *capture, err error) {
+	ex := &obs.HTTPExchange{
+		ID:        x.id,
+		Client:    x.client,
+		Upstream:  p.targets[x.target],
+		Start:     x.start,
+		End:       p.opts.Now(),
+		Method:    x.method,
+		URL:       x.uri,
+		Host:      x.host,
+		Proto:     x.proto,
+		ReqHeader: x.reqHeader,
+	}
+	ex.ReqBody, ex.ReqLen, ex.ReqTrunc = reqCap.snapshot()
+	if resp != nil {
+		ex.Status = resp.resp.StatusCode
+		ex.RespHeader = resp.header
+		ex.RespBody, ex.RespLen, ex.RespTrunc = respCap.snapshot()
+	}
+	p.exchanges.Add(1)
+	if err != nil {
+		kind, tlsKind := classify(err)
+		ex.Err, ex.ErrKind = err.Error(), kind
+		if tlsKind != "" {
+			host := p.opts.Targets[x.target].Host
+			p.push(obs.Obs{Kind: obs.KindTLS, Time: ex.End, TLS: &obs.TLSEvent{
+				Leg: "upstream", Client: x.client, Host: host, Kind: tlsKind, Detail: err.Error(),
+			}})
+		}
+	}
+	p.push(obs.Obs{Kind: obs.KindHTTP, Time: ex.End, HTTP: ex})
+}
+
+// observedBody is a response body that copies what passes through it and
+// reports the exchange when it ends: at EOF, on a read error, or when
+// closed early because the client went away.
+type observedBody struct {
+	rc      io.ReadCloser
+	p       *Proxy
+	x       *exchange
+	reqCap  *capture
+	resp    *http.Response
+	header  http.Header
+	respCap *capture
+	ctxErr  func() error
+	done    atomic.Bool
+	sniffed bool
+}
+
+func (b *observedBody) Read(buf []byte) (int, error) {
+	n, err := b.rc.Read(buf)
+	if n > 0 {
+		b.respCap.write(buf[:n])
+		b.p.bytesS2C.Add(uint64(n))
+		if b.x.sniff && !b.sniffed {
+			b.sniff()
+		}
+	}
+	if err != nil {
+		kind := err
+		if err != io.EOF && b.ctxErr() != nil {
+			// The transport aborted the read because the request context
+			// ended: the client left mid-body.
+			kind = errClosedEarly
+		}
+		b.finish(kind, err)
+	}
+	return n, err
+}
+
+func (b *observedBody) Close() error {
+	err := b.rc.Close()
+	if _, n, _ := b.respCap.peek(); b.resp.ContentLength >= 0 && n == b.resp.ContentLength {
+		b.finish(io.EOF, io.EOF) // all bytes arrived; EOF just wasn't read
+	}
+	b.finish(errClosedEarly, errClosedEarly)
+	return err
+}
+
+// finish reports the exchange. kindErr decides ErrKind; err is what the
+// user is shown.
+func (b *observedBody) finish(kindErr, err error) {
+	if !b.done.CompareAndSwap(false, true) {
+		return
+	}
+	b.p.active.Add(-1)
+	if kindErr == io.EOF {
+		b.p.finishExchange(b.x, b.reqCap, b, b.respCap, nil)
+		return
+	}
+	b.p.finishExchange(b.x, b.reqCap, b, b.respCap, &endError{kind: kindErr, err: err})
+}
+
+// sniff learns which upstream created an Engine.IO session from the
+// handshake answer. It runs in Read, before the bytes reach the client, so
+// the mapping exists before the client can send its next request.
+func (b *observedBody) sniff() {
+	if b.resp.StatusCode != http.StatusOK {
+		b.sniffed = true
+		return
+	}
+	data, _, _ := b.respCap.peek()
+	sid, more := sniffSid(data)
+	if sid != "" {
+		b.p.bal.remember(sid, b.x.target)
+	}
+	b.sniffed = !more || len(data) >= b.respCap.max
+}
+
+// endError carries the error shown to the user while classifying by
+// another (a read error after the client left is "client_gone").
+type endError struct {
+	kind, err error
+}
+
+func (e *endError) Error() string { return e.err.Error() }
+func (e *endError) Unwrap() error { return e.kind }
+
+// teeBody copies a request body into a capture as the transport sends it.
+type teeBody struct {
+	rc io.ReadCloser
+	c  *capture
+	n  *atomic.Uint64
+}
+
+func (t *teeBody) Read(b []byte) (int, error) {
+	n, err := t.rc.Read(b)
+	if n > 0 {
+		t.c.write(b[:n])
+		t.n.Add(uint64(n))
+	}
+	return n, err
+}
+
+func (t *teeBody) Close() error { return t.rc.Close() }
+
+// capture is a capped copy of a body. The request body is written by the
+// transport's write goroutine while the response may end on another, hence
+// the lock.
+type capture struct {
+	mu  sync.Mutex
+	buf []byte
+	max int
+	n   int64
+}
+
+func newCapture(max int, contentLength int64) *capture {
+	c := &capture{max: max}
+	if contentLength > 0 && max > 0 {
+		c.buf = make([]byte, 0, min(contentLength, int64(max)))
+	}
+	return c
+}
+
+func (c *capture) write(b []byte) {
+	c.mu.Lock()
+	c.n += int64(len(b))
+	if room := c.max - len(c.buf); room > 0 {
+		c.buf = append(c.buf, b[:min(room, len(b))]...)
+	}
+	c.mu.Unlock()
+}
+
+// peek returns the captured bytes without copying; only for the writer's
+// own goroutine.
+func (c *capture) peek() ([]byte, int64, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.buf, c.n, c.n > int64(len(c.buf))
+}
+
+// snapshot returns the captured bytes for an observation. Later writes
+// only append past len, so the returned slice is never modified.
+func (c *capture) snapshot() ([]byte, int64, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.buf[:len(c.buf):len(c.buf)], c.n, c.n > int64(len(c.buf))
+}
