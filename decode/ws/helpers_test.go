@@ -2,8 +2,8 @@ package ws
 
 import (
 	"bytes"
-	"errors"
 	"compress/flate"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -113,7 +113,7 @@ func build(frames ...fr) []byte {
 func deflateStream(t testing.TB, takeover bool, msgs ...[]byte) [][]byte {
 	t.Helper()
 	var buf bytes.Buffer
-	w, err := flate.NewWriter(&buf, flate.BestSpeed)
+	w, err := flate.NewWriter(&buf, flate.DefaultCompression)
 	if err != nil {
 		t.Fatal(err)
 	}
