@@ -1,0 +1,627 @@
+package tui
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/sioproxy/sioproxy/internal/event"
+)
+
+// layout is how many rows each section of the main screen gets.
+type layout struct {
+	sess, pkts, faults, faultInfo int
+	filterLine, noticeLine        bool
+}
+
+// fixed lines: header, three pane titles, the packet column header,
+// status bar and key hints.
+const fixedLines = 7
+
+func (m *Model) layout() layout {
+	var l layout
+	l.filterLine = m.mode == modeFilter || m.mode == modeSave || !m.filter.Empty() || m.filterErr != ""
+	l.noticeLine = m.message != ""
+	avail := m.height - fixedLines
+	if l.filterLine {
+		avail--
+	}
+	if l.noticeLine {
+		avail--
+	}
+	l.sess = clamp(len(m.sessRows), 1, max(2, avail/5))
+	l.faults = clamp(m.faults.len(), 1, 4)
+	if m.focus == paneFaults && m.faults.len() > 0 {
+		l.faultInfo = clamp(avail/3, 0, 10)
+	}
+	l.pkts = avail - l.sess - l.faults - l.faultInfo
+	if l.pkts < 1 {
+		l.faultInfo = max(0, l.faultInfo+l.pkts-1)
+		l.pkts = max(1, avail-l.sess-l.faults-l.faultInfo)
+	}
+	return l
+}
+
+func (m *Model) paneRows(p pane) int {
+	l := m.layout()
+	switch p {
+	case paneSessions:
+		return l.sess
+	case paneFaults:
+		return l.faults
+	}
+	return l.pkts
+}
+
+// paneAt maps a screen row to the pane drawn there.
+func (m *Model) paneAt(y int) pane {
+	l := m.layout()
+	switch {
+	case y < 2+l.sess:
+		return paneSessions
+	case y < 2+l.sess+2+l.pkts:
+		return panePackets
+	}
+	return paneFaults
+}
+
+// bodyHeight is the room between the header and the status lines, for
+// the detail and help screens.
+func (m *Model) bodyHeight() int { return max(1, m.height-3) }
+
+// ensurePacketVisible keeps the cursor inside the packet pane, moving the
+// top row only as far as needed.
+func (m *Model) ensurePacketVisible() {
+	n := m.view.len()
+	if n == 0 {
+		m.cursorSeq, m.topSeq = 0, 0
+		return
+	}
+	rows := m.layout().pkts
+	ci := min(m.view.index(m.cursorSeq), n-1)
+	ti := min(m.view.index(m.topSeq), n-1)
+	if ci < ti {
+		ti = ci
+	}
+	if ci >= ti+rows {
+		ti = ci - rows + 1
+	}
+	m.cursorSeq, m.topSeq = m.view.at(ci), m.view.at(ti)
+}
+
+// View implements tea.Model. It returns the cached frame unless something
+// changed, and formats only the rows on screen.
+func (m *Model) View() string {
+	if !m.dirty && m.cache != "" {
+		return m.cache
+	}
+	m.dirty = false
+	var b strings.Builder
+	b.Grow(m.width * m.height * 2)
+	m.writeHeader(&b)
+	switch m.mode {
+	case modeDetail:
+		b.WriteString(m.detail.View())
+		b.WriteByte('\n')
+	case modeHelp:
+		writeLines(&b, m.helpText(), m.bodyHeight())
+	default:
+		m.writeMain(&b)
+	}
+	m.writeStatus(&b)
+	m.cache = b.String()
+	return m.cache
+}
+
+func writeLines(b *strings.Builder, text string, n int) {
+	lines := strings.Split(text, "\n")
+	for i := 0; i < n; i++ {
+		if i < len(lines) {
+			b.WriteString(lines[i])
+		}
+		b.WriteByte('\n')
+	}
+}
+
+func (m *Model) writeHeader(b *strings.Builder) {
+	state := "FOLLOW"
+	if !m.follow {
+		state = "PAUSED"
+	}
+	pings := "pings hidden"
+	if m.showPings {
+		pings = "pings shown"
+	}
+	right := state + " · " + pings
+	left := " " + m.opts.Title
+	if m.mode == modeDetail {
+		left += " › detail"
+	} else if m.mode == modeHelp {
+		left += " › help"
+	}
+	gap := max(1, m.width-ansi.StringWidth(left)-ansi.StringWidth(right)-1)
+	b.WriteString(m.styles.Title.Render(left) + strings.Repeat(" ", gap) + right + " ")
+	b.WriteByte('\n')
+}
+
+func (m *Model) paneTitle(b *strings.Builder, p pane, text string) {
+	marker := "  "
+	st := m.styles.Pane
+	if m.focus == p {
+		marker, st = "▸ ", m.styles.PaneFocused
+	}
+	b.WriteString(st.Render(fit(marker+text, m.width)))
+	b.WriteByte('\n')
+}
+
+func (m *Model) writeMain(b *strings.Builder) {
+	l := m.layout()
+
+	m.paneTitle(b, paneSessions, fmt.Sprintf("Sessions (%d)", len(m.sessRows)))
+	m.sessTop = scrollTop(m.sessTop, m.sessCur, l.sess, len(m.sessRows))
+	for i := 0; i < l.sess; i++ {
+		r := m.sessTop + i
+		switch {
+		case r < len(m.sessRows):
+			b.WriteString(m.sessionRow(&m.sessRows[r], r == m.sessCur && m.focus == paneSessions))
+		case i == 0:
+			b.WriteString(m.styles.Dim.Render(fit("  no sessions yet", m.width)))
+		}
+		b.WriteByte('\n')
+	}
+
+	scope := "all sessions"
+	if m.scope != "" {
+		scope = "session " + m.scope + " (esc: all)"
+	}
+	m.paneTitle(b, panePackets, fmt.Sprintf("Packets (%d shown) · %s", m.view.len(), scope))
+	b.WriteString(m.styles.Dim.Render(m.packetHeader()))
+	b.WriteByte('\n')
+	m.writePackets(b, l.pkts)
+
+	m.paneTitle(b, paneFaults, fmt.Sprintf("Faults (%d)", m.faults.len()))
+	m.faultTop = scrollTop(m.faultTop, m.faultCur, l.faults, m.faults.len())
+	for i := 0; i < l.faults; i++ {
+		r := m.faultTop + i
+		switch {
+		case r < m.faults.len():
+			b.WriteString(m.faultRow(&m.faults.rows[r], r == m.faultCur && m.focus == paneFaults))
+		case i == 0:
+			b.WriteString(m.styles.Dim.Render(fit("  no faults diagnosed", m.width)))
+		}
+		b.WriteByte('\n')
+	}
+	if l.faultInfo > 0 && m.faultCur < m.faults.len() {
+		info := m.faultInfoLines(&m.faults.rows[m.faultCur])
+		for i := 0; i < l.faultInfo; i++ {
+			if i < len(info) {
+				b.WriteString(info[i])
+			}
+			b.WriteByte('\n')
+		}
+	}
+
+	if l.filterLine {
+		b.WriteString(m.filterLine())
+		b.WriteByte('\n')
+	}
+	if l.noticeLine {
+		b.WriteString(fit(" "+m.message, m.width))
+		b.WriteByte('\n')
+	}
+}
+
+func scrollTop(top, cur, rows, n int) int {
+	if cur < top {
+		top = cur
+	}
+	if cur >= top+rows {
+		top = cur - rows + 1
+	}
+	return clamp(top, 0, max(0, n-rows))
+}
+
+func (m *Model) writePackets(b *strings.Builder, rows int) {
+	n := m.view.len()
+	if n == 0 {
+		msg := "  waiting for packets…"
+		if !m.filter.Empty() || m.scope != "" {
+			msg = "  no packets match"
+		}
+		b.WriteString(m.styles.Dim.Render(fit(msg, m.width)))
+		b.WriteByte('\n')
+		rows--
+		for ; rows > 0; rows-- {
+			b.WriteByte('\n')
+		}
+		return
+	}
+	var link uint64
+	if e := m.store.get(m.cursorSeq); e != nil {
+		link = e.link
+	}
+	ti := m.view.index(m.topSeq)
+	for i := 0; i < rows; i++ {
+		if ti+i < n {
+			seq := m.view.at(ti + i)
+			b.WriteString(m.packetRow(seq, m.store.get(seq), seq == m.cursorSeq, link != 0 && seq == link))
+		}
+		b.WriteByte('\n')
+	}
+}
+
+func (m *Model) filterLine() string {
+	switch {
+	case m.mode == modeFilter || m.mode == modeSave:
+		line := " " + m.input.View()
+		if m.filterErr != "" {
+			line += "  " + m.styles.FilterErr.Render("✗ "+m.filterErr)
+		}
+		return ansi.Truncate(line, m.width, "…")
+	case m.filterErr != "":
+		return m.styles.FilterErr.Render(fit(" ✗ "+m.filterErr, m.width))
+	}
+	return fit(" filter: "+m.filter.String()+"   (/ to edit)", m.width)
+}
+
+func (m *Model) writeStatus(b *strings.Builder) {
+	st := m.stats
+	listen, target := m.opts.Listen, m.opts.Target
+	if st.Listen != "" {
+		listen = st.Listen
+	}
+	if st.Target != "" {
+		target = st.Target
+	}
+	parts := make([]string, 0, 6)
+	if listen != "" || target != "" {
+		parts = append(parts, listen+" → "+target)
+	}
+	parts = append(parts, strconv.Itoa(m.rate.shown)+" pkts/s")
+	drops := st.BusDrops + max(st.ObsDrops, m.dropEvts) + m.missed
+	parts = append(parts, "drops "+strconv.FormatUint(drops, 10))
+	if ev := m.store.evicted; ev > 0 {
+		parts = append(parts, strconv.FormatUint(ev, 10)+" fell out of view")
+	}
+	if st.Recording {
+		parts = append(parts, "● REC "+st.RecordPath)
+	}
+	if st.ReplayTotal > 0 {
+		parts = append(parts, fmt.Sprintf("replay %d/%d", st.ReplayDone, st.ReplayTotal))
+	}
+	b.WriteString(m.styles.Status.Render(fit(" "+strings.Join(parts, " │ "), m.width)))
+	b.WriteByte('\n')
+	b.WriteString(ansi.Truncate(" "+m.help.ShortHelpView(m.keys.ShortHelp()), m.width, "…"))
+}
+
+// Column widths of the packet stream.
+const (
+	wTime   = 12
+	wSid    = 8
+	wTrans  = 4
+	wEngine = 7
+	wType   = 13
+	wNsp    = 8
+	wName   = 18
+	wSize   = 7
+)
+
+func (m *Model) packetHeader() string {
+	var sb strings.Builder
+	sb.WriteString("  ")
+	sb.WriteString(fit("time", wTime))
+	sb.WriteByte(' ')
+	if m.scope == "" {
+		sb.WriteString(fit("sid", wSid))
+		sb.WriteByte(' ')
+	}
+	sb.WriteString("  ")
+	for _, c := range []struct {
+		s string
+		w int
+	}{{"tr", wTrans}, {"engine", wEngine}, {"socket.io", wType}, {"nsp", wNsp}, {"event / ack", wName}} {
+		sb.WriteString(fit(c.s, c.w))
+		sb.WriteByte(' ')
+	}
+	rest := m.width - ansi.StringWidth(sb.String()) - wSize - 1
+	sb.WriteString(fit("args", rest))
+	sb.WriteByte(' ')
+	sb.WriteString(padLeft("size", wSize))
+	return sb.String()
+}
+
+func (m *Model) packetRow(seq uint64, e *entry, selected, linked bool) string {
+	ev := &e.ev
+	var sb strings.Builder
+	switch {
+	case selected:
+		sb.WriteString("> ")
+	case linked:
+		sb.WriteString("~ ")
+	default:
+		sb.WriteString("  ")
+	}
+	sb.WriteString(fit(ev.TS.Format("15:04:05.000"), wTime))
+	sb.WriteByte(' ')
+	if m.scope == "" {
+		sb.WriteString(fit(ev.Sid, wSid))
+		sb.WriteByte(' ')
+	}
+	arrow := "→"
+	if ev.Dir == "s2c" {
+		arrow = "←"
+	}
+	sb.WriteString(arrow)
+	sb.WriteByte(' ')
+	if ev.Kind == "error" {
+		rest := m.width - ansi.StringWidth(sb.String())
+		sb.WriteString(fit("decode error: "+ev.Error, rest))
+		return m.styleRow(sb.String(), selected, linked, true)
+	}
+	tr := "poll"
+	if ev.Transport == "websocket" {
+		tr = "ws"
+	}
+	sb.WriteString(fit(tr, wTrans))
+	sb.WriteByte(' ')
+	sb.WriteString(fit(ev.Engine, wEngine))
+	sb.WriteByte(' ')
+	sb.WriteString(fit(ev.Type, wType))
+	sb.WriteByte(' ')
+	nsp := ev.Nsp
+	if nsp == "" && ev.Type != "" {
+		nsp = "/"
+	}
+	sb.WriteString(fit(nsp, wNsp))
+	sb.WriteByte(' ')
+	sb.WriteString(fit(m.nameCell(seq, e), wName))
+	sb.WriteByte(' ')
+	rest := m.width - ansi.StringWidth(sb.String()) - wSize - 1
+	sb.WriteString(fit(preview(ev), rest))
+	sb.WriteByte(' ')
+	sb.WriteString(padLeft(humanBytes(int64(ev.Size)), wSize))
+	return m.styleRow(sb.String(), selected, linked, false)
+}
+
+func (m *Model) styleRow(s string, selected, linked, isErr bool) string {
+	switch {
+	case selected:
+		return m.styles.Selected.Render(s)
+	case linked:
+		return m.styles.Linked.Render(s)
+	case isErr:
+		return m.styles.ErrorRow.Render(s)
+	}
+	return s
+}
+
+// nameCell is the event name, or the ack id with the ack's latency.
+func (m *Model) nameCell(seq uint64, e *entry) string {
+	ev := &e.ev
+	if ev.ID == nil {
+		return ev.Event
+	}
+	id := "#" + strconv.FormatInt(*ev.ID, 10)
+	if !isAck(ev.Type) {
+		if ev.Event != "" {
+			return ev.Event + " " + id
+		}
+		return id
+	}
+	if ms, ok := m.ackLatency(e); ok {
+		return id + " ↩ " + formatMs(ms)
+	}
+	return id + " ↩"
+}
+
+// ackLatency is the ack's own figure if the decoder gave one, else the time
+// since its linked EVENT.
+func (m *Model) ackLatency(e *entry) (float64, bool) {
+	if e.ev.AckMs != nil {
+		return *e.ev.AckMs, true
+	}
+	if t := m.store.get(e.link); t != nil {
+		return float64(e.ev.TS.Sub(t.ev.TS)) / float64(time.Millisecond), true
+	}
+	return 0, false
+}
+
+// maxPreview caps the bytes of args formatted for one row.
+const maxPreview = 256
+
+func preview(ev *event.Event) string {
+	var s string
+	switch {
+	case len(ev.Args) > 0:
+		a := ev.Args
+		if len(a) > maxPreview {
+			a = a[:maxPreview]
+		}
+		s = string(a)
+	case ev.Data != "":
+		s = strconv.Quote(ev.Data)
+	case ev.Error != "":
+		s = ev.Error
+	}
+	if ev.Attachments > 0 {
+		s = fmt.Sprintf("[%d bin] ", ev.Attachments) + s
+	}
+	return flatten(s)
+}
+
+// flatten replaces control characters so one row stays one line.
+func flatten(s string) string {
+	if strings.IndexFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f }) < 0 {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, s)
+}
+
+func (m *Model) sessionRow(r *SessionRow, selected bool) string {
+	var sb strings.Builder
+	if selected {
+		sb.WriteString("> ")
+	} else {
+		sb.WriteString("  ")
+	}
+	state := r.Upgrade
+	if state == "" {
+		state = r.Transport
+	}
+	if r.Closed {
+		state = "closed"
+	}
+	eio := "-"
+	if r.EIO > 0 {
+		eio = "v" + strconv.Itoa(r.EIO)
+	}
+	rtt := "-"
+	if r.PingRTT > 0 {
+		rtt = formatMs(float64(r.PingRTT) / float64(time.Millisecond))
+	}
+	badge := ""
+	if r.Faults > 0 {
+		badge = "⚠" + strconv.Itoa(r.Faults)
+	}
+	cols := []struct {
+		s string
+		w int
+	}{
+		{r.Sid, 20}, {r.Client, 21}, {state, 9}, {eio, 3},
+		{strings.Join(r.Namespaces, ","), 14},
+		{fmt.Sprintf("↑%d/%s", r.PacketsC2S, humanBytes(r.BytesC2S)), 13},
+		{fmt.Sprintf("↓%d/%s", r.PacketsS2C, humanBytes(r.BytesS2C)), 13},
+		{"age " + m.age(r.Opened), 9}, {"idle " + m.age(r.LastActivity), 10},
+		{"rtt " + rtt, 11}, {badge, 4},
+	}
+	for _, c := range cols {
+		sb.WriteString(fit(c.s, c.w))
+		sb.WriteByte(' ')
+	}
+	rest := m.width - ansi.StringWidth(sb.String())
+	sb.WriteString(fit(r.ClosedReason, rest))
+	if selected {
+		return m.styles.Selected.Render(sb.String())
+	}
+	return sb.String()
+}
+
+func (m *Model) faultRow(r *faultRow, selected bool) string {
+	var sb strings.Builder
+	if selected {
+		sb.WriteString("> ")
+	} else {
+		sb.WriteString("  ")
+	}
+	sev := strings.ToUpper(string(r.f.Severity))
+	sevStyled := fit(sev, 7)
+	if !selected {
+		switch r.f.Severity {
+		case "error":
+			sevStyled = m.styles.SevError.Render(sevStyled)
+		case "warning":
+			sevStyled = m.styles.SevWarning.Render(sevStyled)
+		default:
+			sevStyled = m.styles.SevInfo.Render(sevStyled)
+		}
+	}
+	sb.WriteString(sevStyled)
+	sb.WriteByte(' ')
+	for _, c := range []struct {
+		s string
+		w int
+	}{{r.f.Code, 28}, {r.f.Catalog, 4}, {r.sid, 12}, {"×" + strconv.Itoa(r.f.Count), 6}} {
+		sb.WriteString(fit(c.s, c.w))
+		sb.WriteByte(' ')
+	}
+	rest := m.width - ansi.StringWidth(sb.String())
+	sb.WriteString(fit(flatten(r.f.Summary), rest))
+	if selected {
+		return m.styles.Selected.Render(sb.String())
+	}
+	return sb.String()
+}
+
+// faultInfoLines is the summary, evidence and fix of a fault, wrapped.
+func (m *Model) faultInfoLines(r *faultRow) []string {
+	w := max(10, m.width-4)
+	var out []string
+	add := func(label, text string) {
+		for i, line := range strings.Split(ansi.Wrap(flatten(text), w-len(label), " "), "\n") {
+			if i == 0 {
+				out = append(out, "  "+m.styles.Label.Render(label)+line)
+			} else {
+				out = append(out, "  "+strings.Repeat(" ", len(label))+line)
+			}
+		}
+	}
+	add("Summary  ", r.f.Summary)
+	for _, e := range r.f.Evidence {
+		add("Evidence ", e)
+	}
+	add("Fix      ", r.f.Fix)
+	return out
+}
+
+// fit pads or truncates s to exactly w cells.
+func fit(s string, w int) string {
+	if w <= 0 {
+		return ""
+	}
+	sw := ansi.StringWidth(s)
+	if sw > w {
+		s = ansi.Truncate(s, w, "…")
+		sw = ansi.StringWidth(s)
+	}
+	if sw < w {
+		s += strings.Repeat(" ", w-sw)
+	}
+	return s
+}
+
+func padLeft(s string, w int) string {
+	if sw := ansi.StringWidth(s); sw < w {
+		return strings.Repeat(" ", w-sw) + s
+	}
+	return s
+}
+
+func humanBytes(n int64) string {
+	switch {
+	case n < 10000:
+		return strconv.FormatInt(n, 10) + "B"
+	case n < 10_000_000:
+		return strconv.FormatFloat(float64(n)/1000, 'f', 1, 64) + "kB"
+	}
+	return strconv.FormatFloat(float64(n)/1e6, 'f', 1, 64) + "MB"
+}
+
+func formatMs(ms float64) string {
+	if ms < 10 {
+		return strconv.FormatFloat(ms, 'f', 1, 64) + "ms"
+	}
+	if ms < 10000 {
+		return strconv.FormatFloat(ms, 'f', 0, 64) + "ms"
+	}
+	return strconv.FormatFloat(ms/1000, 'f', 1, 64) + "s"
+}
+
+func shortDuration(d time.Duration) string {
+	switch {
+	case d < 0:
+		return "0s"
+	case d < time.Minute:
+		return strconv.Itoa(int(d/time.Second)) + "s"
+	case d < time.Hour:
+		return strconv.Itoa(int(d/time.Minute)) + "m"
+	}
+	return strconv.Itoa(int(d/time.Hour)) + "h"
+}
