@@ -35,6 +35,7 @@ func TestErrorPositions(t *testing.T) {
 		{"v3 missing colon", V3, "", []byte("1:412"), 1, 1, 3, "without ':'"},
 		{"v3 empty length", V3, "", []byte("1:4:4"), 1, 1, 3, "empty length"},
 		{"v3 bad base64 type", V3, "", []byte("3:b9A"), 0, 0, 3, "unknown packet type"},
+		{"xhr2 starts with 0xff", V3, oct, []byte{0xff, 0x01}, 0, 0, 0, "record kind byte 0xff"},
 		{"xhr2 bad kind", V3, oct, []byte{0x02, 0x01, 0xff, 0x34}, 0, 0, 0, "record kind byte 0x02"},
 		{"xhr2 length past end", V3, oct, []byte{0x00, 0x01, 0xff, 0x34, 0x01, 0x09, 0xff, 0x04}, 1, 1, 4, "length 9 exceeds"},
 		{"xhr2 bad digit", V3, oct, []byte{0x00, 0x01, 0xff, 0x34, 0x00, 0x0a, 0xff}, 1, 1, 5, "length digit byte 0x0a"},

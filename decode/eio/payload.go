@@ -46,14 +46,7 @@ func isXHR2(body []byte, contentType string) bool {
 }
 
 func appendPayloadV4(dst []Packet, body []byte) ([]Packet, error) {
-	if cap(dst)-len(dst) < maxPrealloc {
-		n := min(bytes.Count(body, []byte{recordSep})+1, maxPrealloc)
-		if cap(dst)-len(dst) < n {
-			grown := make([]Packet, len(dst), len(dst)+n)
-			copy(grown, dst)
-			dst = grown
-		}
-	}
+	dst = reserve(dst, bytes.Count(body, []byte{recordSep})+1)
 	// An empty body is one empty record, which engine.io-parser rejects.
 	off := 0
 	for i := 0; ; i++ {
@@ -72,6 +65,18 @@ func appendPayloadV4(dst []Packet, body []byte) ([]Packet, error) {
 		}
 		off += end + 1
 	}
+}
+
+// reserve makes room for n more packets (at most maxPrealloc) in one
+// allocation, so decoding a body costs one slice, not a doubling series.
+func reserve(dst []Packet, n int) []Packet {
+	n = min(n, maxPrealloc)
+	if cap(dst)-len(dst) >= n {
+		return dst
+	}
+	grown := make([]Packet, len(dst), len(dst)+n)
+	copy(grown, dst)
+	return grown
 }
 
 // EncodePayloadV4 joins packets with 0x1E, binary ones as "b<base64>".

@@ -3,6 +3,7 @@ package eio
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/binary"
 	"strconv"
 	"unicode/utf8"
 
@@ -44,16 +45,7 @@ func appendPayloadV3(dst []Packet, body []byte) ([]Packet, error) {
 	if len(body) == 0 {
 		return dst, errV3(0, 0, "empty payload")
 	}
-	if cap(dst)-len(dst) < maxPrealloc {
-		// Every record has one ':'; JSON data adds more, so this over-counts
-		// a little but bounds the slice to one allocation.
-		n := min(bytes.Count(body, []byte{':'}), maxPrealloc)
-		if cap(dst)-len(dst) < n {
-			grown := make([]Packet, len(dst), len(dst)+n)
-			copy(grown, dst)
-			dst = grown
-		}
-	}
+	dst = reserve(dst, countV3Records(body))
 	off := 0
 	for i := 0; off < len(body); i++ {
 		start := off
@@ -88,11 +80,57 @@ func appendPayloadV3(dst []Packet, body []byte) ([]Packet, error) {
 	return dst, nil
 }
 
+// countV3Records estimates the record count from colons that follow a digit:
+// every length prefix ends that way, while JSON keys end in a quote.
+func countV3Records(body []byte) int {
+	n := 0
+	for off := 0; n < maxPrealloc; {
+		i := bytes.IndexByte(body[off:], ':')
+		if i < 0 {
+			break
+		}
+		if j := off + i; j > 0 && body[j-1] >= '0' && body[j-1] <= '9' {
+			n++
+		}
+		off += i + 1
+	}
+	return n
+}
+
+// countXHR2Records walks the XHR2 record headers without validating them;
+// the decoder reports any damage.
+func countXHR2Records(body []byte) int {
+	n := 0
+	for off := 0; off < len(body) && n < maxPrealloc; n++ {
+		ff := bytes.IndexByte(body[off:], 0xff)
+		if ff < 1 {
+			break
+		}
+		l := 0
+		for _, d := range body[off+1 : off+ff] {
+			if l > len(body) {
+				break
+			}
+			l = l*10 + int(d)
+		}
+		off += ff + 1 + l
+	}
+	return n
+}
+
 // skipUTF16 returns the offset just after n UTF-16 code units from off.
 func skipUTF16(b []byte, off, n int) (end, errOff int, msg string) {
 	start := off
 	units := 0
 	for units < n {
+		// ASCII runs dominate real payloads: take eight bytes at a time.
+		for n-units >= 8 && len(b)-off >= 8 && binary.LittleEndian.Uint64(b[off:])&0x8080808080808080 == 0 {
+			units += 8
+			off += 8
+		}
+		if units >= n {
+			break
+		}
 		if off >= len(b) {
 			return 0, start, "length " + strconv.Itoa(n) + " exceeds the payload: it ends after " + strconv.Itoa(units) + " UTF-16 units"
 		}
@@ -146,6 +184,7 @@ func appendPayloadXHR2(dst []Packet, body []byte) ([]Packet, error) {
 	if len(body) == 0 {
 		return dst, errV3(0, 0, "empty payload")
 	}
+	dst = reserve(dst, countXHR2Records(body))
 	off := 0
 	for i := 0; off < len(body); i++ {
 		start := off

@@ -160,8 +160,13 @@ func (p *WTParser) fail(off int64, msg string) error {
 }
 
 // EncodeWT frames p for a WebTransport stream, choosing the shortest length
-// form as engine.io-parser does.
+// form as engine.io-parser does. An empty binary packet cannot be framed
+// (length 0 is an error to the receiver), so it goes as the text record "b",
+// which decodes to the same packet.
 func EncodeWT(p Packet) []byte {
+	if p.Binary && len(p.Data) == 0 {
+		return []byte{0x01, 'b'}
+	}
 	n := len(p.Data)
 	if !p.Binary {
 		n++
