@@ -51,10 +51,13 @@ function hookV4(Manager) {
 function hookV2(Manager) {
   const origPacket = Manager.prototype.packet;
   Manager.prototype.packet = function loggedPacket(packet) {
-    // v2 appends the query to a CONNECT's nsp inside packet(); log after so
-    // the line shows the nsp as sent.
+    // v2's encoder swaps buffers for placeholders in place, so describe
+    // the packet first; but it appends the query to a CONNECT's nsp inside
+    // packet(), so take the nsp as sent from after the call.
+    const out = line('client', 'sent', this.engine && this.engine.id, packet, { eio: 3 });
     const r = origPacket.call(this, packet);
-    emitLine(line('client', 'sent', this.engine && this.engine.id, packet, { eio: 3 }));
+    out.nsp = packet.nsp || '/';
+    emitLine(out);
     return r;
   };
   const origDecoded = Manager.prototype.ondecoded;
@@ -347,6 +350,17 @@ const scenarios = {
     await closeAll(sockets);
     return { n, acks };
   },
+};
+
+// hang connects, exchanges one ack, prints {"ready":true,"sid":…} and then
+// stays connected until it is killed (for the relay's teardown tests).
+scenarios.hang = async function hang() {
+  const s = await connect('/', { transports: cfg.transports || ['polling'] });
+  answerQuestions(s);
+  await emitAck(s, 'hello', { hang: true });
+  emitLine({ ready: true, sid: s.io.engine.id, transport: s.io.engine.transport.name });
+  step = 'hanging until killed';
+  return new Promise(() => {});
 };
 
 async function main() {
