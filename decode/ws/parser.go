@@ -280,7 +280,7 @@ func (p *Parser) begin(h []byte) *decode.Error {
 	}
 	p.keyPos = 0
 	p.remain = l
-	p.frameWire = int64(len(h)) + int64(l)
+	p.frameWire = satAdd(int64(len(h)), l)
 	p.inPayload = true
 	if p.opcode >= 8 {
 		p.ctrlN = 0
@@ -297,13 +297,7 @@ func (p *Parser) begin(h []byte) *decode.Error {
 		p.buf = p.buf[:0]
 		p.direct = nil
 	}
-	// Saturate rather than overflow: a hostile stream may declare 2^63-byte
-	// frames again and again.
-	if l > uint64(math.MaxInt64-p.msgLen) {
-		p.msgLen = math.MaxInt64
-	} else {
-		p.msgLen += int64(l)
-	}
+	p.msgLen = satAdd(p.msgLen, l)
 	if !p.msgSkip && p.msgLen > int64(p.opt.MaxMessage) {
 		p.msgSkip = true
 		p.buf = p.buf[:0]
@@ -346,7 +340,7 @@ func (p *Parser) end(emit func(*Message)) {
 		p.emitControl(emit)
 		return
 	}
-	p.msgWire += p.frameWire
+	p.msgWire = satAdd(p.msgWire, uint64(p.frameWire))
 	p.msgFrames++
 	if p.fin {
 		p.finish(emit)
@@ -452,4 +446,13 @@ func (p *Parser) inflate(data []byte) ([]byte, error) {
 		p.inf.lost = e
 	}
 	return nil, e
+}
+
+// satAdd adds a length to a non-negative counter, saturating instead of
+// overflowing: a hostile stream may declare 2^63-byte frames again and again.
+func satAdd(a int64, l uint64) int64 {
+	if l > uint64(math.MaxInt64-a) {
+		return math.MaxInt64
+	}
+	return a + int64(l)
 }

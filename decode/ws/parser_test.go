@@ -271,3 +271,74 @@ func TestMessageErrorsAreTyped(t *testing.T) {
 		t.Fatalf("errors %v not typed", errs)
 	}
 }
+
+// Declared lengths near 2^63 must neither overflow the counters nor be
+// buffered: the payload is skipped as it streams by.
+func TestHugeDeclaredLength(t *testing.T) {
+	p := NewParser(decode.S2C, Extensions{}, Options{})
+	in := hexb(t, "02 7f 7f ff ff ff ff ff ff ff 00 00 00")
+	if _, err := feedAll(p, in, make([]byte, 4096)); err != nil {
+		t.Fatal(err)
+	}
+	if p.Offset() != int64(len(in)+4096) || cap(p.buf) != 0 {
+		t.Fatalf("offset %d, buffer cap %d", p.Offset(), cap(p.buf))
+	}
+}
+
+// The relay calls Feed for every read, so steady state must not allocate.
+func TestSteadyStateAllocs(t *testing.T) {
+	chat := []byte(`42["chat",{"user":"ann","text":"hello there"}]`)
+	frag := build(fr{op: 1, masked: true, data: chat[:10]}, fr{op: 9, fin: true, masked: true, data: []byte("p")},
+		fr{op: 0, fin: true, masked: true, data: chat[10:]})
+	comp := deflateStream(t, true, chat, chat, chat, chat)
+	for _, tc := range []struct {
+		name string
+		dir  decode.Dir
+		ext  Extensions
+		ins  [][]byte
+	}{
+		{"masked text", decode.C2S, Extensions{}, [][]byte{build(fr{op: 1, fin: true, masked: true, data: chat})}},
+		{"unmasked text", decode.S2C, Extensions{}, [][]byte{build(fr{op: 1, fin: true, data: chat})}},
+		{"fragmented with ping", decode.C2S, Extensions{}, [][]byte{frag}},
+		{"split header and payload", decode.C2S, Extensions{}, [][]byte{frag[:1], frag[1:9], frag[9:]}},
+		{"close", decode.S2C, Extensions{}, [][]byte{hexb(t, "88 02 03 e8")}},
+		{"deflate takeover", decode.S2C, deflateExt, [][]byte{
+			build(fr{op: 1, fin: true, rsv1: true, data: comp[0]}),
+			build(fr{op: 1, fin: true, rsv1: true, data: comp[1]}),
+			build(fr{op: 1, fin: true, rsv1: true, data: comp[2]}),
+			build(fr{op: 1, fin: true, rsv1: true, data: comp[3]})}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := NewParser(tc.dir, tc.ext, Options{})
+			n := 0
+			emit := func(m *Message) {
+				if m.Err == nil {
+					n++
+				}
+			}
+			run := func() {
+				for _, in := range tc.ins {
+					if err := p.Feed(in, emit); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			run() // warm up buffers and the flate reader
+			if tc.ext.Deflate {
+				p.Reset()
+			}
+			allocs := testing.AllocsPerRun(50, func() {
+				run()
+				if tc.ext.Deflate {
+					p.Reset()
+				}
+			})
+			if allocs != 0 {
+				t.Fatalf("%v allocations per run, want 0", allocs)
+			}
+			if n == 0 {
+				t.Fatal("no message decoded without error")
+			}
+		})
+	}
+}
