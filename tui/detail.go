@@ -226,6 +226,7 @@ func (m *Model) helpText() string {
 	} {
 		b.WriteString("   " + fit(l[0], 24) + m.styles.Help.Render(l[1]) + "\n")
 	}
-	b.WriteString("\n " + m.styles.Help.Render("Pings and pongs are hidden until p; upgrade probes always show. Enter on a session limits the stream to it; esc shows all.") + "\n")
+	b.WriteString("\n " + m.styles.Help.Render("Pings and pongs are hidden until p; upgrade probes always show.") + "\n")
+	b.WriteString(" " + m.styles.Help.Render("Enter on a session limits the stream to it; esc shows all sessions again.") + "\n")
 	return b.String()
 }

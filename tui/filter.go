@@ -347,4 +347,3 @@ func lower(c byte) byte {
 	}
 	return c
 }
-

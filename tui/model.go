@@ -118,8 +118,9 @@ type Model struct {
 	detail  viewport.Model
 	message string // outcome of the last action, e.g. a save
 
-	cache string
-	dirty bool
+	cache   string
+	dirty   bool
+	renders int // frames actually formatted, for tests
 }
 
 // New returns a model reading opts.Source.
@@ -391,4 +392,3 @@ func clamp(v, lo, hi int) int {
 
 var _ tea.Model = (*Model)(nil)
 var _ help.KeyMap = KeyMap{}
-

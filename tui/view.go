@@ -24,7 +24,7 @@ const fixedLines = 7
 func (m *Model) layout() layout {
 	var l layout
 	l.filterLine = m.mode == modeFilter || m.mode == modeSave || !m.filter.Empty() || m.filterErr != ""
-	l.noticeLine = m.message != ""
+	l.noticeLine = m.message != "" || (m.mode == modeFilter && m.filterErr != "")
 	avail := m.height - fixedLines
 	if l.filterLine {
 		avail--
@@ -99,6 +99,7 @@ func (m *Model) View() string {
 		return m.cache
 	}
 	m.dirty = false
+	m.renders++
 	var b strings.Builder
 	b.Grow(m.width * m.height * 2)
 	m.writeHeader(&b)
@@ -107,7 +108,7 @@ func (m *Model) View() string {
 		b.WriteString(m.detail.View())
 		b.WriteByte('\n')
 	case modeHelp:
-		writeLines(&b, m.helpText(), m.bodyHeight())
+		writeLines(&b, m.helpText(), m.width, m.bodyHeight())
 	default:
 		m.writeMain(&b)
 	}
@@ -116,11 +117,11 @@ func (m *Model) View() string {
 	return m.cache
 }
 
-func writeLines(b *strings.Builder, text string, n int) {
+func writeLines(b *strings.Builder, text string, w, n int) {
 	lines := strings.Split(text, "\n")
 	for i := 0; i < n; i++ {
 		if i < len(lines) {
-			b.WriteString(lines[i])
+			b.WriteString(ansi.Truncate(lines[i], w, "…"))
 		}
 		b.WriteByte('\n')
 	}
@@ -209,7 +210,11 @@ func (m *Model) writeMain(b *strings.Builder) {
 		b.WriteByte('\n')
 	}
 	if l.noticeLine {
-		b.WriteString(fit(" "+m.message, m.width))
+		if m.mode == modeFilter && m.filterErr != "" {
+			b.WriteString(m.styles.FilterErr.Render(fit(" ✗ "+m.filterErr+" (the previous filter still applies)", m.width)))
+		} else {
+			b.WriteString(fit(" "+m.message, m.width))
+		}
 		b.WriteByte('\n')
 	}
 }
@@ -256,11 +261,7 @@ func (m *Model) writePackets(b *strings.Builder, rows int) {
 func (m *Model) filterLine() string {
 	switch {
 	case m.mode == modeFilter || m.mode == modeSave:
-		line := " " + m.input.View()
-		if m.filterErr != "" {
-			line += "  " + m.styles.FilterErr.Render("✗ "+m.filterErr)
-		}
-		return ansi.Truncate(line, m.width, "…")
+		return ansi.Truncate(" "+m.input.View(), m.width, "…")
 	case m.filterErr != "":
 		return m.styles.FilterErr.Render(fit(" ✗ "+m.filterErr, m.width))
 	}
@@ -330,7 +331,7 @@ func (m *Model) packetHeader() string {
 	sb.WriteString(fit("args", rest))
 	sb.WriteByte(' ')
 	sb.WriteString(padLeft("size", wSize))
-	return sb.String()
+	return fit(sb.String(), m.width)
 }
 
 func (m *Model) packetRow(seq uint64, e *entry, selected, linked bool) string {
@@ -359,7 +360,7 @@ func (m *Model) packetRow(seq uint64, e *entry, selected, linked bool) string {
 	if ev.Kind == "error" {
 		rest := m.width - ansi.StringWidth(sb.String())
 		sb.WriteString(fit("decode error: "+ev.Error, rest))
-		return m.styleRow(sb.String(), selected, linked, true)
+		return m.styleRow(fit(sb.String(), m.width), selected, linked, true)
 	}
 	tr := "poll"
 	if ev.Transport == "websocket" {
@@ -383,7 +384,7 @@ func (m *Model) packetRow(seq uint64, e *entry, selected, linked bool) string {
 	sb.WriteString(fit(preview(ev), rest))
 	sb.WriteByte(' ')
 	sb.WriteString(padLeft(humanBytes(int64(ev.Size)), wSize))
-	return m.styleRow(sb.String(), selected, linked, false)
+	return m.styleRow(fit(sb.String(), m.width), selected, linked, false)
 }
 
 func (m *Model) styleRow(s string, selected, linked, isErr bool) string {
@@ -495,23 +496,23 @@ func (m *Model) sessionRow(r *SessionRow, selected bool) string {
 		s string
 		w int
 	}{
-		{r.Sid, 20}, {r.Client, 21}, {state, 9}, {eio, 3},
-		{strings.Join(r.Namespaces, ","), 14},
-		{fmt.Sprintf("↑%d/%s", r.PacketsC2S, humanBytes(r.BytesC2S)), 13},
-		{fmt.Sprintf("↓%d/%s", r.PacketsS2C, humanBytes(r.BytesS2C)), 13},
-		{"age " + m.age(r.Opened), 9}, {"idle " + m.age(r.LastActivity), 10},
-		{"rtt " + rtt, 11}, {badge, 4},
+		{r.Sid, 18}, {r.Client, 19}, {state, 9}, {eio, 2},
+		{strings.Join(r.Namespaces, ","), 10},
+		{fmt.Sprintf("↑%d/%s", r.PacketsC2S, humanBytes(r.BytesC2S)), 11},
+		{fmt.Sprintf("↓%d/%s", r.PacketsS2C, humanBytes(r.BytesS2C)), 11},
+		{"age " + m.age(r.Opened) + " idle " + m.age(r.LastActivity), 15},
+		{"rtt " + rtt, 9}, {badge, 3},
 	}
 	for _, c := range cols {
 		sb.WriteString(fit(c.s, c.w))
 		sb.WriteByte(' ')
 	}
-	rest := m.width - ansi.StringWidth(sb.String())
-	sb.WriteString(fit(r.ClosedReason, rest))
+	sb.WriteString(r.ClosedReason)
+	row := fit(sb.String(), m.width)
 	if selected {
-		return m.styles.Selected.Render(sb.String())
+		return m.styles.Selected.Render(row)
 	}
-	return sb.String()
+	return row
 }
 
 func (m *Model) faultRow(r *faultRow, selected bool) string {
@@ -544,10 +545,11 @@ func (m *Model) faultRow(r *faultRow, selected bool) string {
 	}
 	rest := m.width - ansi.StringWidth(sb.String())
 	sb.WriteString(fit(flatten(r.f.Summary), rest))
+	row := fit(sb.String(), m.width)
 	if selected {
-		return m.styles.Selected.Render(sb.String())
+		return m.styles.Selected.Render(row)
 	}
-	return sb.String()
+	return row
 }
 
 // faultInfoLines is the summary, evidence and fix of a fault, wrapped.
