@@ -276,3 +276,18 @@ func TestJSONPVector(t *testing.T) {
 		t.Fatalf("encode = %q, want %q", enc, wire)
 	}
 }
+
+func TestAppendPayloadKeepsPrefix(t *testing.T) {
+	dst := []Packet{txt(Noop, "")}
+	for _, tc := range []struct {
+		v    Version
+		body string
+		ct   string
+	}{{V4, "4a\x1e2", ""}, {V3, "2:4a1:2", ""}, {V3, "\x00\x02\xff4a\x00\x01\xff2", "application/octet-stream"}} {
+		got, err := AppendPayload(dst[:1:1], tc.v, []byte(tc.body), tc.ct)
+		if err != nil {
+			t.Fatal(err)
+		}
+		assertPackets(t, got, []Packet{txt(Noop, ""), txt(Message, "a"), txt(Ping, "")})
+	}
+}
