@@ -49,7 +49,8 @@ func FuzzParser(f *testing.F) {
 	f.Fuzz(func(t *testing.T, mode byte, chunkSeed uint32, in []byte) {
 		dir, ext, opt := fuzzSetup(mode)
 		limit := max(opt.MaxMessage, opt.MaxInflate)
-		whole, wholeErr := feedAll(NewParser(dir, ext, opt), in)
+		wp := NewParser(dir, ext, opt)
+		whole, wholeErr := feedAll(wp, in)
 		for _, m := range whole {
 			if len(m.Data) > limit {
 				t.Fatalf("message of %d bytes over the caps", len(m.Data))
@@ -69,7 +70,11 @@ func FuzzParser(f *testing.F) {
 			chunks = append(chunks, rest[:n])
 			rest = rest[n:]
 		}
-		split, splitErr := feedAll(NewParser(dir, ext, opt), chunks...)
+		sp := NewParser(dir, ext, opt)
+		split, splitErr := feedAll(sp, chunks...)
 		sameResult(t, "random chunks", whole, split, wholeErr, splitErr)
+		if wp.Offset() != sp.Offset() {
+			t.Fatalf("Offset %d after one Feed, %d after chunks", wp.Offset(), sp.Offset())
+		}
 	})
 }

@@ -127,7 +127,8 @@ func (p *Parser) Err() error {
 	return p.err
 }
 
-// Offset is the number of stream bytes consumed so far.
+// Offset is the number of stream bytes consumed so far; once the stream is
+// undecodable, the offset of the frame where framing was lost.
 func (p *Parser) Offset() int64 { return p.off }
 
 // Reset makes the parser ready for a new stream with the same direction,
@@ -159,6 +160,7 @@ func (p *Parser) Feed(b []byte, emit func(*Message)) error {
 			b = b[n:]
 			p.off += int64(n)
 			if p.err != nil {
+				p.off = p.frameStart
 				return p.err
 			}
 			if h == nil {
@@ -166,6 +168,7 @@ func (p *Parser) Feed(b []byte, emit func(*Message)) error {
 			}
 			if err := p.begin(h); err != nil {
 				p.err = err
+				p.off = p.frameStart
 				return err
 			}
 			if p.remain == 0 {

@@ -169,7 +169,11 @@ func TestParser(t *testing.T) {
 				t.Fatalf("Undecodable()=%v Err()=%v without error", p.Undecodable(), p.Err())
 			}
 			sameResult(t, "messages", tc.want, msgs, err, err)
-			if p.Offset() > int64(len(tc.in)) || tc.err == "" && p.Offset() != int64(len(tc.in)) {
+			var de *decode.Error
+			if errors.As(err, &de) && p.Offset() != int64(de.Offset) {
+				t.Fatalf("Offset()=%d, error at %d", p.Offset(), de.Offset)
+			}
+			if tc.err == "" && p.Offset() != int64(len(tc.in)) {
 				t.Fatalf("Offset()=%d for %d input bytes", p.Offset(), len(tc.in))
 			}
 		})
