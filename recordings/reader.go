@@ -288,12 +288,17 @@ func (c *countingReader) Read(p []byte) (int, error) {
 type tolerantGzip struct {
 	r    io.Reader
 	warn func(string)
+	cut  bool
 }
 
 func (t *tolerantGzip) Read(p []byte) (int, error) {
+	if t.cut {
+		return 0, io.EOF
+	}
 	n, err := t.r.Read(p)
 	if errors.Is(err, io.ErrUnexpectedEOF) {
 		t.warn("gzip stream truncated; the recording was probably cut short")
+		t.cut = true
 		err = io.EOF
 	}
 	return n, err
