@@ -1,0 +1,197 @@
+// Command loadbench measures sioproxy against a direct connection and
+// against nginx as a plain reverse proxy, on the same socket.io echo server:
+//
+//	go run ./internal/loadbench            # needs node, e2e/node_modules, nginx
+//
+// For each load it prints round trips/s, p50 and p99 latency, the proxy's
+// CPU time per 1,000 round trips and its peak RSS, with ratios to direct and
+// to nginx; then latency at half the peak load and memory per idle
+// WebSocket connection. It is a benchmark, not a test: it asserts nothing.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+func main() {
+	dur := flag.Duration("duration", 5*time.Second, "duration of each load per mode")
+	conns := flag.Int("conns", 20, "concurrent connections per load")
+	idle := flag.Int("idle", 9900, "idle WebSocket connections to hold through sioproxy (0 to skip); each costs sioproxy two file descriptors")
+	only := flag.String("loads", "ws-small,ws-64k,poll-small,poll-64k", "comma-separated loads to run")
+	flag.Parse()
+	if err := mainErr(*dur, *conns, *idle, *only); err != nil {
+		fmt.Fprintln(os.Stderr, "loadbench:", err)
+		os.Exit(1)
+	}
+}
+
+func repoRoot() (string, error) {
+	dir, _ := os.Getwd()
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", fmt.Errorf("run from inside the sioproxy repository")
+		}
+		dir = parent
+	}
+}
+
+type modeResult struct {
+	res    map[string]result
+	cpu    map[string]float64 // proxy CPU seconds per 1,000 round trips
+	peakKB int64
+}
+
+func mainErr(dur time.Duration, conns, idle int, only string) error {
+	ctx := context.Background()
+	repo, err := repoRoot()
+	if err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp("", "loadbench")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	bin := filepath.Join(tmp, "sioproxy")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/sioproxy")
+	build.Dir, build.Stdout, build.Stderr = repo, os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		return fmt.Errorf("building sioproxy: %w", err)
+	}
+	echo, err := startEcho(repo)
+	if err != nil {
+		return err
+	}
+	defer echo.stop()
+
+	var ls []load
+	for _, l := range loads() {
+		if strings.Contains(","+only+",", ","+l.name+",") {
+			ls = append(ls, l)
+		}
+	}
+	modes := []string{"direct", "sioproxy", "nginx"}
+	all := map[string]*modeResult{}
+	for _, mode := range modes {
+		var p *proc
+		switch mode {
+		case "sioproxy":
+			p, err = startSioproxy(bin, echo.url, filepath.Join(tmp, "out.jsonl"))
+		case "nginx":
+			p, err = startNginx(echo.url)
+		}
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "loadbench: skipping %s: %v\n", mode, err)
+			continue
+		}
+		base := echo.url
+		if p != nil {
+			base = p.url
+		}
+		mr := &modeResult{res: map[string]result{}, cpu: map[string]float64{}}
+		for _, l := range ls {
+			var before float64
+			if p != nil {
+				before = cpuSeconds(p.pid())
+			}
+			r, err := run(ctx, base, l, conns, dur, 0)
+			if err != nil {
+				p.stop()
+				return fmt.Errorf("%s: %w", mode, err)
+			}
+			if p != nil && r.rtts > 0 {
+				mr.cpu[l.name] = (cpuSeconds(p.pid()) - before) / float64(r.rtts) * 1000
+			}
+			mr.res[l.name] = r
+			fmt.Fprintf(os.Stderr, "  %-8s %-10s %8.0f rt/s  p50 %v  p99 %v  errors %d\n", mode, l.name, r.rps(), r.p50, r.p99, r.errors)
+		}
+		if p != nil {
+			mr.peakKB = memKB(p.pid(), "VmHWM")
+			if mode == "sioproxy" {
+				info, _ := os.Stat(filepath.Join(tmp, "out.jsonl"))
+				if info != nil {
+					fmt.Fprintf(os.Stderr, "  sioproxy wrote %d bytes of --json\n", info.Size())
+				}
+			}
+			p.stop()
+		}
+		all[mode] = mr
+	}
+	printTable(ls, all)
+
+	if d, s := all["direct"], all["sioproxy"]; d != nil && s != nil && s.res["ws-small"].rtts > 0 {
+		if err := halfLoad(ctx, bin, tmp, echo.url, conns, dur, s.res["ws-small"].rps()/2); err != nil {
+			return err
+		}
+	}
+	if idle > 0 {
+		if err := idleConns(ctx, bin, tmp, echo.url, idle); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func printTable(ls []load, all map[string]*modeResult) {
+	fmt.Println("| load | mode | round trips/s | p50 | p99 | proxy CPU ms / 1k rt | peak RSS MiB | rt/s vs direct | rt/s vs nginx | CPU vs nginx |")
+	fmt.Println("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+	for _, l := range ls {
+		for _, mode := range []string{"direct", "sioproxy", "nginx"} {
+			m := all[mode]
+			if m == nil {
+				continue
+			}
+			r := m.res[l.name]
+			cpu, rss, vsD, vsN, cpuN := "–", "–", "–", "–", "–"
+			if mode != "direct" {
+				cpu = fmt.Sprintf("%.1f", m.cpu[l.name]*1000)
+				rss = fmt.Sprintf("%.1f", float64(m.peakKB)/1024)
+			}
+			if d := all["direct"]; d != nil && d.res[l.name].rtts > 0 {
+				vsD = fmt.Sprintf("%.2f×", r.rps()/d.res[l.name].rps())
+			}
+			if n := all["nginx"]; n != nil && n.res[l.name].rtts > 0 && mode != "direct" {
+				vsN = fmt.Sprintf("%.2f×", r.rps()/n.res[l.name].rps())
+				if n.cpu[l.name] > 0 {
+					cpuN = fmt.Sprintf("%.2f×", m.cpu[l.name]/n.cpu[l.name])
+				}
+			}
+			fmt.Printf("| %s | %s | %.0f | %s | %s | %s | %s | %s | %s | %s |\n", l.name, mode, r.rps(), ms(r.p50), ms(r.p99), cpu, rss, vsD, vsN, cpuN)
+		}
+	}
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond)) }
+
+// halfLoad compares p99 direct and through sioproxy at the same offered
+// load: half of sioproxy's peak on ws-small.
+func halfLoad(ctx context.Context, bin, tmp, target string, conns int, dur time.Duration, rate float64) error {
+	l := loads()[0]
+	d, err := run(ctx, target, l, conns, dur, rate)
+	if err != nil {
+		return err
+	}
+	p, err := startSioproxy(bin, target, filepath.Join(tmp, "half.jsonl"))
+	if err != nil {
+		return err
+	}
+	defer p.stop()
+	s, err := run(ctx, p.url, l, conns, dur, rate)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("\nws-small at half of sioproxy's peak (%.0f rt/s offered): direct p50 %s p99 %s; sioproxy p50 %s p99 %s; added p99 %s\n",
+		rate, ms(d.p50), ms(d.p99), ms(s.p50), ms(s.p99), ms(s.p99-d.p99))
+	return nil
+}

@@ -1,0 +1,182 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// proc is a child process the benchmark started.
+type proc struct {
+	cmd *exec.Cmd
+	url string
+}
+
+func (p *proc) pid() int { return p.cmd.Process.Pid }
+
+func (p *proc) stop() {
+	if p == nil || p.cmd.Process == nil {
+		return
+	}
+	syscall.Kill(-p.cmd.Process.Pid, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { p.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+		<-done
+	}
+}
+
+func start(cmd *exec.Cmd) error {
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	return cmd.Start()
+}
+
+// startEcho runs echo.js with the e2e/ node_modules.
+func startEcho(repo string) (*proc, error) {
+	mods := filepath.Join(repo, "e2e", "node_modules")
+	if _, err := os.Stat(filepath.Join(mods, "socket.io")); err != nil {
+		return nil, fmt.Errorf("socket.io is not installed in %s: run (cd e2e && npm ci)", mods)
+	}
+	cmd := exec.Command("node", filepath.Join(repo, "internal", "loadbench", "echo.js"))
+	cmd.Env = append(os.Environ(), "NODE_PATH="+mods)
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := start(cmd); err != nil {
+		return nil, fmt.Errorf("starting node: %w", err)
+	}
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		return nil, fmt.Errorf("echo server did not start: %w", err)
+	}
+	var hello struct{ Listening int }
+	if err := json.Unmarshal([]byte(line), &hello); err != nil {
+		return nil, fmt.Errorf("echo server said %q: %w", line, err)
+	}
+	return &proc{cmd: cmd, url: fmt.Sprintf("http://127.0.0.1:%d", hello.Listening)}, nil
+}
+
+var listenRE = regexp.MustCompile(`listening on (http://[0-9.:]+)`)
+
+// startSioproxy runs the sioproxy binary headless with --json to a file, so
+// the benchmark pays for decoding and writing every packet.
+func startSioproxy(bin, target, jsonOut string) (*proc, error) {
+	f, err := os.Create(jsonOut)
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(bin, "--target", target, "--listen", "127.0.0.1:0", "--json")
+	cmd.Stdout = f
+	errPipe, err := cmd.StderrPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := start(cmd); err != nil {
+		return nil, fmt.Errorf("starting sioproxy: %w", err)
+	}
+	f.Close()
+	sc := bufio.NewScanner(errPipe)
+	for sc.Scan() {
+		if m := listenRE.FindStringSubmatch(sc.Text()); m != nil {
+			go func() {
+				for sc.Scan() {
+				}
+			}()
+			return &proc{cmd: cmd, url: m[1]}, nil
+		}
+	}
+	cmd.Process.Kill()
+	cmd.Wait()
+	return nil, fmt.Errorf("sioproxy did not print its listen address")
+}
+
+const nginxConf = `daemon off;
+worker_processes auto;
+pid %[1]s/nginx.pid;
+error_log %[1]s/error.log warn;
+worker_rlimit_nofile 20000;
+events { worker_connections 20000; }
+http {
+  access_log off;
+  client_body_temp_path %[1]s/body;
+  proxy_temp_path %[1]s/proxy;
+  fastcgi_temp_path %[1]s/fastcgi;
+  uwsgi_temp_path %[1]s/uwsgi;
+  scgi_temp_path %[1]s/scgi;
+  client_max_body_size 100m;
+  upstream app { server %[2]s; keepalive 64; }
+  map $http_upgrade $connection_upgrade { default upgrade; '' ''; }
+  server {
+    listen 127.0.0.1:%[3]d;
+    location / {
+      proxy_pass http://app;
+      proxy_http_version 1.1;
+      proxy_set_header Upgrade $http_upgrade;
+      proxy_set_header Connection $connection_upgrade;
+      proxy_set_header Host $host;
+      proxy_buffering off;
+      proxy_read_timeout 120s;
+    }
+  }
+}
+`
+
+// startNginx runs Debian's nginx as a plain reverse proxy (the reference).
+func startNginx(target string) (*proc, error) {
+	bin, err := exec.LookPath("nginx")
+	if err != nil {
+		if _, serr := os.Stat("/usr/sbin/nginx"); serr == nil {
+			bin = "/usr/sbin/nginx"
+		} else {
+			return nil, fmt.Errorf("nginx not found (apt-get install nginx)")
+		}
+	}
+	dir, err := os.MkdirTemp("", "loadbench-nginx")
+	if err != nil {
+		return nil, err
+	}
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	conf := filepath.Join(dir, "nginx.conf")
+	os.WriteFile(conf, []byte(fmt.Sprintf(nginxConf, dir, strings.TrimPrefix(target, "http://"), port)), 0o644)
+	cmd := exec.Command(bin, "-p", dir, "-c", conf)
+	cmd.Stderr = os.Stderr
+	if err := start(cmd); err != nil {
+		return nil, fmt.Errorf("starting nginx: %w", err)
+	}
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	for i := 0; i < 100; i++ {
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			return &proc{cmd: cmd, url: "http://" + addr}, nil
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	cmd.Process.Kill()
+	cmd.Wait()
+	return nil, fmt.Errorf("nginx did not listen on %s (see %s/error.log)", addr, dir)
+}
+
+func freePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}
