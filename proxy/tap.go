@@ -2,7 +2,6 @@ package proxy
 
 import (
 	"bytes"
-	"sync"
 
 	"github.com/sioproxy/sioproxy/decode"
 	"github.com/sioproxy/sioproxy/decode/ws"
@@ -19,12 +18,6 @@ type tap struct {
 	target int
 	dirs   [2]tapDir // by decode.Dir
 
-	mu          sync.Mutex
-	closeDir    decode.Dir
-	closeSet    bool // a close frame was seen; closeDir sent the first one
-	closeCode   int
-	closeReason string
-	closeSeen   [2]bool
 }
 
 // tapDir is one direction; only its copy goroutine touches it.
@@ -34,7 +27,14 @@ type tapDir struct {
 	parser      *ws.Parser // nil once the stream is undecodable
 	emit        func(*ws.Message)
 	undecodable bool
-	sidDone     bool // S2C: the first text message was checked for a handshake
+	sidDone     bool   // S2C: the first text message was checked for a handshake
+	seq         uint64 // sequence number of the chunk being fed
+
+	// The first close frame this direction sent.
+	closeSeen   bool
+	closeSeq    uint64
+	closeCode   int
+	closeReason string
 }
 
 // newTap returns the tap for a connection whose server accepted the
@@ -54,11 +54,12 @@ func newTap(p *Proxy, conn uint64, target int, ext string) *tap {
 }
 
 // feed hands the parser of direction dir a chunk that was just relayed.
-func (t *tap) feed(dir int, b []byte) {
+func (t *tap) feed(dir int, b []byte, seq uint64) {
 	d := &t.dirs[dir]
 	if d.parser == nil {
 		return
 	}
+	d.seq = seq
 	if err := d.parser.Feed(b, d.emit); err != nil {
 		// Framing sync is lost (decode.ErrUndecodable): report it once and
 		// stop decoding this direction.
@@ -90,12 +91,9 @@ func (d *tapDir) message(m *ws.Message) {
 	}
 	switch {
 	case m.Opcode == 8:
-		t.mu.Lock()
-		t.closeSeen[d.dir] = true
-		if !t.closeSet {
-			t.closeSet, t.closeDir, t.closeCode, t.closeReason = true, d.dir, m.CloseCode, m.CloseReason
+		if !d.closeSeen {
+			d.closeSeen, d.closeSeq, d.closeCode, d.closeReason = true, d.seq, m.CloseCode, m.CloseReason
 		}
-		t.mu.Unlock()
 	case d.dir == decode.S2C && !d.sidDone && m.Opcode == 1:
 		// A WebSocket-only session's handshake is its first server
 		// message; the sticky balancer learns its sid here.
@@ -110,17 +108,21 @@ func (d *tapDir) message(m *ws.Message) {
 }
 
 // closeInfo completes c with what the frames said. Call it after both
-// copy goroutines ended.
+// copy goroutines ended (their channel sends order their writes before
+// this read).
 func (t *tap) closeInfo(c *obs.WSClose) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.closeSet {
-		// Who sent the first close frame ended it, whoever dropped TCP.
-		c.By = sideOf(t.closeDir)
-		c.Code, c.Reason = t.closeCode, t.closeReason
+	cs, sc := &t.dirs[decode.C2S], &t.dirs[decode.S2C]
+	first := cs
+	if !cs.closeSeen || sc.closeSeen && sc.closeSeq < cs.closeSeq {
+		first = sc
 	}
-	c.Clean = t.closeSeen[decode.C2S] && t.closeSeen[decode.S2C]
-	c.Undecodable = t.dirs[decode.C2S].undecodable || t.dirs[decode.S2C].undecodable
+	if first.closeSeen {
+		// Who sent the first close frame ended it, whoever dropped TCP.
+		c.By = sideOf(first.dir)
+		c.Code, c.Reason = first.closeCode, first.closeReason
+	}
+	c.Clean = cs.closeSeen && sc.closeSeen
+	c.Undecodable = cs.undecodable || sc.undecodable
 }
 
 func sideOf(d decode.Dir) string {

@@ -169,6 +169,7 @@ type relay struct {
 	tap      *tap
 
 	bytes    [2]atomic.Int64 // by decode.Dir
+	seq      atomic.Uint64   // orders relayed chunks across directions
 	closing  atomic.Bool     // teardown started: read errors are ours
 	tearOnce sync.Once
 
@@ -216,7 +217,7 @@ func (rl *relay) run(head []byte, brw *bufio.Reader) {
 			rl.fail("server", err)
 			rl.teardown()
 		} else {
-			rl.count(0, b)
+			rl.count(0, b, rl.seq.Add(1))
 		}
 		brw.Discard(n)
 	}
@@ -255,12 +256,16 @@ func (rl *relay) copy(dst io.Writer, src io.Reader, dir int, srcSide, dstSide st
 	for {
 		n, rerr := src.Read(buf)
 		if n > 0 {
+			// The sequence number is taken before the write, so a chunk that
+			// caused an answer is numbered before the answer: the tap uses it
+			// to tell whose close frame came first.
+			seq := rl.seq.Add(1)
 			if _, werr := dst.Write(buf[:n]); werr != nil {
 				rl.fail(dstSide, werr)
 				rl.teardown()
 				return dstSide
 			}
-			rl.count(dir, buf[:n])
+			rl.count(dir, buf[:n], seq)
 		}
 		if rerr == io.EOF {
 			if cw, ok := dst.(interface{ CloseWrite() error }); !ok || cw.CloseWrite() != nil {
@@ -276,14 +281,14 @@ func (rl *relay) copy(dst io.Writer, src io.Reader, dir int, srcSide, dstSide st
 	}
 }
 
-func (rl *relay) count(dir int, b []byte) {
+func (rl *relay) count(dir int, b []byte, seq uint64) {
 	rl.bytes[dir].Add(int64(len(b)))
 	if dir == 0 {
 		rl.p.bytesC2S.Add(uint64(len(b)))
 	} else {
 		rl.p.bytesS2C.Add(uint64(len(b)))
 	}
-	rl.tap.feed(dir, b)
+	rl.tap.feed(dir, b, seq)
 }
 
 // fail records the first transport error, unless teardown caused it.
