@@ -88,7 +88,9 @@ func (d *Decoder) Text(data []byte) (*Packet, error) {
 
 // Binary decodes a binary message: the next attachment of the pending
 // packet, or, with nothing pending, a msgpack packet (when Msgpack is set or
-// the message looks like one). Attachments are copied.
+// the message looks like one). Attachments are copied. When the last
+// attachment arrives the placeholders are checked; an "illegal attachments"
+// error's offset is within the packet's JSON payload.
 func (d *Decoder) Binary(data []byte) (*Packet, error) {
 	if d.pending == nil {
 		if d.Msgpack || LooksLikeMsgpack(data) {

@@ -159,7 +159,8 @@ func DecodeMsgpack(b []byte) (Packet, error) {
 	}
 	if kind != "undefined" {
 		r := mpReader{b: b, pos: f.data.start}
-		p.Data = r.toJSON(nil, r.head(), 1)
+		// Sized for short strings and small numbers, which dominate events.
+		p.Data = r.toJSON(make([]byte, 0, 2*(len(b)-f.data.start)+8), r.head(), 1)
 		if r.err != nil { // unreachable: readTop walked the same bytes
 			return p, mpErr(r.err.off, "invalid msgpack: %s", r.err.msg)
 		}
