@@ -64,6 +64,9 @@ func setup() (string, error) {
 	if err != nil {
 		return "", err
 	}
+	if directOnly {
+		return tmp, nil
+	}
 	bin := filepath.Join(tmp, "sioproxy")
 	goBin, err := exec.LookPath("go")
 	if err != nil {

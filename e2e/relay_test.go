@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -164,4 +166,89 @@ func checkDeflateNegotiated(t *testing.T, run *proxiedRun) {
 		t.Errorf("first (compressed) message through sioproxy: %q, %v; want the open packet", msg, err)
 	}
 	_ = c.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(5*time.Second))
+}
+
+// TestRelayMalformedPacket: a Socket.IO packet with broken JSON is relayed
+// as it is (the server reacts through sioproxy exactly as it does directly:
+// it closes the connection), and sioproxy reports a decode error for the
+// session instead of stopping.
+func TestRelayMalformedPacket(t *testing.T) {
+	t.Parallel()
+	srv := startServer(t, nil)
+	_, directClose := sendMalformed(t, srv.url)
+	t.Logf("direct: the server answered the malformed packet with %s", directClose)
+	px := startProxy(t, srv.url)
+	sid, closeErr := sendMalformed(t, px.url)
+	if closeErr != directClose {
+		t.Errorf("the server ended the connection differently through sioproxy:\n  direct:  %s\n  proxied: %s", directClose, closeErr)
+	}
+	evs, ok := px.waitEvents(t, settleTimeout, func(evs []event.Event) bool {
+		return decodeError(evs, sid) != nil && closeLine(evs, sid) != nil
+	})
+	if decodeError(evs, sid) == nil {
+		t.Errorf("sioproxy reported no decode error (kind error) for sid %q after a malformed packet", sid)
+	}
+	if !ok {
+		t.Errorf("sioproxy logged no session close for sid %q; its session lines: %v", sid, sessionLines(evs, sid))
+	}
+	// The proxy goes on serving.
+	runClient(t, px.url, "websocket", nil)
+}
+
+// sendMalformed opens a WebSocket session, joins "/", sends a packet whose
+// JSON is cut off, and returns the sid and how the connection ended.
+func sendMalformed(t *testing.T, base string) (sid string, ended string) {
+	t.Helper()
+	u := "ws" + strings.TrimPrefix(base, "http") + "/socket.io/?EIO=4&transport=websocket"
+	d := websocket.Dialer{HandshakeTimeout: 30 * time.Second}
+	c, _, err := d.Dial(u, nil)
+	if err != nil {
+		t.Fatalf("dial %s: %v", u, err)
+	}
+	defer c.Close()
+	_ = c.SetReadDeadline(time.Now().Add(clientTimeout))
+	_, open, err := c.ReadMessage()
+	if err != nil {
+		t.Fatalf("read the open packet from %s: %v", u, err)
+	}
+	var hs struct {
+		Sid string `json:"sid"`
+	}
+	if len(open) < 2 || open[0] != '0' || json.Unmarshal(open[1:], &hs) != nil || hs.Sid == "" {
+		t.Fatalf("open packet from %s: %q", u, open)
+	}
+	if err := c.WriteMessage(websocket.TextMessage, []byte("40")); err != nil {
+		t.Fatal(err)
+	}
+	if _, msg, err := c.ReadMessage(); err != nil || !strings.HasPrefix(string(msg), "40") {
+		t.Fatalf("CONNECT answer from %s: %q, %v", u, msg, err)
+	}
+	if err := c.WriteMessage(websocket.TextMessage, []byte(`42["broken",{"a":`)); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		_, msg, err := c.ReadMessage()
+		if err != nil {
+			var ce *websocket.CloseError
+			if errors.As(err, &ce) {
+				return hs.Sid, fmt.Sprintf("close frame %d", ce.Code)
+			}
+			if ne, ok := err.(net.Error); ok && ne.Timeout() {
+				t.Fatalf("%s: the server did not close the connection after a malformed packet", u)
+			}
+			return hs.Sid, "connection closed without a close frame"
+		}
+		if string(msg) != "2" { // pings may arrive meanwhile
+			t.Logf("%s: unexpected message %q after the malformed packet", u, msg)
+		}
+	}
+}
+
+func decodeError(evs []event.Event, sid string) *event.Event {
+	for i := range evs {
+		if evs[i].Kind == event.KindError && evs[i].Sid == sid {
+			return &evs[i]
+		}
+	}
+	return nil
 }
