@@ -86,7 +86,6 @@ func demoEvents() []event.Event {
 	return evs
 }
 
-
 // newTestSource returns a Source over a real bus ring holding evs.
 func newTestSource(evs []event.Event, st Stats) (*BusSource, *bus.Ring[event.Event]) {
 	r := bus.NewRing[event.Event](1 << 12)

@@ -86,7 +86,9 @@ func TestResizeReflows(t *testing.T) {
 	}
 }
 
-func itoa(n int) string { return strings.TrimSpace(padLeft(string(rune('0'+n/100%10))+string(rune('0'+n/10%10))+string(rune('0'+n%10)), 3)) }
+func itoa(n int) string {
+	return strings.TrimSpace(padLeft(string(rune('0'+n/100%10))+string(rune('0'+n/10%10))+string(rune('0'+n%10)), 3))
+}
 
 // manyPackets returns n chat events 1 ms apart on one session.
 func manyPackets(from, n int) []event.Event {

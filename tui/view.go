@@ -35,7 +35,7 @@ func (m *Model) layout() layout {
 	l.sess = clamp(len(m.sessRows), 1, max(2, avail/5))
 	l.faults = clamp(m.faults.len(), 1, 4)
 	if m.focus == paneFaults && m.faults.len() > 0 {
-		l.faultInfo = clamp(avail/3, 0, 10)
+		l.faultInfo = clamp(avail/3, 0, min(10, len(m.faultInfoLines(&m.faults.rows[clamp(m.faultCur, 0, m.faults.len()-1)]))))
 	}
 	l.pkts = avail - l.sess - l.faults - l.faultInfo
 	if l.pkts < 1 {
