@@ -141,10 +141,7 @@ func keyMsg(s string) tea.KeyMsg {
 
 func press(m *Model, keys ...string) {
 	for _, k := range keys {
-		if _, cmd := m.Update(keyMsg(k)); cmd != nil {
-			// Run synchronous follow-ups such as a save; ignore ticks and blinks.
-			_ = cmd
-		}
+		m.Update(keyMsg(k))
 	}
 }
 

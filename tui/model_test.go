@@ -2,6 +2,7 @@ package tui
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -76,7 +77,7 @@ func checkFrame(t *testing.T, out string, w, h int) {
 
 func TestResizeReflows(t *testing.T) {
 	for _, sz := range [][2]int{{80, 24}, {120, 40}, {200, 60}, {40, 12}} {
-		t.Run(ansi.Strip(strings.Repeat("x", 0))+itoa(sz[0])+"x"+itoa(sz[1]), func(t *testing.T) {
+		t.Run(fmt.Sprintf("%dx%d", sz[0], sz[1]), func(t *testing.T) {
 			m := newTestModel(t, demoEvents())
 			m.Update(tea.WindowSizeMsg{Width: sz[0], Height: sz[1]})
 			checkFrame(t, m.View(), sz[0], sz[1])
