@@ -40,4 +40,3 @@ func BenchmarkTrackerPollingPayload(b *testing.B) {
 		b.Fatal("no events")
 	}
 }
-
