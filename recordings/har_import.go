@@ -346,7 +346,7 @@ func (h *harImporter) convertHTTP(e *harEntry, u *url.URL, start, end time.Time)
 func (h *harImporter) convertWS(e *harEntry, u *url.URL, start, end time.Time) error {
 	own := len(e.Sioproxy) > 0
 	var w *obs.WSOpen
-	t := start
+	t := end // the 101 arrived when the entry's time ran out
 	if own {
 		o, err := parseLine(e.Sioproxy)
 		if err != nil || o.WSOpen == nil {
@@ -355,8 +355,12 @@ func (h *harImporter) convertWS(e *harEntry, u *url.URL, start, end time.Time) e
 		w, t = o.WSOpen, o.Time
 	} else {
 		h.nextID++
+		scheme := map[string]string{"ws": "http", "wss": "https"}[u.Scheme]
+		if scheme == "" {
+			scheme = u.Scheme
+		}
 		w = &obs.WSOpen{Conn: h.nextID, Start: start, URL: requestURI(u), Host: u.Host,
-			Upstream: u.Scheme + "://" + u.Host, Status: e.Response.Status}
+			Upstream: scheme + "://" + u.Host, Status: e.Response.Status}
 	}
 	var authority string
 	w.ReqHeader, authority = importHeaders(e.Request.Headers, own)
@@ -367,6 +371,7 @@ func (h *harImporter) convertWS(e *harEntry, u *url.URL, start, end time.Time) e
 	if !own {
 		w.Extensions = w.RespHeader.Get("Sec-WebSocket-Extensions")
 	}
+	openIdx := len(h.out)
 	h.out = append(h.out, obs.Obs{Kind: obs.KindWSOpen, Time: t, WSOpen: w})
 
 	last := t
@@ -380,6 +385,11 @@ func (h *harImporter) convertWS(e *harEntry, u *url.URL, start, end time.Time) e
 		}
 		if o.Time.After(last) {
 			last = o.Time
+		}
+		if !own && o.Time.Before(h.out[openIdx].Time) {
+			// The entry's time spans the connection (HTTP Toolkit), not
+			// just the handshake.
+			h.out[openIdx].Time = start
 		}
 		if o.WSMsg.Opcode == 8 {
 			closeBy[o.WSMsg.Dir] = true
