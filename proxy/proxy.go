@@ -33,6 +33,11 @@ type Proxy struct {
 	bytesC2S  atomic.Uint64
 	bytesS2C  atomic.Uint64
 
+	// sinkMu lets Close stop all pushes, so the caller may close the sink
+	// queues afterwards even if a handler is still unwinding.
+	sinkMu  sync.RWMutex
+	sinkOff bool
+
 	mu     sync.Mutex
 	closed bool
 	relays map[*relay]struct{}
@@ -114,7 +119,9 @@ func (p *Proxy) Stats() Stats {
 // Close tears down every hijacked WebSocket connection and waits for their
 // relays to finish, then closes idle upstream connections. http.Server's
 // Shutdown does not know hijacked connections, so call Close after it.
-// Upgrades arriving after Close are refused.
+// Upgrades arriving after Close are refused, requests still in flight are
+// relayed but no longer observed: once Close returns nothing more is
+// pushed to the sinks, so they may be closed.
 func (p *Proxy) Close() error {
 	p.mu.Lock()
 	p.closed = true
@@ -123,6 +130,9 @@ func (p *Proxy) Close() error {
 	}
 	p.mu.Unlock()
 	p.wg.Wait()
+	p.sinkMu.Lock()
+	p.sinkOff = true
+	p.sinkMu.Unlock()
 	if ci, ok := p.opts.Transport.(interface{ CloseIdleConnections() }); ok {
 		ci.CloseIdleConnections()
 	}
@@ -182,9 +192,13 @@ func upstreamErrorText(target string, err error) string {
 
 // push hands o to every sink without blocking.
 func (p *Proxy) push(o obs.Obs) {
-	for _, q := range p.opts.Sinks {
-		q.Push(o)
+	p.sinkMu.RLock()
+	if !p.sinkOff {
+		for _, q := range p.opts.Sinks {
+			q.Push(o)
+		}
 	}
+	p.sinkMu.RUnlock()
 }
 
 func (p *Proxy) logf(format string, args ...any) {

@@ -3,11 +3,42 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"io"
 	"os"
+	"os/signal"
+	"syscall"
 )
 
 func main() {
-	fmt.Fprintln(os.Stderr, "sioproxy: not wired yet")
-	os.Exit(2)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run is main without the process: it returns the exit code (2 for bad
+// usage, 1 for a failure at run time).
+func run(ctx context.Context, args []string, stdout *os.File, stderr io.Writer) int {
+	cfg, err := parseFlags(args)
+	if errors.Is(err, errHelp) {
+		io.WriteString(stdout, usageText)
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "sioproxy: %v\n", err)
+		fmt.Fprintln(stderr, "run 'sioproxy --help' for usage")
+		return 2
+	}
+	if cfg.Command != "" {
+		fmt.Fprintf(stderr, "sioproxy: %s: not implemented yet\n", cfg.Command)
+		return 2
+	}
+	if err := serve(ctx, cfg, stdout, stderr); err != nil {
+		fmt.Fprintf(stderr, "sioproxy: %v\n", err)
+		return 1
+	}
+	return 0
 }

@@ -1,0 +1,159 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/sioproxy/sioproxy/proxy"
+)
+
+// defaultTarget is where a Socket.IO app usually listens in development.
+const defaultTarget = "http://127.0.0.1:3000"
+
+// subcommands are reserved names for the first argument.
+var subcommands = []string{"demo", "replay", "export", "ca"}
+
+// config is everything the command line says.
+type config struct {
+	Command string   // a subcommand, "" for the proxy
+	Args    []string // the subcommand's arguments
+
+	Targets          []*url.URL
+	Listen           string
+	Paths            []string
+	Balance          string
+	KeepHost         bool
+	NoTUI            bool
+	JSON             bool
+	UpstreamCA       string
+	InsecureUpstream bool
+	BodyCap          int // bytes kept per body; 0 keeps none
+	Record           string
+}
+
+// errHelp is returned for -h/--help; the caller prints usageText.
+var errHelp = flag.ErrHelp
+
+const usageText = `usage: sioproxy [flags]
+       sioproxy demo | replay | export | ca ...
+
+sioproxy relays a Socket.IO app unchanged and shows what crosses the wire.
+
+flags:
+  --target URL          upstream base URL, repeat for several (default ` + defaultTarget + `)
+  --listen ADDR         address to listen on (default 127.0.0.1:8080)
+  --path PREFIX         Engine.IO path prefix, repeatable (default /socket.io/ and /engine.io/)
+  --balance MODE        with several targets: round-robin or sticky (default round-robin)
+  --keep-host           forward the client's Host header instead of the target's
+  --no-tui              one line per event on stdout instead of the terminal UI
+  --json                JSON Lines on stdout (implies --no-tui)
+  --upstream-ca FILE    PEM roots to verify https upstreams with
+  --insecure-upstream   do not verify upstream certificates
+  --body-cap N          bytes of each HTTP body kept for decoding (default 1048576)
+  --record FILE         also record every observation to FILE
+`
+
+// parseFlags reads the command line (without the program name). Errors
+// name the flag and the offending value.
+func parseFlags(args []string) (config, error) {
+	var c config
+	if len(args) > 0 {
+		for _, s := range subcommands {
+			if args[0] == s {
+				return config{Command: s, Args: args[1:]}, nil
+			}
+		}
+	}
+	fs := flag.NewFlagSet("sioproxy", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	var targets, paths multiFlag
+	fs.Var(&targets, "target", "")
+	fs.Var(&paths, "path", "")
+	fs.StringVar(&c.Listen, "listen", "127.0.0.1:8080", "")
+	fs.StringVar(&c.Balance, "balance", proxy.RoundRobin, "")
+	fs.BoolVar(&c.KeepHost, "keep-host", false, "")
+	fs.BoolVar(&c.NoTUI, "no-tui", false, "")
+	fs.BoolVar(&c.JSON, "json", false, "")
+	fs.StringVar(&c.UpstreamCA, "upstream-ca", "", "")
+	fs.BoolVar(&c.InsecureUpstream, "insecure-upstream", false, "")
+	fs.IntVar(&c.BodyCap, "body-cap", proxy.DefaultBodyCap, "")
+	fs.StringVar(&c.Record, "record", "", "")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return c, errHelp
+		}
+		return c, fmt.Errorf("%s", strings.Replace(err.Error(), " -", " --", 1))
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected argument %q (flags start with --; subcommands are %s)", fs.Arg(0), strings.Join(subcommands, ", "))
+	}
+
+	if len(targets) == 0 {
+		targets = multiFlag{defaultTarget}
+	}
+	for _, s := range targets {
+		u, err := parseTarget(s)
+		if err != nil {
+			return c, fmt.Errorf("--target %q: %v", s, err)
+		}
+		c.Targets = append(c.Targets, u)
+	}
+	for _, p := range paths {
+		if !strings.HasPrefix(p, "/") {
+			return c, fmt.Errorf("--path %q: must start with /", p)
+		}
+	}
+	c.Paths = paths
+	if c.Balance != proxy.RoundRobin && c.Balance != proxy.Sticky {
+		return c, fmt.Errorf("--balance %q: want %s or %s", c.Balance, proxy.RoundRobin, proxy.Sticky)
+	}
+	if _, port, err := net.SplitHostPort(c.Listen); err != nil {
+		return c, fmt.Errorf("--listen %q: want host:port, e.g. 127.0.0.1:8080", c.Listen)
+	} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return c, fmt.Errorf("--listen %q: port %q is not a number from 0 to 65535", c.Listen, port)
+	}
+	if c.BodyCap < 0 {
+		return c, fmt.Errorf("--body-cap %d: must be 0 or more", c.BodyCap)
+	}
+	if c.InsecureUpstream && c.UpstreamCA != "" {
+		return c, fmt.Errorf("--upstream-ca %q with --insecure-upstream: choose one", c.UpstreamCA)
+	}
+	if c.JSON {
+		c.NoTUI = true
+	}
+	return c, nil
+}
+
+// parseTarget accepts a base URL; a bare host:port means http.
+func parseTarget(s string) (*url.URL, error) {
+	if !strings.Contains(s, "://") {
+		s = "http://" + s
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return nil, err
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, fmt.Errorf("scheme %q: want http or https", u.Scheme)
+	}
+	if u.Host == "" {
+		return nil, errors.New("no host")
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return nil, errors.New("a target has no query or fragment")
+	}
+	return u, nil
+}
+
+// multiFlag is a repeatable string flag.
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }

@@ -1,0 +1,130 @@
+package main
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/sioproxy/sioproxy/internal/bus"
+	"github.com/sioproxy/sioproxy/internal/obs"
+	"github.com/sioproxy/sioproxy/proxy"
+)
+
+// obsQueueSize bounds observations waiting for the analyzer; beyond it
+// they are dropped and counted, never blocking the relay.
+const obsQueueSize = 1 << 16
+
+// shutdownGrace is how long in-flight requests get on SIGINT. Engine.IO
+// long-polls would hold Shutdown for up to pingInterval, and clients
+// reconnect anyway, so it is short.
+const shutdownGrace = time.Second
+
+// serve runs the reverse proxy until ctx ends.
+func serve(ctx context.Context, cfg config, stdout *os.File, stderr io.Writer) error {
+	var roots *x509.CertPool
+	if cfg.UpstreamCA != "" {
+		var err error
+		if roots, err = loadCA(cfg.UpstreamCA); err != nil {
+			return err
+		}
+	}
+	bodyCap := cfg.BodyCap
+	if bodyCap == 0 {
+		bodyCap = -1 // proxy.Options: negative keeps no body, 0 is the default
+	}
+	q := bus.NewQueue[obs.Obs](obsQueueSize)
+	errLog := log.New(stderr, "", log.LstdFlags)
+	p, err := proxy.New(proxy.Options{
+		Targets:          cfg.Targets,
+		Balance:          cfg.Balance,
+		Paths:            cfg.Paths,
+		KeepHost:         cfg.KeepHost,
+		Sinks:            []*bus.Queue[obs.Obs]{q},
+		BodyCap:          bodyCap,
+		UpstreamCA:       roots,
+		InsecureUpstream: cfg.InsecureUpstream,
+		ErrorLog:         errLog,
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("--listen %s: %w", cfg.Listen, err)
+	}
+
+	format := "text"
+	if cfg.JSON {
+		format = "json"
+	}
+	if !cfg.NoTUI && isTerminal(stdout) {
+		fmt.Fprintln(stderr, "sioproxy: the terminal UI is not wired yet; printing events instead")
+	}
+	if cfg.Record != "" {
+		fmt.Fprintf(stderr, "sioproxy: --record %s: not implemented yet; not recording\n", cfg.Record)
+	}
+	var targets []string
+	for _, t := range cfg.Targets {
+		targets = append(targets, t.String())
+	}
+	balance := ""
+	if len(targets) > 1 {
+		balance = " (" + cfg.Balance + ")"
+	}
+	fmt.Fprintf(stderr, "sioproxy: listening on http://%s → %s%s\n", ln.Addr(), strings.Join(targets, ", "), balance)
+
+	srv := &http.Server{
+		Handler:           p,
+		ReadHeaderTimeout: 30 * time.Second,
+		ErrorLog:          errLog,
+		// No WriteTimeout: a long-poll or a WebSocket may legitimately last.
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	analyzed := make(chan error, 1)
+	go func() { analyzed <- analyze(q, format, stdout) }()
+
+	select {
+	case <-ctx.Done():
+	case err = <-served:
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	if srv.Shutdown(sctx) != nil {
+		srv.Close()
+	}
+	cancel()
+	p.Close() // hijacked WebSockets; after it nothing is pushed to q
+	q.Close()
+	aerr := <-analyzed
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return aerr
+}
+
+func loadCA(path string) (*x509.CertPool, error) {
+	pem, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("--upstream-ca: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("--upstream-ca %s: no PEM certificate in the file", path)
+	}
+	return pool, nil
+}
+
+// isTerminal reports whether f is a character device (a TTY); when stdout
+// is a pipe or a file, sioproxy runs headless.
+func isTerminal(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
