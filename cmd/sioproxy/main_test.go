@@ -133,7 +133,9 @@ func TestRunRelaysAndShutsDown(t *testing.T) {
 	var stderr syncBuffer
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
-	go func() { done <- run(ctx, []string{"--target", be.URL, "--listen", "127.0.0.1:0", "--json"}, stdout, &stderr) }()
+	go func() {
+		done <- run(ctx, []string{"--target", be.URL, "--listen", "127.0.0.1:0", "--json"}, stdout, &stderr)
+	}()
 
 	re := regexp.MustCompile(`sioproxy: listening on (http://127\.0\.0\.1:\d+) → ` + regexp.QuoteMeta(be.URL) + `\n`)
 	var addr string
