@@ -56,3 +56,21 @@ func TestDiffFlows(t *testing.T) {
 		})
 	}
 }
+
+func TestSamePktEIO3Query(t *testing.T) {
+	want := pkt{Type: "CONNECT", Nsp: "/admin?token=secret"}
+	for _, c := range []struct {
+		got  pkt
+		same bool
+	}{
+		{pkt{Type: "CONNECT", Nsp: "/admin?token=secret"}, true},
+		{pkt{Type: "CONNECT", Nsp: "/admin", Args: `{"token":"secret"}`}, true},
+		{pkt{Type: "CONNECT", Nsp: "/admin"}, false},
+		{pkt{Type: "CONNECT", Nsp: "/admin", Args: `{"token":"other"}`}, false},
+		{pkt{Type: "EVENT", Nsp: "/admin", Args: `{"token":"secret"}`}, false},
+	} {
+		if samePkt(want, c.got) != c.same {
+			t.Errorf("samePkt(%v, %v) = %v", want, c.got, !c.same)
+		}
+	}
+}

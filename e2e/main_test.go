@@ -67,6 +67,11 @@ func setup() (string, error) {
 	if directOnly {
 		return tmp, nil
 	}
+	if bin := os.Getenv("SIOPROXY_E2E_BIN"); bin != "" {
+		// A prebuilt binary, e.g. to test a release build.
+		sioproxyBin = bin
+		return tmp, nil
+	}
 	bin := filepath.Join(tmp, "sioproxy")
 	goBin, err := exec.LookPath("go")
 	if err != nil {
