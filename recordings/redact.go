@@ -121,7 +121,10 @@ func redactPollingBody(body []byte, eio int) ([]byte, bool) {
 	s := string(body)
 	if eio == 3 || (eio == 0 && looksV3(s)) {
 		out, ok := redactV3Text(s)
-		return []byte(out), ok
+		if !ok {
+			return body, false
+		}
+		return []byte(out), true
 	}
 	changed := false
 	parts := strings.Split(s, "\x1e")
