@@ -464,3 +464,31 @@ func TestOptionsErrors(t *testing.T) {
 
 // Interface guard for the test's raw connections.
 var _ net.Conn = (*recordingConn)(nil)
+
+func TestForwardedHeadersAndHost(t *testing.T) {
+	be := backend(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, r.Host+"|"+r.Header.Get("X-Forwarded-Host")+"|"+r.Header.Get("X-Forwarded-Proto")+"|"+r.Header.Get("X-Forwarded-For"))
+	}))
+	beHost := strings.TrimPrefix(be.URL, "http://")
+	for _, keep := range []bool{false, true} {
+		t.Run("keepHost="+strconv.FormatBool(keep), func(t *testing.T) {
+			h := newHarness(t, Options{KeepHost: keep}, be.URL)
+			req, _ := http.NewRequest("GET", h.url+"/", nil)
+			req.Host = "app.example:8080"
+			req.Header.Set("X-Forwarded-For", "6.6.6.6") // a client may not forge it
+			resp, err := testClient(t).Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			wantHost := beHost
+			if keep {
+				wantHost = "app.example:8080"
+			}
+			if want := wantHost + "|app.example:8080|http|127.0.0.1"; string(b) != want {
+				t.Fatalf("upstream saw %q, want %q", b, want)
+			}
+		})
+	}
+}

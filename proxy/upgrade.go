@@ -223,12 +223,7 @@ func (rl *relay) run(head []byte, brw *bufio.Reader) {
 	}
 	go rl.copyToUpstream(done)
 	go rl.copyToClient(done)
-	first := <-done
-	rl.mu.Lock()
-	if rl.firstEnd == "" {
-		rl.firstEnd = first
-	}
-	rl.mu.Unlock()
+	rl.markEnd(<-done)
 	linger := time.AfterFunc(halfCloseLinger, rl.teardown)
 	<-done
 	linger.Stop()
@@ -268,6 +263,7 @@ func (rl *relay) copy(dst io.Writer, src io.Reader, dir int, srcSide, dstSide st
 			rl.count(dir, buf[:n], seq)
 		}
 		if rerr == io.EOF {
+			rl.markEnd(srcSide) // before the half-close lets the peer react
 			if cw, ok := dst.(interface{ CloseWrite() error }); !ok || cw.CloseWrite() != nil {
 				rl.teardown()
 			}
@@ -289,6 +285,16 @@ func (rl *relay) count(dir int, b []byte, seq uint64) {
 		rl.p.bytesS2C.Add(uint64(len(b)))
 	}
 	rl.tap.feed(dir, b, seq)
+}
+
+// markEnd records side as the one that stopped first, unless one did
+// already.
+func (rl *relay) markEnd(side string) {
+	rl.mu.Lock()
+	if rl.firstEnd == "" {
+		rl.firstEnd = side
+	}
+	rl.mu.Unlock()
 }
 
 // fail records the first transport error, unless teardown caused it.

@@ -426,3 +426,49 @@ func TestWebSocketUndecodable(t *testing.T) {
 		t.Fatalf("close %+v msgs %+v", cl, msgs[0])
 	}
 }
+
+// A WebSocket-only session has no polling handshake: the sticky balancer
+// learns its sid from the first server message.
+func TestStickyLearnsSidFromWebSocket(t *testing.T) {
+	var urls []string
+	for _, name := range []string{"a", "b"} {
+		up := websocket.Upgrader{CheckOrigin: func(*http.Request) bool { return true }}
+		s := backend(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if !websocket.IsWebSocketUpgrade(r) {
+				io.WriteString(w, name)
+				return
+			}
+			c, err := up.Upgrade(w, r, nil)
+			if err != nil {
+				return
+			}
+			defer c.Close()
+			c.WriteMessage(websocket.TextMessage, []byte(`0{"sid":"`+name+`-ws","upgrades":[],"pingInterval":25000}`))
+			c.ReadMessage() // until the client leaves
+		}))
+		urls = append(urls, s.URL)
+	}
+	h := newHarness(t, Options{Balance: Sticky}, urls...)
+	c, _, err := websocket.DefaultDialer.DialContext(withTimeout(t), wsURL(h.url, "/socket.io/?EIO=4&transport=websocket"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_, open, err := c.ReadMessage()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sid, _ := sniffSid(open)
+	name := strings.TrimSuffix(sid, "-ws")
+	for range 3 {
+		resp, err := testClient(t).Get(h.url + "/socket.io/?EIO=4&transport=polling&sid=" + sid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if string(b) != name {
+			t.Fatalf("sid %s went to %q", sid, b)
+		}
+	}
+}
