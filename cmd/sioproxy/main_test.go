@@ -167,4 +167,12 @@ func TestRunRelaysAndShutsDown(t *testing.T) {
 	if code := <-done; code != 0 {
 		t.Fatalf("exit %d, stderr %q", code, stderr.String())
 	}
+	// The exchange was decoded and written before run returned.
+	out, err := os.ReadFile(stdout.Name())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(out), `"kind":"http"`) || !strings.Contains(string(out), `"status":200`) {
+		t.Fatalf("stdout %q", out)
+	}
 }

@@ -90,7 +90,7 @@ func serve(ctx context.Context, cfg config, stdout *os.File, stderr io.Writer) e
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	analyzed := make(chan error, 1)
-	go func() { analyzed <- analyze(q, format, stdout) }()
+	go func() { analyzed <- analyze(q, format, cfg.Paths, stdout) }()
 
 	select {
 	case <-ctx.Done():
