@@ -6,8 +6,8 @@ import (
 
 	"github.com/sioproxy/sioproxy/decode/session"
 	"github.com/sioproxy/sioproxy/internal/bus"
-	"github.com/sioproxy/sioproxy/internal/pipeline"
 	"github.com/sioproxy/sioproxy/internal/obs"
+	"github.com/sioproxy/sioproxy/internal/pipeline"
 )
 
 // analyze decodes observations into events and writes them to out until in
