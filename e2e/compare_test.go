@@ -153,7 +153,8 @@ func diffSeq(want, got []pkt) string {
 		case i >= len(want):
 			return fmt.Sprintf("extra from packet %d on: %s", i, got[i])
 		case !samePkt(want[i], got[i]):
-			return fmt.Sprintf("packet %d differs:\n    want %s\n    got  %s", i, want[i], got[i])
+			return fmt.Sprintf("packet %d differs:\n    want %s\n    got  %s\n    want from there: %s\n    got from there:  %s",
+				i, want[i], got[i], listFrom(want, i), listFrom(got, i))
 		}
 	}
 	return ""
@@ -182,6 +183,19 @@ func samePkt(want, got pkt) bool {
 	b, _ := json.Marshal(obj)
 	want.Nsp, want.Args = nsp, canonJSON(b)
 	return want == got
+}
+
+// listFrom lists a few packets from index i on, for context.
+func listFrom(ps []pkt, i int) string {
+	const n = 4
+	var parts []string
+	for j := i; j < len(ps) && j < i+n; j++ {
+		parts = append(parts, fmt.Sprintf("[%d] %s", j, ps[j]))
+	}
+	if len(ps) > i+n {
+		parts = append(parts, fmt.Sprintf("… %d more", len(ps)-i-n))
+	}
+	return strings.Join(parts, " | ")
 }
 
 // restrict keeps the flows of the given sessions.
