@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -47,7 +48,7 @@ func setup() (string, error) {
 	if nodeBin, err = exec.LookPath("node"); err != nil {
 		return "", fmt.Errorf("node is not installed (needed to run socket.io): %v", err)
 	}
-	if _, err := os.Stat(filepath.Join(e2eDir, "node_modules", "socket.io", "package.json")); err != nil {
+	if missing := missingPackages(); len(missing) > 0 {
 		npm, err := exec.LookPath("npm")
 		if err != nil {
 			return "", fmt.Errorf("e2e/node_modules is missing and npm is not installed to create it (apt-get install npm): %v", err)
@@ -93,6 +94,28 @@ func setup() (string, error) {
 		sioproxyBin = bin
 	}
 	return tmp, nil
+}
+
+// missingPackages lists package.json dependencies absent from node_modules,
+// so that a dependency added since the last install triggers npm ci.
+func missingPackages() []string {
+	b, err := os.ReadFile(filepath.Join(e2eDir, "package.json"))
+	if err != nil {
+		return []string{"package.json: " + err.Error()}
+	}
+	var pkg struct {
+		Dependencies map[string]string `json:"dependencies"`
+	}
+	if err := json.Unmarshal(b, &pkg); err != nil {
+		return []string{"package.json: " + err.Error()}
+	}
+	var missing []string
+	for name := range pkg.Dependencies {
+		if _, err := os.Stat(filepath.Join(e2eDir, "node_modules", name, "package.json")); err != nil {
+			missing = append(missing, name)
+		}
+	}
+	return missing
 }
 
 func runWithTimeout(cmd *exec.Cmd, d time.Duration) ([]byte, error) {
