@@ -219,6 +219,10 @@ type exchange struct {
 	target    int  // index into Options.Targets
 	setCookie bool // sticky: the response must pin the client
 	sniff     bool // sticky: look for an Engine.IO sid in the response
+
+	// fwd is set in forward mode, where the upstream is the request's
+	// own origin rather than one of Options.Targets (see forward.go).
+	fwd *fwdUpstream
 }
 
 type exchangeKey struct{}

@@ -68,7 +68,7 @@ func (p *Proxy) finishExchange(x *exchange, reqCap *capture, resp *observedBody,
 	ex := &obs.HTTPExchange{
 		ID:        x.id,
 		Client:    x.client,
-		Upstream:  p.targets[x.target],
+		Upstream:  p.upstreamOf(x),
 		Start:     x.start,
 		End:       p.opts.Now(),
 		Method:    x.method,
@@ -88,7 +88,7 @@ func (p *Proxy) finishExchange(x *exchange, reqCap *capture, resp *observedBody,
 		kind, tlsKind := classify(err)
 		ex.Err, ex.ErrKind = err.Error(), kind
 		if tlsKind != "" {
-			host := p.opts.Targets[x.target].Host
+			host := p.upstreamHost(x)
 			p.push(obs.Obs{Kind: obs.KindTLS, Time: ex.End, TLS: &obs.TLSEvent{
 				Leg: "upstream", Client: x.client, Host: host, Kind: tlsKind, Detail: err.Error(),
 			}})

@@ -184,7 +184,7 @@ func newRelay(p *Proxy, x *exchange, client net.Conn, upstream io.ReadWriteClose
 	p.push(obs.Obs{Kind: obs.KindWSOpen, Time: p.opts.Now(), WSOpen: &obs.WSOpen{
 		Conn:       rl.id,
 		Client:     x.client,
-		Upstream:   p.targets[x.target],
+		Upstream:   p.upstreamOf(x),
 		Start:      x.start,
 		URL:        x.uri,
 		Host:       x.host,
