@@ -170,8 +170,8 @@ func (p *proc) wait(timeout time.Duration) error {
 // describe is the process's stderr (tail) for failure messages.
 func (p *proc) describe() string {
 	lines := p.stderr.all()
-	if len(lines) > 40 {
-		lines = lines[len(lines)-40:]
+	if len(lines) > 200 {
+		lines = lines[len(lines)-200:]
 	}
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "%s stderr:\n", p.name)

@@ -38,7 +38,15 @@ func startProxy(t testing.TB, target string, extra ...string) *sioproxy {
 	t.Helper()
 	needProxy(t)
 	argv := append([]string{sioproxyBin, "--target", target, "--listen", "127.0.0.1:0", "--json"}, extra...)
-	p := startProc(t, "sioproxy", e2eDir, argv...)
+	// Registered before startProc so it runs after the process is stopped
+	// and its stderr complete: a race-built sioproxy reports races there.
+	var p *proc
+	t.Cleanup(func() {
+		if p != nil && strings.Contains(strings.Join(p.stderr.all(), "\n"), "WARNING: DATA RACE") {
+			t.Errorf("sioproxy reported a data race\n%s", p.describe())
+		}
+	})
+	p = startProc(t, "sioproxy", e2eDir, argv...)
 	var url string
 	ok := p.stderr.waitFor(startTimeout, func(lines []string) bool {
 		for _, l := range lines {
