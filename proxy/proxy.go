@@ -142,6 +142,9 @@ func (p *Proxy) Close() error {
 // rewrite is the ReverseProxy Rewrite hook, also used by the upgrade path.
 func (p *Proxy) rewrite(pr *httputil.ProxyRequest) {
 	x := exchangeFrom(pr.In.Context())
+	if x.fwd != nil {
+		return // forward mode: the request already names its origin
+	}
 	pr.SetURL(p.opts.Targets[x.target])
 	pr.SetXForwarded()
 	if p.opts.KeepHost {
@@ -167,7 +170,7 @@ func (p *Proxy) errorHandler(w http.ResponseWriter, r *http.Request, err error) 
 	x := exchangeFrom(r.Context())
 	target := "?"
 	if x != nil {
-		target = p.targets[x.target]
+		target = p.upstreamOf(x)
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
