@@ -93,7 +93,7 @@ func startProc(t testing.TB, name, dir string, argv ...string) *proc {
 	t.Helper()
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Dir = dir
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = sysProcAttr()
 	p := &proc{name: name, cmd: cmd, stdout: newLineLog(), stderr: newLineLog(), done: make(chan struct{})}
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
