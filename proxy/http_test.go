@@ -288,13 +288,13 @@ func TestFullSinkDoesNotBlock(t *testing.T) {
 			t.Fatalf("request %d: %q", i, b)
 		}
 	}
-	// Exchanges are pushed when the body ends, possibly just after the
-	// client saw EOF; Close is not needed for that, so count what we know:
-	// at most one was queued.
+	// Each exchange is two observations (http.start, then http when the
+	// body ends, possibly just after the client saw EOF): one was queued,
+	// the rest dropped.
 	if full.Len() != 1 {
 		t.Fatalf("queue holds %d", full.Len())
 	}
-	waitFor(t, func() bool { return full.Dropped() == n-1 && h.p.Stats().Exchanges == n })
+	waitFor(t, func() bool { return full.Dropped() == 2*n-1 && h.p.Stats().Exchanges == n })
 }
 
 func waitFor(t testing.TB, cond func() bool) {
@@ -490,5 +490,37 @@ func TestForwardedHeadersAndHost(t *testing.T) {
 				t.Fatalf("upstream saw %q, want %q", b, want)
 			}
 		})
+	}
+}
+
+// A POST's request half is observed before the upstream answers, so the
+// decoder can show its packets before a long-poll returns their ack.
+func TestRequestObservedBeforeResponse(t *testing.T) {
+	release := make(chan struct{})
+	be := backend(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.ReadAll(r.Body)
+		<-release
+		io.WriteString(w, "ok")
+	}))
+	h := newHarness(t, Options{}, be.URL)
+	c := testClient(t)
+	done := make(chan error, 1)
+	go func() {
+		resp, err := c.Post(h.url+"/socket.io/?EIO=4&transport=polling&sid=abc", "text/plain;charset=UTF-8", strings.NewReader(`42["hello"]`))
+		if err == nil {
+			resp.Body.Close()
+		}
+		done <- err
+	}()
+	start := h.next(t, obs.KindHTTPStart).HTTP
+	if string(start.ReqBody) != `42["hello"]` || start.Method != "POST" || start.Status != 0 {
+		t.Fatalf("http.start = %+v", start)
+	}
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if fin := h.next(t, obs.KindHTTP).HTTP; fin.ID != start.ID || fin.Status != 200 {
+		t.Fatalf("final exchange id %d status %d, want id %d status 200", fin.ID, fin.Status, start.ID)
 	}
 }

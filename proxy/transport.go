@@ -34,8 +34,10 @@ func (t *observingTransport) RoundTrip(req *http.Request) (*http.Response, error
 		// not modify the caller's request.
 		r2 := new(http.Request)
 		*r2 = *req
-		r2.Body = &teeBody{rc: req.Body, c: reqCap, n: &p.bytesC2S}
+		r2.Body = &teeBody{rc: req.Body, c: reqCap, n: &p.bytesC2S, want: req.ContentLength, eof: func() { p.startExchange(x, reqCap) }}
 		req = r2
+	} else {
+		p.startExchange(x, reqCap)
 	}
 	p.active.Add(1)
 	resp, err := t.base.RoundTrip(req)
@@ -60,6 +62,24 @@ func (t *observingTransport) RoundTrip(req *http.Request) (*http.Response, error
 	}
 	resp.Body = body
 	return resp, nil
+}
+
+// startExchange pushes the request half of an exchange (obs.KindHTTPStart)
+// once its body has been read whole, before the upstream answers.
+func (p *Proxy) startExchange(x *exchange, reqCap *capture) {
+	ex := &obs.HTTPExchange{
+		ID:        x.id,
+		Client:    x.client,
+		Upstream:  p.upstreamOf(x),
+		Start:     x.start,
+		Method:    x.method,
+		URL:       x.uri,
+		Host:      x.host,
+		Proto:     x.proto,
+		ReqHeader: x.reqHeader,
+	}
+	ex.ReqBody, ex.ReqLen, ex.ReqTrunc = reqCap.snapshot()
+	p.push(obs.Obs{Kind: obs.KindHTTPStart, Time: p.opts.Now(), HTTP: ex})
 }
 
 // finishExchange pushes the HTTPExchange (and a TLS event for TLS
@@ -184,9 +204,13 @@ func (e *endError) Unwrap() error { return e.kind }
 
 // teeBody copies a request body into a capture as the transport sends it.
 type teeBody struct {
-	rc io.ReadCloser
-	c  *capture
-	n  *atomic.Uint64
+	rc   io.ReadCloser
+	c    *capture
+	n    *atomic.Uint64
+	want int64  // Content-Length, -1 if unknown
+	eof  func() // called once, when the whole body has been read
+	done bool
+	got  int64
 }
 
 func (t *teeBody) Read(b []byte) (int, error) {
@@ -194,6 +218,12 @@ func (t *teeBody) Read(b []byte) (int, error) {
 	if n > 0 {
 		t.c.write(b[:n])
 		t.n.Add(uint64(n))
+		t.got += int64(n)
+	}
+	// The transport stops at Content-Length without always reading EOF.
+	if (err == io.EOF || (t.want >= 0 && t.got >= t.want)) && !t.done {
+		t.done = true
+		t.eof()
 	}
 	return n, err
 }

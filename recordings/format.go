@@ -230,7 +230,7 @@ func decodeBody(s *string, enc, field string) ([]byte, error) {
 // line.
 func toLine(o obs.Obs) (any, error) {
 	switch o.Kind {
-	case obs.KindHTTP:
+	case obs.KindHTTP, obs.KindHTTPStart:
 		h := o.HTTP
 		if h == nil {
 			return nil, fmt.Errorf("obs kind %q without HTTP", o.Kind)
@@ -296,7 +296,7 @@ func fromLine(l *line) (obs.Obs, error) {
 	o := obs.Obs{Kind: l.Kind, Time: l.TS}
 	var err error
 	switch l.Kind {
-	case obs.KindHTTP:
+	case obs.KindHTTP, obs.KindHTTPStart:
 		h := &obs.HTTPExchange{ID: l.ID, Client: l.Client, Upstream: l.Upstream, Start: l.Start, End: l.End,
 			Method: l.Method, URL: l.URL, Host: l.Host, Proto: l.Proto, ReqHeader: l.ReqHdr, ReqLen: l.ReqLen,
 			ReqTrunc: l.ReqTrunc, Status: l.Status, RespHeader: l.RespHdr, RespLen: l.RespLen,

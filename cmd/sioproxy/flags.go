@@ -35,6 +35,7 @@ type config struct {
 	InsecureUpstream bool
 	BodyCap          int // bytes kept per body; 0 keeps none
 	Record           string
+	Redact           bool // mask secrets in recordings
 }
 
 // errHelp is returned for -h/--help; the caller prints usageText.
@@ -56,7 +57,8 @@ flags:
   --upstream-ca FILE    PEM roots to verify https upstreams with
   --insecure-upstream   do not verify upstream certificates
   --body-cap N          bytes of each HTTP body kept for decoding (default 1048576)
-  --record FILE         also record every observation to FILE
+  --record FILE         also record every observation to FILE (.gz compresses)
+  --redact              mask cookies, Authorization and CONNECT auth in recordings
 `
 
 // parseFlags reads the command line (without the program name). Errors
@@ -85,6 +87,7 @@ func parseFlags(args []string) (config, error) {
 	fs.BoolVar(&c.InsecureUpstream, "insecure-upstream", false, "")
 	fs.IntVar(&c.BodyCap, "body-cap", proxy.DefaultBodyCap, "")
 	fs.StringVar(&c.Record, "record", "", "")
+	fs.BoolVar(&c.Redact, "redact", false, "")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return c, errHelp

@@ -32,11 +32,21 @@ func run(ctx context.Context, args []string, stdout *os.File, stderr io.Writer) 
 		fmt.Fprintln(stderr, "run 'sioproxy --help' for usage")
 		return 2
 	}
-	if cfg.Command != "" {
+	switch cfg.Command {
+	case "":
+		err = serve(ctx, cfg, stdout, stderr)
+	case "demo":
+		err = runDemo(ctx, cfg.Args, stdout, stderr)
+	default:
 		fmt.Fprintf(stderr, "sioproxy: %s: not implemented yet\n", cfg.Command)
 		return 2
 	}
-	if err := serve(ctx, cfg, stdout, stderr); err != nil {
+	var uerr usageError
+	switch {
+	case errors.As(err, &uerr):
+		fmt.Fprintf(stderr, "sioproxy: %v\n", err)
+		return 2
+	case err != nil:
 		fmt.Fprintf(stderr, "sioproxy: %v\n", err)
 		return 1
 	}

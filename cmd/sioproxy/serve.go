@@ -13,9 +13,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sioproxy/sioproxy/internal/bus"
-	"github.com/sioproxy/sioproxy/internal/obs"
 	"github.com/sioproxy/sioproxy/proxy"
+	"github.com/sioproxy/sioproxy/recordings"
 )
 
 // obsQueueSize bounds observations waiting for the analyzer; beyond it
@@ -40,14 +39,17 @@ func serve(ctx context.Context, cfg config, stdout *os.File, stderr io.Writer) e
 	if bodyCap == 0 {
 		bodyCap = -1 // proxy.Options: negative keeps no body, 0 is the default
 	}
-	q := bus.NewQueue[obs.Obs](obsQueueSize)
+	rt, err := newRuntime(cfg, stdout, recordings.Header{Mode: "reverse", Target: targetList(cfg), Started: time.Now()})
+	if err != nil {
+		return err
+	}
 	errLog := log.New(stderr, "", log.LstdFlags)
 	p, err := proxy.New(proxy.Options{
 		Targets:          cfg.Targets,
 		Balance:          cfg.Balance,
 		Paths:            cfg.Paths,
 		KeepHost:         cfg.KeepHost,
-		Sinks:            []*bus.Queue[obs.Obs]{q},
+		Sinks:            rt.sinks(),
 		BodyCap:          bodyCap,
 		UpstreamCA:       roots,
 		InsecureUpstream: cfg.InsecureUpstream,
@@ -60,26 +62,16 @@ func serve(ctx context.Context, cfg config, stdout *os.File, stderr io.Writer) e
 	if err != nil {
 		return fmt.Errorf("--listen %s: %w", cfg.Listen, err)
 	}
-
-	format := "text"
-	if cfg.JSON {
-		format = "json"
-	}
-	if !cfg.NoTUI && isTerminal(stdout) {
-		fmt.Fprintln(stderr, "sioproxy: the terminal UI is not wired yet; printing events instead")
-	}
-	if cfg.Record != "" {
-		fmt.Fprintf(stderr, "sioproxy: --record %s: not implemented yet; not recording\n", cfg.Record)
-	}
-	var targets []string
-	for _, t := range cfg.Targets {
-		targets = append(targets, t.String())
-	}
 	balance := ""
-	if len(targets) > 1 {
+	if len(cfg.Targets) > 1 {
 		balance = " (" + cfg.Balance + ")"
 	}
-	fmt.Fprintf(stderr, "sioproxy: listening on http://%s → %s%s\n", ln.Addr(), strings.Join(targets, ", "), balance)
+	listen := "http://" + ln.Addr().String()
+	fmt.Fprintf(stderr, "sioproxy: listening on %s → %s%s\n", listen, targetList(cfg), balance)
+	if rt.useTUI {
+		// The UI owns the terminal; relay errors would garble it.
+		errLog.SetOutput(io.Discard)
+	}
 
 	srv := &http.Server{
 		Handler:           p,
@@ -88,26 +80,29 @@ func serve(ctx context.Context, cfg config, stdout *os.File, stderr io.Writer) e
 		// No WriteTimeout: a long-poll or a WebSocket may legitimately last.
 	}
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-	analyzed := make(chan error, 1)
-	go func() { analyzed <- analyze(q, format, cfg.Paths, stdout) }()
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			served <- err
+		}
+		close(served)
+	}()
+	stop := func() {
+		sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+		if srv.Shutdown(sctx) != nil {
+			srv.Close()
+		}
+		cancel()
+		p.Close() // hijacked WebSockets; after it nothing is pushed to the sinks
+	}
+	return rt.run(ctx, uiInfo{Title: "sioproxy", Listen: listen, Target: targetList(cfg) + balance}, served, stop, stdout, stderr)
+}
 
-	select {
-	case <-ctx.Done():
-	case err = <-served:
+func targetList(cfg config) string {
+	var targets []string
+	for _, t := range cfg.Targets {
+		targets = append(targets, t.String())
 	}
-	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
-	if srv.Shutdown(sctx) != nil {
-		srv.Close()
-	}
-	cancel()
-	p.Close() // hijacked WebSockets; after it nothing is pushed to q
-	q.Close()
-	aerr := <-analyzed
-	if err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return aerr
+	return strings.Join(targets, ", ")
 }
 
 func loadCA(path string) (*x509.CertPool, error) {

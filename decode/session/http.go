@@ -71,7 +71,10 @@ func (t *Tracker) http(o obs.Obs) {
 		Cookie: x.ReqHeader.Get("Cookie"), SetCookie: x.RespHeader.Values("Set-Cookie"), Err: x.Err, ErrKind: x.ErrKind,
 	}
 	ok2xx := x.Status >= 200 && x.Status < 300
-	if x.Method == http.MethodPost && ok2xx && !s.Closed {
+	if n, ok := t.early[x.ID]; ok {
+		delete(t.early, x.ID)
+		req.Packets = n
+	} else if x.Method == http.MethodPost && ok2xx && !s.Closed {
 		req.Packets = t.pollBody(s, decode.C2S, x, x.ReqBody, x.ReqHeader, x.ReqTrunc, x.ReqLen, q, x.Start)
 	}
 	t.emit(s, hev)

@@ -28,6 +28,9 @@ type Tracker struct {
 	diagEmit func(event.Event)
 	// cur is the session the current observation belonged to.
 	cur *Session
+	// early holds POSTs whose body was decoded from their http.start, by
+	// exchange id, with the packet count, so the final exchange skips it.
+	early map[uint64]int
 }
 
 // NewTracker returns an empty Tracker.
@@ -36,6 +39,7 @@ func NewTracker(opts Options) *Tracker {
 		opts:     opts.withDefaults(),
 		sessions: make(map[string]*Session),
 		conns:    make(map[uint64]*Conn),
+		early:    make(map[uint64]int),
 	}
 	t.diagEmit = t.forward
 	return t
@@ -51,6 +55,10 @@ func (t *Tracker) Observe(o obs.Obs, emit func(event.Event)) {
 	case obs.KindHTTP:
 		if o.HTTP != nil {
 			t.http(o)
+		}
+	case obs.KindHTTPStart:
+		if o.HTTP != nil {
+			t.httpStart(o)
 		}
 	case obs.KindWSOpen:
 		if o.WSOpen != nil {

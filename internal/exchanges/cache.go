@@ -1,6 +1,7 @@
-// Package exchanges keeps the most recent HTTP exchanges and WebSocket
-// handshakes by id, so the TUI's detail view can show the headers of the
-// request that carried a packet without events having to carry them.
+// Package exchanges keeps the most recent observations, so the TUI's detail
+// view can show the headers of the request that carried a packet, and the
+// UI can save the current view as a lossless recording, without events
+// having to carry raw wire data.
 package exchanges
 
 import (
@@ -11,44 +12,43 @@ import (
 	"github.com/sioproxy/sioproxy/internal/obs"
 )
 
-// Cache holds at most Capacity exchanges and as many WebSocket opens,
-// evicting the oldest.
+// Cache holds the newest Capacity observations in arrival order.
 type Cache struct {
 	mu   sync.Mutex
-	cap  int
+	buf  []obs.Obs
+	next uint64 // total added; buf[i%len] holds the i-th
 	http map[uint64]*obs.HTTPExchange
-	hord []uint64
 	ws   map[uint64]*obs.WSOpen
-	word []uint64
 }
 
-// New returns an empty cache; capacity <= 0 means 4096.
+// New returns an empty cache; capacity <= 0 means 20,000.
 func New(capacity int) *Cache {
 	if capacity <= 0 {
-		capacity = 4096
+		capacity = 20000
 	}
-	return &Cache{cap: capacity, http: map[uint64]*obs.HTTPExchange{}, ws: map[uint64]*obs.WSOpen{}}
+	return &Cache{buf: make([]obs.Obs, capacity), http: map[uint64]*obs.HTTPExchange{}, ws: map[uint64]*obs.WSOpen{}}
 }
 
-// Add records an observation if it is an exchange or a WebSocket open.
+// Add keeps o, evicting the oldest observation when full.
 func (c *Cache) Add(o obs.Obs) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	slot := &c.buf[c.next%uint64(len(c.buf))]
+	if c.next >= uint64(len(c.buf)) {
+		switch {
+		case slot.HTTP != nil:
+			delete(c.http, slot.HTTP.ID)
+		case slot.WSOpen != nil:
+			delete(c.ws, slot.WSOpen.Conn)
+		}
+	}
+	*slot = o
+	c.next++
 	switch {
 	case o.HTTP != nil:
 		c.http[o.HTTP.ID] = o.HTTP
-		c.hord = append(c.hord, o.HTTP.ID)
-		if len(c.hord) > c.cap {
-			delete(c.http, c.hord[0])
-			c.hord = c.hord[1:]
-		}
 	case o.WSOpen != nil:
 		c.ws[o.WSOpen.Conn] = o.WSOpen
-		c.word = append(c.word, o.WSOpen.Conn)
-		if len(c.word) > c.cap {
-			delete(c.ws, c.word[0])
-			c.word = c.word[1:]
-		}
 	}
 }
 
@@ -81,4 +81,38 @@ func (c *Cache) WSOpen(conn uint64) (*obs.WSOpen, bool) {
 	defer c.mu.Unlock()
 	x, ok := c.ws[conn]
 	return x, ok
+}
+
+// Select returns, oldest first, the held observations that belong to one
+// of the given exchanges or WebSocket connections (and every TLS and drop
+// observation, which belong to none).
+func (c *Cache) Select(exchanges, conns map[uint64]bool) []obs.Obs {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := uint64(len(c.buf))
+	first := uint64(0)
+	if c.next > n {
+		first = c.next - n
+	}
+	var out []obs.Obs
+	for i := first; i < c.next; i++ {
+		o := c.buf[i%n]
+		var keep bool
+		switch {
+		case o.HTTP != nil:
+			keep = exchanges[o.HTTP.ID]
+		case o.WSOpen != nil:
+			keep = conns[o.WSOpen.Conn]
+		case o.WSMsg != nil:
+			keep = conns[o.WSMsg.Conn]
+		case o.WSClose != nil:
+			keep = conns[o.WSClose.Conn]
+		default:
+			keep = true
+		}
+		if keep {
+			out = append(out, o)
+		}
+	}
+	return out
 }

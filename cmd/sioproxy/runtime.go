@@ -1,0 +1,235 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/sioproxy/sioproxy/decode/session"
+	"github.com/sioproxy/sioproxy/internal/bus"
+	"github.com/sioproxy/sioproxy/internal/event"
+	"github.com/sioproxy/sioproxy/internal/exchanges"
+	"github.com/sioproxy/sioproxy/internal/obs"
+	"github.com/sioproxy/sioproxy/internal/pipeline"
+	"github.com/sioproxy/sioproxy/recordings"
+	"github.com/sioproxy/sioproxy/tui"
+)
+
+// Queue and ring sizes. Each bounds memory and counts what it drops.
+const (
+	recQueueSize   = 1 << 16
+	cacheQueueSize = 1 << 14
+	eventRingSize  = 1 << 16
+)
+
+// runtime is what every mode shares once observations exist: the analyzer
+// pipeline, the optional recorder, and either the terminal UI (with its
+// observation cache) or the headless writer on stdout.
+type runtime struct {
+	cfg     config
+	useTUI  bool
+	in      *bus.Queue[obs.Obs]
+	rec     *bus.Queue[obs.Obs]
+	recW    *recordings.Writer
+	cacheQ  *bus.Queue[obs.Obs]
+	cache   *exchanges.Cache
+	ring    *bus.Ring[event.Event]
+	tracker *session.Tracker
+}
+
+// uiInfo is what the status bar shows about the mode.
+type uiInfo struct {
+	Title, Listen, Target string
+	// Progress reports replay progress; nil outside replay.
+	Progress func() (done, total int)
+}
+
+func newRuntime(cfg config, stdout *os.File, hdr recordings.Header) (*runtime, error) {
+	r := &runtime{
+		cfg:    cfg,
+		useTUI: !cfg.NoTUI && isTerminal(stdout),
+		in:     bus.NewQueue[obs.Obs](obsQueueSize),
+	}
+	r.tracker = session.NewTracker(sessionOptions(cfg))
+	if cfg.Record != "" {
+		w, err := recordings.Create(cfg.Record, hdr, cfg.Redact)
+		if err != nil {
+			return nil, fmt.Errorf("--record %s: %w", cfg.Record, err)
+		}
+		r.recW = w
+		r.rec = bus.NewQueue[obs.Obs](recQueueSize)
+	}
+	if r.useTUI {
+		r.ring = bus.NewRing[event.Event](eventRingSize)
+		r.cache = exchanges.New(0)
+		r.cacheQ = bus.NewQueue[obs.Obs](cacheQueueSize)
+	}
+	return r, nil
+}
+
+// sinks are the queues a source pushes every observation to.
+func (r *runtime) sinks() []*bus.Queue[obs.Obs] {
+	s := []*bus.Queue[obs.Obs]{r.in}
+	if r.rec != nil {
+		s = append(s, r.rec)
+	}
+	if r.cacheQ != nil {
+		s = append(s, r.cacheQ)
+	}
+	return s
+}
+
+// run consumes observations until the user quits the UI, ctx ends, or
+// sourceDone fires (a replay reached its end). Then it calls stop, after
+// which the source must push nothing more, closes the queues and waits for
+// the consumers to drain them, so nothing observed is lost.
+func (r *runtime) run(ctx context.Context, ui uiInfo, sourceDone <-chan error, stop func(), stdout *os.File, stderr io.Writer) error {
+	var wg sync.WaitGroup
+	var pipeErr, recErr error
+	pcfg := pipeline.Config{In: r.in, Events: r.ring, Tracker: r.tracker}
+	if !r.useTUI {
+		pcfg.Out = stdout
+		pcfg.Format = "text"
+		if r.cfg.JSON {
+			pcfg.Format = "json"
+		}
+		pcfg.Color = isTerminal(stdout) && os.Getenv("NO_COLOR") == ""
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		pipeErr = pipeline.Run(context.Background(), pcfg)
+	}()
+	if r.rec != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			recErr = recordings.NewRecorder(r.rec, r.recW).Run(context.Background())
+		}()
+	}
+	if r.cacheQ != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r.cache.Run(context.Background(), r.cacheQ)
+		}()
+	}
+
+	var srcErr error
+	if r.useTUI {
+		uctx, cancel := context.WithCancel(ctx)
+		go func() {
+			select {
+			case srcErr = <-sourceDone:
+				// A finished replay stays on screen until the user quits.
+			case <-uctx.Done():
+			}
+		}()
+		err := tui.Run(uctx, r.tuiOptions(ui))
+		cancel()
+		if err != nil {
+			fmt.Fprintf(stderr, "sioproxy: terminal UI: %v\n", err)
+		}
+	} else {
+		select {
+		case <-ctx.Done():
+		case srcErr = <-sourceDone:
+		}
+	}
+	stop()
+	r.in.Close()
+	if r.rec != nil {
+		r.rec.Close()
+	}
+	if r.cacheQ != nil {
+		r.cacheQ.Close()
+	}
+	wg.Wait()
+	if r.recW != nil {
+		if err := r.recW.Close(); err != nil && recErr == nil {
+			recErr = err
+		}
+	}
+	for _, err := range []error{srcErr, pipeErr, recErr} {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *runtime) tuiOptions(ui uiInfo) tui.Options {
+	stats := func() tui.Stats {
+		s := tui.Stats{ObsDrops: r.in.Dropped(), Recording: r.recW != nil, RecordPath: r.cfg.Record}
+		if ui.Progress != nil {
+			s.ReplayDone, s.ReplayTotal = ui.Progress()
+		}
+		return s
+	}
+	src := &uiSource{BusSource: tui.NewBusSource(r.ring, r.sessions, stats), cache: r.cache}
+	return tui.Options{
+		Source:   src,
+		Title:    ui.Title,
+		Listen:   ui.Listen,
+		Target:   ui.Target,
+		NoColor:  os.Getenv("NO_COLOR") != "",
+		SaveView: r.saveView,
+	}
+}
+
+// saveView writes the observations behind the events in view as a native
+// recording: lossless for what the cache still holds.
+func (r *runtime) saveView(path string, events []event.Event) error {
+	xs, conns := map[uint64]bool{}, map[uint64]bool{}
+	for i := range events {
+		if events[i].Exchange != 0 {
+			xs[events[i].Exchange] = true
+		}
+		if events[i].Conn != 0 {
+			conns[events[i].Conn] = true
+		}
+	}
+	w, err := recordings.Create(path, recordings.Header{Mode: "view", Started: time.Now()}, r.cfg.Redact)
+	if err != nil {
+		return err
+	}
+	for _, o := range r.cache.Select(xs, conns) {
+		if err := w.Write(o); err != nil {
+			w.Close()
+			return err
+		}
+	}
+	return w.Close()
+}
+
+func (r *runtime) sessions() []tui.SessionRow {
+	infos := r.tracker.Sessions()
+	rows := make([]tui.SessionRow, len(infos))
+	for i, s := range infos {
+		row := tui.SessionRow{
+			Sid: s.Sid, Client: s.Client, Transport: s.Transport, Upgrade: s.Upgrade, EIO: s.EIO,
+			PacketsC2S: s.PacketsC2S, PacketsS2C: s.PacketsS2C, BytesC2S: s.BytesC2S, BytesS2C: s.BytesS2C,
+			Opened: s.Opened, LastActivity: s.LastActivity, PingRTT: s.PingRTT, Faults: s.Faults,
+			Closed: s.Closed, ClosedReason: s.Reason,
+		}
+		for _, n := range s.Namespaces {
+			row.Namespaces = append(row.Namespaces, n.Name)
+		}
+		rows[i] = row
+	}
+	return rows
+}
+
+// uiSource adds header lookups to the bus source.
+type uiSource struct {
+	*tui.BusSource
+	cache *exchanges.Cache
+}
+
+func (s *uiSource) Exchange(id uint64) (*obs.HTTPExchange, bool) { return s.cache.Exchange(id) }
+func (s *uiSource) WSOpen(conn uint64) (*obs.WSOpen, bool)       { return s.cache.WSOpen(conn) }
+
+var _ tui.HeaderSource = (*uiSource)(nil)
