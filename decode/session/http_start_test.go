@@ -44,3 +44,21 @@ func TestPostDecodedFromRequestHalf(t *testing.T) {
 		t.Fatalf("ack latency %v, want 10 ms", ack.AckMs)
 	}
 }
+
+// A protocol-4 client sends its auth as a namespace query; the event shows
+// it as the auth object, as the server sees it.
+func TestEIO3ConnectQueryBecomesArgs(t *testing.T) {
+	evs := run(NewTracker(Options{}), []obs.Obs{
+		get(0, 5, "/socket.io/?EIO=3&transport=polling", 200, v3len(open3)),
+		post(10, 12, q3sid+"&t=b", v3len("40/admin?token=1234&uid=abcd,")),
+	})
+	for _, ev := range evs {
+		if ev.Type == "CONNECT" && ev.Dir == "c2s" {
+			if ev.Nsp != "/admin" || string(ev.Args) != `{"token":"1234","uid":"abcd"}` {
+				t.Fatalf("CONNECT nsp %q args %s", ev.Nsp, ev.Args)
+			}
+			return
+		}
+	}
+	t.Fatal("no c2s CONNECT event")
+}

@@ -3,6 +3,7 @@ package session
 import (
 	"encoding/json"
 	"errors"
+	"net/url"
 	"time"
 
 	"github.com/sioproxy/sioproxy/decode"
@@ -190,6 +191,15 @@ func (t *Tracker) fillSIO(s *Session, dir decode.Dir, sp *sio.Packet, ev *event.
 		} else if len(data) > 0 {
 			ev.Args = data
 		}
+	case sio.Connect:
+		switch {
+		case len(data) > 0:
+			ev.Args = data
+		case sp.Query != "":
+			// Protocol 4 carries auth as a namespace query; show it as the
+			// auth object a v3+ server in EIO3 mode turns it into.
+			ev.Args = queryJSON(sp.Query)
+		}
 	default:
 		if len(data) > 0 {
 			ev.Args = data
@@ -286,4 +296,21 @@ func layerOf(err error) string {
 		return de.Layer
 	}
 	return "eio"
+}
+
+// queryJSON turns "token=1234&uid=abcd" into {"token":"1234","uid":"abcd"}
+// (the last value wins for a repeated key, as Node's querystring does not,
+// but a repeated auth key is not something clients send).
+func queryJSON(q string) json.RawMessage {
+	vals, err := url.ParseQuery(q)
+	if err != nil {
+		b, _ := json.Marshal(map[string]string{"query": q})
+		return b
+	}
+	m := make(map[string]string, len(vals))
+	for k, v := range vals {
+		m[k] = v[len(v)-1]
+	}
+	b, _ := json.Marshal(m)
+	return b
 }
