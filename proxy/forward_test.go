@@ -2,8 +2,8 @@ package proxy
 
 import (
 	"bufio"
-	"context"
 	"bytes"
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"io"
