@@ -36,6 +36,8 @@ type config struct {
 	BodyCap          int // bytes kept per body; 0 keeps none
 	Record           string
 	Redact           bool // mask secrets in recordings
+
+	modeFlags // --mode, --intercept, --tls… (forward.go)
 }
 
 // errHelp is returned for -h/--help; the caller prints usageText.
@@ -59,7 +61,7 @@ flags:
   --body-cap N          bytes of each HTTP body kept for decoding (default 1048576)
   --record FILE         also record every observation to FILE (.gz compresses)
   --redact              mask cookies, Authorization and CONNECT auth in recordings
-`
+` + modeUsage
 
 // parseFlags reads the command line (without the program name). Errors
 // name the flag and the offending value.
@@ -88,6 +90,7 @@ func parseFlags(args []string) (config, error) {
 	fs.IntVar(&c.BodyCap, "body-cap", proxy.DefaultBodyCap, "")
 	fs.StringVar(&c.Record, "record", "", "")
 	fs.BoolVar(&c.Redact, "redact", false, "")
+	c.modeFlags.register(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return c, errHelp
@@ -127,6 +130,9 @@ func parseFlags(args []string) (config, error) {
 	}
 	if c.InsecureUpstream && c.UpstreamCA != "" {
 		return c, fmt.Errorf("--upstream-ca %q with --insecure-upstream: choose one", c.UpstreamCA)
+	}
+	if err := c.modeFlags.validate(); err != nil {
+		return c, err
 	}
 	if c.JSON {
 		c.NoTUI = true

@@ -37,6 +37,8 @@ func run(ctx context.Context, args []string, stdout *os.File, stderr io.Writer) 
 		err = serve(ctx, cfg, stdout, stderr)
 	case "demo":
 		err = runDemo(ctx, cfg.Args, stdout, stderr)
+	case "ca":
+		err = runCA(cfg.Args, stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "sioproxy: %s: not implemented yet\n", cfg.Command)
 		return 2

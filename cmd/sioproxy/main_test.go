@@ -115,7 +115,7 @@ func TestRunBadFlagExitsTwo(t *testing.T) {
 		t.Fatalf("stderr %q", stderr.String())
 	}
 	stderr = syncBuffer{}
-	if code := run(context.Background(), []string{"ca"}, os.Stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), "ca: not implemented yet") {
+	if code := run(context.Background(), []string{"ca", "--nope"}, os.Stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), "ca: flag provided but not defined: --nope") {
 		t.Fatalf("exit %d stderr %q", code, stderr.String())
 	}
 }

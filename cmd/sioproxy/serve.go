@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log"
-	"net"
 	"net/http"
 	"os"
 	"strings"
@@ -28,6 +27,9 @@ const shutdownGrace = time.Second
 
 // serve runs the reverse proxy until ctx ends.
 func serve(ctx context.Context, cfg config, stdout *os.File, stderr io.Writer) error {
+	if cfg.Mode == "forward" {
+		return serveForward(ctx, cfg, stdout, stderr)
+	}
 	var roots *x509.CertPool
 	if cfg.UpstreamCA != "" {
 		var err error
@@ -58,15 +60,15 @@ func serve(ctx context.Context, cfg config, stdout *os.File, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", cfg.Listen)
+	ln, scheme, err := cfg.listen(cfg.Listen, rt.sinks(), stderr)
 	if err != nil {
-		return fmt.Errorf("--listen %s: %w", cfg.Listen, err)
+		return err
 	}
 	balance := ""
 	if len(cfg.Targets) > 1 {
 		balance = " (" + cfg.Balance + ")"
 	}
-	listen := "http://" + ln.Addr().String()
+	listen := scheme + "://" + ln.Addr().String()
 	fmt.Fprintf(stderr, "sioproxy: listening on %s → %s%s\n", listen, targetList(cfg), balance)
 	if rt.useTUI {
 		// The UI owns the terminal; relay errors would garble it.
