@@ -192,7 +192,7 @@ func serveForward(ctx context.Context, cfg config, stdout *os.File, stderr io.Wr
 		return err
 	}
 	listen := "http://" + ln.Addr().String()
-	fmt.Fprintf(stderr, "sioproxy: forward proxy on %s (HTTP_PROXY=%s HTTPS_PROXY=%s), intercepting %s\n", listen, listen, listen, intercept)
+	fmt.Fprintf(stderr, "sioproxy: listening on %s as a forward proxy (HTTP_PROXY=%s HTTPS_PROXY=%s), intercepting %s\n", listen, listen, listen, intercept)
 	fmt.Fprintf(stderr, "sioproxy: clients must trust %s for intercepted HTTPS ('sioproxy ca' tells how)\n", filepath.Join(dir, certs.CertFile))
 	if rt.useTUI {
 		errLog.SetOutput(io.Discard)

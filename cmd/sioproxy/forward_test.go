@@ -123,7 +123,7 @@ func TestForwardModeRuns(t *testing.T) {
 	if code := <-done; code != 0 || string(body) != "hello" {
 		t.Fatalf("exit %d body %q stderr %s", code, body, stderr.String())
 	}
-	if !strings.Contains(stderr.String(), "forward proxy on http://"+addr) {
+	if !strings.Contains(stderr.String(), "listening on http://"+addr+" as a forward proxy") {
 		t.Fatalf("stderr %s", stderr.String())
 	}
 }
