@@ -243,24 +243,25 @@ func (rl *relay) copyToClient(done chan<- string) {
 	done <- rl.copy(rl.client, rl.upstream, 1, "server", "client")
 }
 
-// copy moves bytes from src to dst, feeding each chunk to the tap after
-// it was written. At EOF it half-closes dst so the peer sees the end while
+// copy moves bytes from src to dst, feeding each chunk to the tap just
+// before it is written. At EOF it half-closes dst so the peer sees the end while
 // the other direction drains; on an error it tears everything down.
 func (rl *relay) copy(dst io.Writer, src io.Reader, dir int, srcSide, dstSide string) string {
 	buf := make([]byte, copyBufSize)
 	for {
 		n, rerr := src.Read(buf)
 		if n > 0 {
-			// The sequence number is taken before the write, so a chunk that
-			// caused an answer is numbered before the answer: the tap uses it
-			// to tell whose close frame came first.
-			seq := rl.seq.Add(1)
+			// The chunk is observed before it is forwarded: the peer cannot
+			// answer what it has not received, so a cause is always pushed
+			// before its effect (an EVENT before its ACK, a close frame
+			// before the reply). Parsing costs well under a microsecond for
+			// a small frame and pushing never blocks.
+			rl.count(dir, buf[:n], rl.seq.Add(1))
 			if _, werr := dst.Write(buf[:n]); werr != nil {
 				rl.fail(dstSide, werr)
 				rl.teardown()
 				return dstSide
 			}
-			rl.count(dir, buf[:n], seq)
 		}
 		if rerr == io.EOF {
 			rl.markEnd(srcSide) // before the half-close lets the peer react
