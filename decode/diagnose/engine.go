@@ -253,7 +253,7 @@ func (e *Engine) Observe(o obs.Obs, s *session.Session, emit func(event.Event)) 
 			e.observeStart(o, emit)
 		}
 	case obs.KindWSOpen:
-		if o.WSOpen != nil && s != nil {
+		if o.WSOpen != nil {
 			e.observeWSOpen(o, s, emit)
 		}
 	case obs.KindWSMsg:

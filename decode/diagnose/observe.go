@@ -73,11 +73,15 @@ func (e *Engine) observeStart(o obs.Obs, emit func(event.Event)) {
 
 func (e *Engine) observeWSOpen(o obs.Obs, s *session.Session, emit func(event.Event)) {
 	x := o.WSOpen
+	line := wsOpenLine(x)
+	if sidOf(x.URL) == "" {
+		e.checkMixedContent(x.ReqHeader, x.Client, "", o.Time, line, emit)
+		return
+	}
 	ss := e.sid(s)
 	if ss == nil {
 		return
 	}
-	line := wsOpenLine(x)
 	e.checkUpstream(ss, x.Conn, "WebSocket upgrade", x.URL, x.Upstream, o.Time, line, emit)
 	path, _, _ := strings.Cut(x.URL, "?")
 	e.checkCookies(ss, x.Conn, x.Start, x.ReqHeader.Get("Cookie"), path, x.Upstream, line, emit)

@@ -330,6 +330,26 @@ var ruleCases = []ruleCase{
 		summary: "A page from https://app.example (Origin) talks to sioproxy's plaintext listener",
 	},
 	{
+		name: "D4 https page opening a WebSocket to the plaintext listener",
+		seq: func(w *wire) []obs.Obs {
+			o := w.wsOpen(0, 9, ws4)
+			o.WSOpen.ReqHeader.Set("Origin", "https://app.example")
+			return []obs.Obs{o, wsText(1, 9, s2c, open4ws)}
+		},
+		code: CodeMixedContent, catalog: "D4", severity: event.Warning, count: 1,
+		summary: "https://app.example (Origin)",
+	},
+	{
+		name: "C2 probe WebSocket routed to another upstream",
+		seq: func(w *wire) []obs.Obs {
+			seq := w.polling()
+			w.upstream = "http://up:3001"
+			return append(seq, w.wsOpen(10, 7, ws4sid))
+		},
+		code: CodeSidOtherUpstream, catalog: "C2", severity: event.Error, count: 1,
+		summary: "its WebSocket upgrade was routed to http://up:3001",
+	},
+	{
 		name: "E2 EIO=4 answered in v3 framing",
 		seq: func(w *wire) []obs.Obs {
 			o := strings.ReplaceAll(open3, "SID3", "SID4")

@@ -1,6 +1,8 @@
 package diagnose
 
 import (
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/sioproxy/sioproxy/decode/session"
@@ -115,11 +117,20 @@ func (e *Engine) sessionOpened(ev *event.Event, s *session.Session, emit func(ev
 
 func (e *Engine) tickSessions(now time.Time, emit func(event.Event)) {
 	e.pruneSids(now, false)
+	// Sorted so that faults found in one tick come out in a stable order.
+	live := make([]*sidState, 0, len(e.sids))
 	for _, ss := range e.sids {
-		s := ss.s
-		if s.Closed || !s.HasOpen || s.Adopted {
-			continue
+		if s := ss.s; !s.Closed && s.HasOpen && !s.Adopted {
+			live = append(live, ss)
 		}
+	}
+	slices.SortFunc(live, func(a, b *sidState) int {
+		if c := a.s.Opened.Compare(b.s.Opened); c != 0 {
+			return c
+		}
+		return strings.Compare(a.s.Sid, b.s.Sid)
+	})
+	for _, ss := range live {
 		e.tickHeartbeat(now, ss, emit)
 		e.tickUpgrade(now, ss, emit)
 		e.tickConnect(now, ss, emit)
