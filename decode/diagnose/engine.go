@@ -21,6 +21,10 @@ type Options struct {
 	// ListenTLS says sioproxy's client-facing listener is TLS (D4 looks for
 	// https pages talking to a plaintext listener).
 	ListenTLS bool
+	// Forward is set in forward-proxy mode: each request's scheme is its
+	// upstream's (intercepted HTTPS or plain HTTP), and D4 is off because
+	// there is no single listener scheme.
+	Forward bool
 	// Paths are the Engine.IO path prefixes. Default "/socket.io/" and
 	// "/engine.io/".
 	Paths []string

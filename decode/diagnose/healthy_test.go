@@ -69,6 +69,14 @@ var healthy = []struct {
 		},
 	},
 	{
+		name: "forward mode: intercepted https page and its own origin",
+		opts: Options{Forward: true},
+		seq: func(w *wire) []obs.Obs {
+			w.upstream, w.host = "https://app.example", "app.example"
+			return w.polling(hdr{"Origin": "https://app.example"})
+		},
+	},
+	{
 		name: "websocket only, namespaces with auth, acks, binary, server close",
 		seq: func(w *wire) []obs.Obs {
 			return concat(w.wsOnly(0, 9, open4ws), []obs.Obs{

@@ -102,7 +102,7 @@ func (e *Engine) checkPath(x *obs.HTTPExchange, path string, q eio.Query, emit f
 // checkMixedContent is D4: an https page talking to sioproxy's plaintext
 // listener (browsers block that except to localhost).
 func (e *Engine) checkMixedContent(h http.Header, client, sid string, at time.Time, line string, emit func(event.Event)) {
-	if e.opts.ListenTLS || h == nil || strings.EqualFold(h.Get("X-Forwarded-Proto"), "https") {
+	if e.opts.ListenTLS || e.opts.Forward || h == nil || strings.EqualFold(h.Get("X-Forwarded-Proto"), "https") {
 		return
 	}
 	src, val := "Origin", h.Get("Origin")

@@ -201,6 +201,11 @@ func (e *Engine) requestOrigin(x *obs.HTTPExchange) (origin, bool) {
 	if e.opts.ListenTLS {
 		scheme = "https"
 	}
+	if e.opts.Forward {
+		if u, err := url.Parse(x.Upstream); err == nil && u.Scheme != "" {
+			scheme = strings.ToLower(u.Scheme)
+		}
+	}
 	if p := x.ReqHeader.Get("X-Forwarded-Proto"); p != "" {
 		p, _, _ = strings.Cut(p, ",")
 		scheme = strings.ToLower(strings.TrimSpace(p))
