@@ -30,6 +30,9 @@ func (m *Model) onKey(msg tea.KeyMsg) tea.Cmd {
 	case modeDetail:
 		return m.onDetailKey(msg)
 	}
+	if m.onReplayKey(msg) {
+		return nil
+	}
 	k := m.keys
 	switch {
 	case key.Matches(msg, k.Quit):
