@@ -251,6 +251,9 @@ func (c *Client) Close() error {
 		return nil
 	default:
 	}
+	// No new poll may start once the close is on its way: the server
+	// forgets the sid and would answer it "Session ID unknown".
+	c.pollStop.Store(true)
 	c.mu.Lock()
 	ws := c.ws
 	c.mu.Unlock()
