@@ -22,6 +22,9 @@ type scenario struct {
 	// session stays on one transport, both transports used overall).
 	transports string
 	check      func(t *testing.T, run *proxiedRun)
+	// faults are the fault codes the scenario provokes on purpose; any
+	// other fault, decode error or drop fails it.
+	faults []string
 }
 
 var namespacedServer = map[string]any{"namespaces": []map[string]any{{"name": "/admin", "token": "secret"}, {"name": "/chat"}}}
@@ -32,7 +35,8 @@ func scenarios() []scenario {
 		{name: "polling-bursts", client: "polling", eio: 4, transports: "polling", check: checkMultiPacketPayloads},
 		{name: "websocket-only", client: "websocket", eio: 4, transports: "websocket"},
 		{name: "binary", client: "binary", eio: 4, transports: "per-session", check: checkBinaryBothTransports},
-		{name: "namespaces-auth", server: namespacedServer, client: "namespaces", eio: 4, transports: "any", check: checkNamespaces},
+		{name: "namespaces-auth", server: namespacedServer, client: "namespaces", eio: 4, transports: "any", check: checkNamespaces,
+			faults: []string{"middleware_refused", "namespace_invalid"}},
 		{name: "acks-both-ways", client: "acks", eio: 4, transports: "any"},
 		{name: "unicode-emoji", client: "unicode", eio: 4, transports: "upgrade"},
 		{name: "permessage-deflate", server: map[string]any{"perMessageDeflate": map[string]any{"threshold": 0}}, client: "deflate", eio: 4, transports: "websocket", check: checkDeflateNegotiated},
@@ -107,7 +111,7 @@ func runScenario(t *testing.T, sc scenario) {
 	checkSessions(t, run)
 	checkPacketLines(t, run)
 	checkAckPairs(t, evs)
-	checkNoFaults(t, evs)
+	checkFaults(t, evs, sc.faults)
 	if sc.check != nil {
 		sc.check(t, run)
 	}
@@ -310,16 +314,35 @@ func checkAckPairs(t *testing.T, evs []event.Event) {
 }
 
 // checkNoFaults: healthy traffic must raise no fault, decode error or drop.
-func checkNoFaults(t *testing.T, evs []event.Event) {
+func checkNoFaults(t *testing.T, evs []event.Event) { checkFaults(t, evs, nil) }
+
+// checkFaults: the expected fault codes were each reported, and nothing
+// else was: a false alarm is as much a bug as a miss.
+func checkFaults(t *testing.T, evs []event.Event, want []string) {
 	t.Helper()
+	expected := map[string]bool{}
+	for _, c := range want {
+		expected[c] = false
+	}
 	n := 0
 	for _, e := range evs {
+		if e.Kind == event.KindFault && e.Fault != nil {
+			if _, ok := expected[e.Fault.Code]; ok {
+				expected[e.Fault.Code] = true
+				continue
+			}
+		}
 		switch e.Kind {
 		case event.KindFault, event.KindError, event.KindDrop:
 			if n++; n <= 5 {
 				b, _ := json.Marshal(e)
 				t.Errorf("healthy traffic, but sioproxy reported a %s: %.600s", e.Kind, b)
 			}
+		}
+	}
+	for code, seen := range expected {
+		if !seen {
+			t.Errorf("sioproxy did not report the expected fault %s", code)
 		}
 	}
 }
