@@ -37,6 +37,10 @@ func run(ctx context.Context, args []string, stdout *os.File, stderr io.Writer) 
 		err = serve(ctx, cfg, stdout, stderr)
 	case "demo":
 		err = runDemo(ctx, cfg.Args, stdout, stderr)
+	case "replay":
+		err = runReplay(ctx, cfg.Args, stdout, stderr)
+	case "export":
+		err = runExport(cfg.Args, stdout, stderr)
 	case "ca":
 		err = runCA(cfg.Args, stdout, stderr)
 	default:

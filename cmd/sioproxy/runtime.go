@@ -45,6 +45,11 @@ type uiInfo struct {
 	Title, Listen, Target string
 	// Progress reports replay progress; nil outside replay.
 	Progress func() (done, total int)
+	// Replay only: Clock is the analyzer's clock (recorded time, so that
+	// timeouts fire as they did live, not at once), TogglePause is bound to
+	// the UI's space key.
+	Clock       func() time.Time
+	TogglePause func() bool
 }
 
 func newRuntime(cfg config, stdout *os.File, hdr recordings.Header) (*runtime, error) {
@@ -89,7 +94,7 @@ func (r *runtime) sinks() []*bus.Queue[obs.Obs] {
 func (r *runtime) run(ctx context.Context, ui uiInfo, sourceDone <-chan error, stop func(), stdout *os.File, stderr io.Writer) error {
 	var wg sync.WaitGroup
 	var pipeErr, recErr error
-	pcfg := pipeline.Config{In: r.in, Events: r.ring, Tracker: r.tracker}
+	pcfg := pipeline.Config{In: r.in, Events: r.ring, Tracker: r.tracker, Now: ui.Clock}
 	if !r.useTUI {
 		pcfg.Out = stdout
 		pcfg.Format = "text"
@@ -171,7 +176,7 @@ func (r *runtime) tuiOptions(ui uiInfo) tui.Options {
 	}
 	src := &uiSource{BusSource: tui.NewBusSource(r.ring, r.sessions, stats), cache: r.cache}
 	return tui.Options{
-		Source:   src,
+		Source:   replaySource(src, ui.TogglePause),
 		Title:    ui.Title,
 		Listen:   ui.Listen,
 		Target:   ui.Target,
