@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sioproxy/sioproxy/internal/sioclient"
 )
@@ -17,6 +18,10 @@ const goldenRec = "testdata/replay.jsonl"
 // The headless output of a committed recording is pinned: a change in
 // decoding or diagnosis shows up here as a diff to review.
 func TestReplayGolden(t *testing.T) {
+	// The text output shows local times; pin the zone so the golden file
+	// holds wherever the test runs.
+	defer func(l *time.Location) { time.Local = l }(time.Local)
+	time.Local = time.UTC
 	if *update {
 		rec, _ := liveRun(t, testApp(t, false), sioclient.PollingThenUpgrade, sioclient.WebSocketOnly)
 		b, err := os.ReadFile(rec)
