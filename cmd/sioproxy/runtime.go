@@ -19,11 +19,19 @@ import (
 )
 
 // Queue and ring sizes. Each bounds memory and counts what it drops.
+// Observation queues are bounded by bytes too: 64Ki queued 64 KiB
+// WebSocket messages would otherwise hold 4 GiB.
 const (
 	recQueueSize   = 1 << 16
 	cacheQueueSize = 1 << 14
 	eventRingSize  = 1 << 16
+
+	obsQueueBytes   = 64 << 20
+	recQueueBytes   = 64 << 20
+	cacheQueueBytes = 16 << 20
 )
+
+func obsSize(o obs.Obs) int { return o.Size() }
 
 // runtime is what every mode shares once observations exist: the analyzer
 // pipeline, the optional recorder, and either the terminal UI (with its
@@ -56,7 +64,7 @@ func newRuntime(cfg config, stdout *os.File, hdr recordings.Header) (*runtime, e
 	r := &runtime{
 		cfg:    cfg,
 		useTUI: !cfg.NoTUI && isTerminal(stdout),
-		in:     bus.NewQueue[obs.Obs](obsQueueSize),
+		in:     bus.NewQueueBytes(obsQueueSize, obsQueueBytes, obsSize),
 	}
 	r.tracker = session.NewTracker(sessionOptions(cfg))
 	if cfg.Record != "" {
@@ -65,12 +73,12 @@ func newRuntime(cfg config, stdout *os.File, hdr recordings.Header) (*runtime, e
 			return nil, fmt.Errorf("--record %s: %w", cfg.Record, err)
 		}
 		r.recW = w
-		r.rec = bus.NewQueue[obs.Obs](recQueueSize)
+		r.rec = bus.NewQueueBytes(recQueueSize, recQueueBytes, obsSize)
 	}
 	if r.useTUI {
 		r.ring = bus.NewRing[event.Event](eventRingSize)
 		r.cache = exchanges.New(0)
-		r.cacheQ = bus.NewQueue[obs.Obs](cacheQueueSize)
+		r.cacheQ = bus.NewQueueBytes(cacheQueueSize, cacheQueueBytes, obsSize)
 	}
 	return r, nil
 }

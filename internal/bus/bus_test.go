@@ -78,3 +78,73 @@ func BenchmarkQueuePush(b *testing.B) {
 	q.Close()
 	<-done
 }
+
+func TestQueueBytes(t *testing.T) {
+	tests := []struct {
+		name        string
+		sizes       []int
+		consume     int // items received before the last push
+		wantPushed  []bool
+		wantDropped uint64
+	}{
+		{"under budget", []int{30, 30, 30}, 0, []bool{true, true, true}, 0},
+		{"over budget", []int{60, 50}, 0, []bool{true, false}, 1},
+		{"oversized alone", []int{500}, 0, []bool{true}, 0},
+		{"oversized behind another", []int{10, 500}, 0, []bool{true, false}, 1},
+		{"room after receive", []int{60, 60, 60}, 2, []bool{true, false, true}, 1},
+		{"count cap", []int{1, 1, 1, 1, 1}, 0, []bool{true, true, true, true, false}, 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			q := NewQueueBytes(4, 100, func(v int) int { return v })
+			for i, n := range tc.sizes {
+				if i == len(tc.sizes)-1 {
+					for range tc.consume {
+						select {
+						case <-q.C():
+						default:
+						}
+					}
+				}
+				if got := q.Push(n); got != tc.wantPushed[i] {
+					t.Fatalf("push %d (size %d) = %v, want %v", i, n, got, tc.wantPushed[i])
+				}
+			}
+			if got := q.Dropped(); got != tc.wantDropped {
+				t.Fatalf("dropped = %d, want %d", got, tc.wantDropped)
+			}
+		})
+	}
+}
+
+func TestQueueBytesWrapsAround(t *testing.T) {
+	q := NewQueueBytes(3, 1000, func(v int) int { return v })
+	for i := range 100 {
+		if !q.Push(10 + i) {
+			t.Fatalf("push %d dropped with a drained queue", i)
+		}
+		if got := <-q.C(); got != 10+i {
+			t.Fatalf("received %d, want %d", got, 10+i)
+		}
+	}
+	q.Push(1) // forgets the received items
+	if got := q.Bytes(); got != 1 {
+		t.Fatalf("bytes = %d, want 1", got)
+	}
+}
+
+func BenchmarkQueueBytesPush(b *testing.B) {
+	q := NewQueueBytes(1<<16, 1<<30, func(v int) int { return 64 })
+	done := make(chan struct{})
+	go func() {
+		for range q.C() {
+		}
+		close(done)
+	}()
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		q.Push(i)
+	}
+	q.Close()
+	<-done
+}

@@ -25,8 +25,10 @@ func main() {
 	conns := flag.Int("conns", 20, "concurrent connections per load")
 	idle := flag.Int("idle", 9900, "idle WebSocket connections to hold through sioproxy (0 to skip); each costs sioproxy two file descriptors")
 	only := flag.String("loads", "ws-small,ws-64k,poll-small,poll-64k", "comma-separated loads to run")
+	prebuilt := flag.String("bin", "", "use this sioproxy binary instead of building ./cmd/sioproxy")
+	modes := flag.String("modes", "direct,sioproxy,nginx", "comma-separated modes to run (sioproxy inherits SIOPROXY_PPROF for profiling)")
 	flag.Parse()
-	if err := mainErr(*dur, *conns, *idle, *only); err != nil {
+	if err := mainErr(*dur, *conns, *idle, *only, *modes, *prebuilt); err != nil {
 		fmt.Fprintln(os.Stderr, "loadbench:", err)
 		os.Exit(1)
 	}
@@ -52,7 +54,7 @@ type modeResult struct {
 	peakKB int64
 }
 
-func mainErr(dur time.Duration, conns, idle int, only string) error {
+func mainErr(dur time.Duration, conns, idle int, only, onlyModes, prebuilt string) error {
 	ctx := context.Background()
 	repo, err := repoRoot()
 	if err != nil {
@@ -63,11 +65,14 @@ func mainErr(dur time.Duration, conns, idle int, only string) error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	bin := filepath.Join(tmp, "sioproxy")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/sioproxy")
-	build.Dir, build.Stdout, build.Stderr = repo, os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		return fmt.Errorf("building sioproxy: %w", err)
+	bin := prebuilt
+	if bin == "" {
+		bin = filepath.Join(tmp, "sioproxy")
+		build := exec.Command("go", "build", "-o", bin, "./cmd/sioproxy")
+		build.Dir, build.Stdout, build.Stderr = repo, os.Stderr, os.Stderr
+		if err := build.Run(); err != nil {
+			return fmt.Errorf("building sioproxy: %w", err)
+		}
 	}
 	echo, err := startEcho(repo)
 	if err != nil {
@@ -84,6 +89,9 @@ func mainErr(dur time.Duration, conns, idle int, only string) error {
 	modes := []string{"direct", "sioproxy", "nginx"}
 	all := map[string]*modeResult{}
 	for _, mode := range modes {
+		if !strings.Contains(","+onlyModes+",", ","+mode+",") {
+			continue
+		}
 		var p *proc
 		switch mode {
 		case "sioproxy":

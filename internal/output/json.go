@@ -8,11 +8,16 @@ import (
 	"github.com/sioproxy/sioproxy/internal/event"
 )
 
+// maxKeptLine is the largest line buffer kept between events; a line with
+// a big binary attachment gets a buffer of its own that is then released.
+const maxKeptLine = 256 << 10
+
 // JSON writes JSON Lines: one event per line, in internal/event's schema,
 // empty fields omitted, ts in RFC 3339 with nanoseconds.
 type JSON struct {
-	bw  *bufio.Writer
-	enc *json.Encoder
+	bw   *bufio.Writer
+	enc  *json.Encoder
+	line []byte
 }
 
 // NewJSON returns a JSON Lines writer on w.
@@ -25,8 +30,20 @@ func NewJSON(w io.Writer) *JSON {
 	return &JSON{bw: bw, enc: enc}
 }
 
-// Write buffers ev as one line.
-func (j *JSON) Write(ev *event.Event) error { return j.enc.Encode(ev) }
+// Write buffers ev as one line. The hand-written encoder produces the
+// bytes encoding/json would; what it cannot vouch for goes through
+// encoding/json itself.
+func (j *JSON) Write(ev *event.Event) error {
+	line, ok := appendEvent(j.line[:0], ev)
+	if cap(line) <= maxKeptLine {
+		j.line = line
+	}
+	if !ok {
+		return j.enc.Encode(ev)
+	}
+	_, err := j.bw.Write(line)
+	return err
+}
 
 // Flush writes the buffered lines.
 func (j *JSON) Flush() error { return j.bw.Flush() }

@@ -1,0 +1,225 @@
+package output
+
+import (
+	"math"
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"github.com/sioproxy/sioproxy/internal/event"
+)
+
+// appendEvent appends ev as encoding/json (SetEscapeHTML(false)) would
+// encode it, without reflection: the --json writer spends most of its time
+// here on busy connections. It reports false for what it does not handle
+// byte for byte like encoding/json (invalid args JSON, NaN, a year outside
+// 0-9999); the caller then falls back to encoding/json, so the output and
+// its errors stay exactly those of encoding/json. Field order and names
+// follow event.Event's struct tags; TestAppendEventMatchesEncodingJSON
+// keeps them in step.
+func appendEvent(b []byte, ev *event.Event) ([]byte, bool) {
+	ok := true
+	b = append(b, `{"ts":`...)
+	b, ok = appendTime(b, ev.TS, ok)
+	b = append(b, `,"kind":`...)
+	b = appendString(b, string(ev.Kind))
+	b = optString(b, `,"sid":`, ev.Sid)
+	b = optString(b, `,"transport":`, ev.Transport)
+	b = optString(b, `,"dir":`, ev.Dir)
+	b = optInt(b, `,"eio":`, int64(ev.EIO))
+	b = optString(b, `,"client":`, ev.Client)
+	b = optString(b, `,"engine":`, ev.Engine)
+	b = optString(b, `,"data":`, ev.Data)
+	if ev.Binary {
+		b = append(b, `,"binary":true`...)
+	}
+	b = optInt(b, `,"size":`, int64(ev.Size))
+	b = optString(b, `,"type":`, ev.Type)
+	b = optString(b, `,"nsp":`, ev.Nsp)
+	if ev.ID != nil {
+		b = append(b, `,"id":`...)
+		b = strconv.AppendInt(b, *ev.ID, 10)
+	}
+	b = optString(b, `,"event":`, ev.Event)
+	if len(ev.Args) > 0 {
+		b = append(b, `,"args":`...)
+		var valid bool
+		b, valid = appendCompact(b, ev.Args)
+		ok = ok && valid
+	}
+	b = optInt(b, `,"attachments":`, int64(ev.Attachments))
+	b, ok = optFloat(b, `,"ack_ms":`, ev.AckMs, ok)
+	b = optString(b, `,"parser":`, ev.Parser)
+	b, ok = optFloat(b, `,"rtt_ms":`, ev.RTTMs, ok)
+	b = optString(b, `,"action":`, ev.Action)
+	b = optString(b, `,"reason":`, ev.Reason)
+	b = optString(b, `,"by":`, ev.By)
+	b = optInt(b, `,"code":`, int64(ev.Code))
+	b = optStrings(b, `,"upgrades":`, ev.Upgrades)
+	b = optInt(b, `,"ping_interval":`, int64(ev.PingInterval))
+	b = optInt(b, `,"ping_timeout":`, int64(ev.PingTimeout))
+	b = optInt(b, `,"max_payload":`, ev.MaxPayload)
+	b = optString(b, `,"method":`, ev.Method)
+	b = optString(b, `,"path":`, ev.Path)
+	b = optInt(b, `,"status":`, int64(ev.Status))
+	b, ok = optFloat(b, `,"duration_ms":`, ev.DurationMs, ok)
+	if f := ev.Fault; f != nil {
+		b = append(b, `,"fault":{"code":`...)
+		b = appendString(b, f.Code)
+		b = append(b, `,"catalog":`...)
+		b = appendString(b, f.Catalog)
+		b = append(b, `,"severity":`...)
+		b = appendString(b, string(f.Severity))
+		b = append(b, `,"summary":`...)
+		b = appendString(b, f.Summary)
+		b = optStrings(b, `,"evidence":`, f.Evidence)
+		b = append(b, `,"fix":`...)
+		b = appendString(b, f.Fix)
+		b = append(b, `,"count":`...)
+		b = strconv.AppendInt(b, int64(f.Count), 10)
+		b = append(b, `,"first":`...)
+		b, ok = appendTime(b, f.First, ok)
+		b = append(b, `,"last":`...)
+		b, ok = appendTime(b, f.Last, ok)
+		b = append(b, '}')
+	}
+	b = optString(b, `,"error":`, ev.Error)
+	if ev.Dropped != 0 {
+		b = append(b, `,"dropped":`...)
+		b = strconv.AppendUint(b, ev.Dropped, 10)
+	}
+	b = optString(b, `,"where":`, ev.Where)
+	b = append(b, '}', '\n')
+	return b, ok
+}
+
+func optString(b []byte, key, s string) []byte {
+	if s == "" {
+		return b
+	}
+	return appendString(append(b, key...), s)
+}
+
+func optInt(b []byte, key string, v int64) []byte {
+	if v == 0 {
+		return b
+	}
+	return strconv.AppendInt(append(b, key...), v, 10)
+}
+
+func optStrings(b []byte, key string, ss []string) []byte {
+	if len(ss) == 0 {
+		return b
+	}
+	b = append(b, key...)
+	b = append(b, '[')
+	for i, s := range ss {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, s)
+	}
+	return append(b, ']')
+}
+
+// optFloat encodes as encoding/json's floatEncoder (ES6 number formatting).
+func optFloat(b []byte, key string, v *float64, ok bool) ([]byte, bool) {
+	if v == nil {
+		return b, ok
+	}
+	f := *v
+	if math.IsInf(f, 0) || math.IsNaN(f) {
+		return b, false
+	}
+	b = append(b, key...)
+	abs := math.Abs(f)
+	format := byte('f')
+	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
+	}
+	b = strconv.AppendFloat(b, f, format, -1, 64)
+	if format == 'e' {
+		// e-09 → e-9, as encoding/json does.
+		if n := len(b); n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+			b[n-2] = b[n-1]
+			b = b[:n-1]
+		}
+	}
+	return b, ok
+}
+
+// appendTime encodes as time.Time.MarshalJSON, which refuses years
+// outside 0-9999 (and offsets it cannot represent, never produced here).
+func appendTime(b []byte, t time.Time, ok bool) ([]byte, bool) {
+	if y := t.Year(); y < 0 || y > 9999 {
+		return b, false
+	}
+	b = append(b, '"')
+	b = t.AppendFormat(b, time.RFC3339Nano)
+	return append(b, '"'), ok
+}
+
+// jsonSafe marks the ASCII bytes encoding/json copies into a string as is
+// when HTML escaping is off.
+var jsonSafe = func() (t [utf8.RuneSelf]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
+const hexDigits = "0123456789abcdef"
+
+// appendString quotes s as encoding/json does with SetEscapeHTML(false):
+// control bytes escaped, invalid UTF-8 replaced by U+FFFD, U+2028 and
+// U+2029 escaped.
+func appendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			if jsonSafe[c] {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '\\', '"':
+				b = append(b, '\\', c)
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i++
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
