@@ -27,8 +27,18 @@ type step struct {
 	// reply is the client's recorded ACK to this server EVENT (s2c steps
 	// only), sent again when the server asks the same question.
 	reply *sio.Packet
-	// acked is the server's recorded ACK to this client EVENT (c2s only).
+	// acked is the server's recorded ACK to this client EVENT (c2s only),
+	// ackAt when it arrived.
 	acked *sio.Packet
+	ackAt time.Time
+	// seen (c2s only) is how many server packets other than acks the
+	// recorded client had received when it sent this one, and seenAcks
+	// which of its events had been acked: the replay waits for as much
+	// before sending it, so that causality survives a faster replay (a
+	// client that disconnects once it got an answer must not disconnect
+	// before the question).
+	seen     int
+	seenAcks []*step
 }
 
 // script is what one recorded session did, in the order it did it.
@@ -265,7 +275,7 @@ func pairAcks(sc *script) {
 			k := ackRef{st.p.Nsp, st.p.ID}
 			if ev := asked[k]; ev != nil && ev.acked == nil {
 				p := st.p
-				ev.acked = &p
+				ev.acked, ev.ackAt = &p, st.at
 				delete(asked, k)
 			}
 			// An ACK for no recorded event is not something the replay can
@@ -275,6 +285,19 @@ func pairAcks(sc *script) {
 		s2c = append(s2c, st)
 	}
 	sc.s2c = s2c
+
+	for _, st := range sc.c2s {
+		for _, sv := range sc.s2c {
+			if !sv.at.After(st.at) {
+				st.seen++
+			}
+		}
+		for _, ev := range sc.c2s {
+			if ev.acked != nil && !ev.ackAt.After(st.at) && ev.at.Before(st.at) {
+				st.seenAcks = append(st.seenAcks, ev)
+			}
+		}
+	}
 }
 
 func isEvent(t sio.PacketType) bool { return t == sio.Event || t == sio.BinaryEvent }

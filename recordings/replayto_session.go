@@ -27,6 +27,8 @@ type runner struct {
 	ackGot    map[*step]*sio.Packet
 	refused   map[string]bool  // namespaces the server answered with CONNECT_ERROR
 	skipped   map[*step]string // events not sent, and why
+	slack     int              // server packets given up on while waiting for causes
+	gaveUp    map[*step]bool   // acks given up on while waiting for causes
 
 	acks sync.WaitGroup
 }
@@ -47,6 +49,7 @@ func (rn *runner) run(ctx context.Context) SessionReport {
 	rn.ackGot = map[*step]*sio.Packet{}
 	rn.refused = map[string]bool{}
 	rn.skipped = map[*step]string{}
+	rn.gaveUp = map[*step]bool{}
 	for _, st := range sc.s2c {
 		if isEvent(st.p.Type) && st.p.HasID {
 			f := shapeOf(&st.p).family()
@@ -72,6 +75,10 @@ func (rn *runner) run(ctx context.Context) SessionReport {
 	var early string
 	for _, st := range sc.c2s {
 		if err := sleepUntil(ctx, start, st.at.Sub(sc.opened), rn.opts.Speed); err != nil {
+			early = err.Error()
+			break
+		}
+		if err := rn.awaitCauses(ctx, st); err != nil {
 			early = err.Error()
 			break
 		}
@@ -203,6 +210,7 @@ func (rn *runner) awaitAck(ctx context.Context, st *step, ch <-chan *sio.Packet,
 		rn.ackGot[st] = p
 		rn.received++
 		rn.mu.Unlock()
+		rn.poke()
 	case <-t.C:
 	case <-rn.c.Done():
 	case <-ctx.Done():
@@ -264,9 +272,54 @@ func (rn *runner) onServer(p *sio.Packet) {
 	if reply != nil {
 		_ = rn.send(*reply)
 	}
+	rn.poke()
+}
+
+func (rn *runner) poke() {
 	select {
 	case rn.changed <- struct{}{}:
 	default:
+	}
+}
+
+// awaitCauses waits until the server has sent what the recorded client had
+// received before sending st, or AckTimeout passed; what did not come is
+// then given up on, so that one missing answer delays the replay once.
+func (rn *runner) awaitCauses(ctx context.Context, st *step) error {
+	var t *time.Timer
+	for {
+		rn.mu.Lock()
+		ok := len(rn.got)+rn.slack >= st.seen
+		for _, ev := range st.seenAcks {
+			if rn.ackGot[ev] == nil && !rn.gaveUp[ev] && rn.skipped[ev] == "" {
+				ok = false
+			}
+		}
+		rn.mu.Unlock()
+		if ok {
+			return nil
+		}
+		if t == nil {
+			t = time.NewTimer(rn.opts.AckTimeout)
+			defer t.Stop()
+		}
+		select {
+		case <-rn.changed:
+		case <-t.C:
+			rn.mu.Lock()
+			if d := st.seen - len(rn.got) - rn.slack; d > 0 {
+				rn.slack += d
+			}
+			for _, ev := range st.seenAcks {
+				rn.gaveUp[ev] = true
+			}
+			rn.mu.Unlock()
+			return nil
+		case <-rn.c.Done():
+			return nil // sending reports the closed session
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	}
 }
 
