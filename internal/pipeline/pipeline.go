@@ -165,6 +165,9 @@ func (a *analyzer) emit(ev event.Event) {
 		r.Publish(ev)
 	}
 	if a.w != nil {
+		// Writers print neither the wire bytes nor the attachments
+		// (args carry them in base64); the queue need not hold them.
+		ev.Raw, ev.Buffers = nil, nil
 		a.w.push(ev)
 	}
 }

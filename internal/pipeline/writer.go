@@ -21,8 +21,24 @@ type writer struct {
 	err      error // first write error; later events are discarded
 }
 
+// outQueueBytes bounds the bytes of events waiting for the writer: a
+// burst of 64 KiB binary packets (args in base64) must not pile up
+// without bound behind a slow disk.
+const outQueueBytes = 64 << 20
+
+// flushDelay is how long written lines may sit in the buffer once the
+// queue ran empty. Flushing after every burst cost a write system call
+// per round trip on a busy connection; 10 ms is not noticeable to someone
+// tailing the output, and a full buffer is written at once anyway.
+const flushDelay = 10 * time.Millisecond
+
+// eventSize approximates the memory a queued event holds.
+func eventSize(ev event.Event) int {
+	return 512 + len(ev.Args) + len(ev.Data) + len(ev.Raw) + len(ev.Error)
+}
+
 func newWriter(out output.Writer, capacity int, now func() time.Time) *writer {
-	return &writer{out: out, q: bus.NewQueue[event.Event](capacity), now: now, done: make(chan struct{})}
+	return &writer{out: out, q: bus.NewQueueBytes(capacity, outQueueBytes, eventSize), now: now, done: make(chan struct{})}
 }
 
 func (w *writer) push(ev event.Event) { w.q.Push(ev) }
@@ -37,29 +53,46 @@ func (w *writer) wait() error {
 }
 
 // loop is the writer goroutine's body: it writes every queued event and
-// flushes whenever the queue runs empty, so a burst is one write call.
+// flushes flushDelay after the first unflushed batch, so a busy stream
+// costs a write system call per buffer or per flushDelay, not per event.
 func (w *writer) loop() {
 	defer close(w.done)
 	c := w.q.C()
-	for ev := range c {
-		w.write(&ev)
-	batch:
-		for {
-			select {
-			case ev, ok := <-c:
-				if !ok {
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	defer timer.Stop()
+	pending := false
+	for {
+		select {
+		case ev, ok := <-c:
+			if !ok {
+				w.reportDrops()
+				w.flush()
+				return
+			}
+			w.write(&ev)
+		batch:
+			for {
+				select {
+				case ev, ok := <-c:
+					if !ok {
+						break batch
+					}
+					w.write(&ev)
+				default:
 					break batch
 				}
-				w.write(&ev)
-			default:
-				break batch
 			}
+			w.reportDrops()
+			if !pending {
+				pending = true
+				timer.Reset(flushDelay)
+			}
+		case <-timer.C:
+			pending = false
+			w.flush()
 		}
-		w.reportDrops()
-		w.flush()
 	}
-	w.reportDrops()
-	w.flush()
 }
 
 func (w *writer) write(ev *event.Event) {
