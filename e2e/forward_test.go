@@ -238,24 +238,8 @@ func TestForwardClientDistrustsCA(t *testing.T) {
 	// shows a close during the handshake rather than an alert (FAULTS.md
 	// I1: "fatal alert … or a close, no HTTP").
 	fs.px.stop()
-	rd, err := recordings.Open(rec)
-	if err != nil {
-		t.Fatalf("recording: %v\n%s", err, fs.px.describe())
-	}
-	var tlsObs []*obs.TLSEvent
-	for {
-		o, err := rd.Next()
-		if err != nil {
-			break
-		}
-		if o.Kind == obs.KindTLS {
-			tlsObs = append(tlsObs, o.TLS)
-		}
-	}
-	if len(tlsObs) == 0 {
-		t.Fatalf("the recording has no TLS observation\n%s", fs.px.describe())
-	}
-	if ev := tlsObs[0]; ev.Leg != "client" || ev.Kind != "alert" || (ev.Alert != "" && ev.Alert != "unknown_ca") ||
+	ev := tlsObsFor(t, rec, "localhost", fs.px)
+	if ev.Leg != "client" || ev.Kind != "alert" || (ev.Alert != "" && ev.Alert != "unknown_ca") ||
 		ev.Host != "localhost" || !strings.Contains(ev.Detail, "sioproxy ca") {
 		t.Errorf("TLS observation %+v: want the client rejecting the certificate for localhost (a close or alert unknown_ca) with the advice to run 'sioproxy ca'", ev)
 	}
@@ -365,4 +349,59 @@ func spkiOf(file string) (string, error) {
 	}
 	h := sha256.Sum256(c.RawSubjectPublicKeyInfo)
 	return base64.StdEncoding.EncodeToString(h[:]), nil
+}
+
+// TestForwardBrowserDistrustsCA: Chromium without sioproxy's CA refuses
+// the intercepted page (ERR_CERT_AUTHORITY_INVALID), and sioproxy records
+// the client's rejection (I1).
+func TestForwardBrowserDistrustsCA(t *testing.T) {
+	if os.Getenv("SIOPROXY_SKIP_BROWSER") == "1" {
+		t.Skip("SIOPROXY_SKIP_BROWSER=1: not running the headless Chromium scenarios")
+	}
+	exe := chromiumPath()
+	if _, err := exec.LookPath(exe); err != nil {
+		t.Fatalf("Chromium is needed for the forward-mode browser test but %s is missing (%v)", exe, err)
+	}
+	rec := filepath.Join(t.TempDir(), "rec.jsonl")
+	fs := newForwardSetup(t, nil, "--record", rec)
+	b, _ := json.Marshal(map[string]any{"executable": exe, "proxy": fs.px.url, "url": fs.url + "/",
+		"timeout": (clientTimeout - 10*time.Second).Milliseconds()})
+	p := startProc(t, "forward-browser.js", e2eDir, nodeBin, filepath.Join("node", "forward-browser.js"), string(b))
+	if err := p.wait(clientTimeout + 30*time.Second); err != nil {
+		t.Fatalf("forward-browser.js: %v\n%s", err, p.describe())
+	}
+	lines := p.stdout.all()
+	var res struct {
+		Error string `json:"error"`
+	}
+	if len(lines) == 0 || json.Unmarshal([]byte(lines[len(lines)-1]), &res) != nil || !strings.Contains(res.Error, "ERR_CERT_AUTHORITY_INVALID") {
+		t.Fatalf("Chromium should refuse sioproxy's certificate with ERR_CERT_AUTHORITY_INVALID, got %q", lines)
+	}
+	expectFault(t, fs.px, faultWant{catalog: []string{"I1"}, code: []string{"tls_client_rejected_certificate"}, summary: []string{`localhost`}})
+	fs.px.stop()
+	ev := tlsObsFor(t, rec, "localhost", fs.px)
+	// BoringSSL sends certificate_unknown for an untrusted issuer.
+	if ev.Leg != "client" || ev.Kind != "alert" || ev.Alert != "certificate_unknown" || !strings.Contains(ev.Detail, "sioproxy ca") {
+		t.Errorf("TLS observation %+v: want Chromium's alert certificate_unknown, with the advice to run 'sioproxy ca'", ev)
+	}
+}
+
+// tlsObsFor reads the first TLS observation about host from a finished
+// recording (Chromium also sends its own background requests through the
+// proxy).
+func tlsObsFor(t *testing.T, rec, host string, px *sioproxy) *obs.TLSEvent {
+	t.Helper()
+	rd, err := recordings.Open(rec)
+	if err != nil {
+		t.Fatalf("recording: %v\n%s", err, px.describe())
+	}
+	for {
+		o, err := rd.Next()
+		if err != nil {
+			t.Fatalf("the recording has no TLS observation about %s (%v)\n%s", host, err, px.describe())
+		}
+		if o.Kind == obs.KindTLS && o.TLS.Host == host {
+			return o.TLS
+		}
+	}
 }
