@@ -77,10 +77,11 @@ func TestAppendCompact(t *testing.T) {
 	valid := []string{
 		`0`, `-0`, `1.5`, `-1e9`, `2E-3`, `1e+2`, `"x"`, `"\u00E9\/\b"`, `true`, `false`, `null`,
 		`[]`, `{}`, ` [ ] `, `[1,[2,[3]]]`, `{"a":{"b":[]}}`, "\t{\n\"a\" :\r1 }\n", `"bad utf8 ` + "\xff" + `"`,
+		`"0123456789abcdef\"0123456789\\01234567é89abcdef"`, `["0123456789abcdefghij", "k"]`,
 	}
 	invalid := []string{
 		``, ` `, `01`, `-`, `1.`, `1e`, `.5`, `+1`, `[1,]`, `[,1]`, `{"a"}`, `{"a":}`, `{a:1}`, `{"a":1,}`,
-		`[1 2]`, `"\x"`, `"\u12G4"`, "\"a\x01\"", `"open`, `tru`, `nul`, `[`, `]`, `1 2`, `{"a":1]`, `[1}`,
+		`[1 2]`, `"\x"`, "\"0123456789abc\x1fdef\"", `"0123456789abcdefghijkl`, `"\u12G4"`, "\"a\x01\"", `"open`, `tru`, `nul`, `[`, `]`, `1 2`, `{"a":1]`, `[1}`,
 		strings.Repeat("[", maxNesting+1) + strings.Repeat("]", maxNesting+1),
 	}
 	for _, s := range valid {

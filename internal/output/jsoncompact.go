@@ -1,5 +1,7 @@
 package output
 
+import "encoding/binary"
+
 // maxNesting is encoding/json's scanner limit; deeper input is an error
 // there, so it makes appendCompact fall back too.
 const maxNesting = 10000
@@ -128,10 +130,32 @@ func scanKey(src []byte, i *int, skip func()) bool {
 	return true
 }
 
+// Word masks for scanning eight string bytes at a time (the classic
+// "has a zero byte" and "has a byte less than n" tricks, both exact).
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// plainWord reports whether none of the eight bytes of x ends or escapes
+// a string or is a control byte.
+func plainWord(x uint64) bool {
+	quote := x ^ (ones * '"')
+	slash := x ^ (ones * '\\')
+	return ((x-ones*0x20)&^x|(quote-ones)&^quote|(slash-ones)&^slash)&highs == 0
+}
+
 // scanString scans the string starting at the quote at *i.
 func scanString(src []byte, i *int) bool {
 	j := *i + 1
 	for j < len(src) {
+		// Long strings (base64 attachments) go by words.
+		for j+8 <= len(src) && plainWord(binary.LittleEndian.Uint64(src[j:])) {
+			j += 8
+		}
+		if j >= len(src) {
+			break
+		}
 		c := src[j]
 		switch {
 		case c == '"':
