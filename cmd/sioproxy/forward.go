@@ -110,8 +110,9 @@ func (m *modeFlags) listen(addr string, sinks []*bus.Queue[obs.Obs], stderr io.W
 	return proxy.SniffPlain(ln, sinks), "http", nil
 }
 
-// serverCert loads --tls-cert/--tls-key, or makes a localhost certificate
-// and writes it where the user can find it to trust it.
+// serverCert loads --tls-cert/--tls-key, or the generated localhost
+// certificate kept in the CA directory (made on first use and again when
+// it nears expiry), so a user trusts it once, not at every start.
 func (m *modeFlags) serverCert(stderr io.Writer) (tls.Certificate, error) {
 	if m.TLSCert != "" {
 		c, err := tls.LoadX509KeyPair(m.TLSCert, m.TLSKey)
@@ -120,27 +121,35 @@ func (m *modeFlags) serverCert(stderr io.Writer) (tls.Certificate, error) {
 		}
 		return c, nil
 	}
+	dir, err := m.caDir()
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	certFile, keyFile := filepath.Join(dir, "localhost.pem"), filepath.Join(dir, "localhost-key.pem")
+	if c, err := tls.LoadX509KeyPair(certFile, keyFile); err == nil && c.Leaf != nil && time.Until(c.Leaf.NotAfter) > 24*time.Hour {
+		fmt.Fprintf(stderr, "sioproxy: serving the localhost certificate %s (trust it once: Node NODE_EXTRA_CA_CERTS=%s, curl --cacert %s)\n", certFile, certFile, certFile)
+		return c, nil
+	}
 	c, err := certs.Localhost()
 	if err != nil {
 		return tls.Certificate{}, err
 	}
-	dir, err := m.caDir()
+	certPEM, keyPEM, err := certs.PEM(c)
 	if err == nil {
 		err = os.MkdirAll(dir, 0o700)
 	}
-	file := filepath.Join(dir, "localhost.pem")
 	if err == nil {
-		var certPEM []byte
-		certPEM, _, err = certs.PEM(c)
-		if err == nil {
-			err = os.WriteFile(file, certPEM, 0o644)
-		}
+		err = os.WriteFile(keyFile, keyPEM, 0o600)
+	}
+	if err == nil {
+		err = os.WriteFile(certFile, certPEM, 0o644)
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "sioproxy: serving a generated localhost certificate (could not save it: %v)\n", err)
 	} else {
-		fmt.Fprintf(stderr, "sioproxy: serving a generated certificate for localhost; trust %s to connect\n"+
-			"          (Node: NODE_EXTRA_CA_CERTS=%s; curl: --cacert %s; browsers: import it)\n", file, file, file)
+		fmt.Fprintf(stderr, "sioproxy: serving a new certificate for localhost, valid %s; trust %s to connect\n"+
+			"          (Node: NODE_EXTRA_CA_CERTS=%s; curl: --cacert %s; browsers: import it)\n",
+			time.Until(c.Leaf.NotAfter).Round(time.Hour), certFile, certFile, certFile)
 	}
 	return *c, nil
 }

@@ -146,3 +146,32 @@ func freeAddr(t *testing.T) string {
 	defer ln.Close()
 	return ln.Addr().String()
 }
+
+// TestTLSLocalhostCertKept: --tls without a certificate generates one for
+// localhost, saves it, and serves the same one on the next start.
+func TestTLSLocalhostCertKept(t *testing.T) {
+	dir := t.TempDir()
+	m := modeFlags{Mode: "reverse", TLS: true, CADir: dir}
+	var log1, log2 bytes.Buffer
+	c1, err := m.serverCert(&log1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c2, err := m.serverCert(&log2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(c1.Certificate[0], c2.Certificate[0]) {
+		t.Fatalf("a new certificate at every start: users would have to trust it again\n%s%s", log1.String(), log2.String())
+	}
+	if err := c1.Leaf.VerifyHostname("localhost"); err != nil {
+		t.Fatal(err)
+	}
+	st, err := os.Stat(filepath.Join(dir, "localhost-key.pem"))
+	if err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("key file %v %v", st, err)
+	}
+	if !strings.Contains(log1.String(), filepath.Join(dir, "localhost.pem")) {
+		t.Fatalf("the user is not told where the certificate is: %s", log1.String())
+	}
+}
