@@ -177,16 +177,23 @@ func (f *Forward) Close() error {
 }
 
 // intercepts reports whether CONNECT host (host:port) is to be decrypted.
+// A pattern with a port is matched against host:port, one without against
+// the host alone; an exact match is tried first so IPv6 literals, whose
+// brackets are glob syntax, work too.
 func (f *Forward) intercepts(hostport string) bool {
 	if len(f.patterns) == 0 {
 		return true
 	}
 	host := stripPortOf(hostport)
 	for _, pat := range f.patterns {
-		if ok, _ := path.Match(pat, hostport); ok {
+		if pat == hostport || pat == host {
 			return true
 		}
-		if ok, _ := path.Match(pat, host); ok && !strings.Contains(pat, ":") {
+		subject := host
+		if _, _, err := net.SplitHostPort(pat); err == nil {
+			subject = hostport
+		}
+		if ok, _ := path.Match(pat, subject); ok {
 			return true
 		}
 	}

@@ -185,6 +185,10 @@ func TestForwardIntercepts(t *testing.T) {
 		{[]string{"localhost:8443"}, "localhost:443", false},
 		{[]string{"127.0.0.1"}, "127.0.0.1:3000", true},
 		{[]string{"a.test", "b.test"}, "b.test:443", true},
+		{[]string{"*.example.com:*"}, "api.example.com:8443", true},
+		{[]string{"::1"}, "[::1]:443", true},
+		{[]string{"[::1]:443"}, "[::1]:443", true},
+		{[]string{"[::1]:443"}, "[::1]:80", false},
 	}
 	for _, tc := range tests {
 		t.Run(strings.Join(tc.patterns, ",")+"/"+tc.host, func(t *testing.T) {
