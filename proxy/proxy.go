@@ -73,6 +73,9 @@ func New(opts Options) (*Proxy, error) {
 		ErrorLog:       o.ErrorLog,
 		ErrorHandler:   p.errorHandler,
 		ModifyResponse: p.modifyResponse,
+		// Without a pool ReverseProxy allocates 32 KiB per response; on
+		// Engine.IO polling that was most of the proxy's garbage.
+		BufferPool: copyBufPool{},
 	}
 	return p, nil
 }

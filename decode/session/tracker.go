@@ -212,8 +212,14 @@ func (t *Tracker) forward(ev event.Event) {
 func (t *Tracker) emit(s *Session, ev event.Event) {
 	t.forward(ev)
 	if d := t.opts.Diagnoser; d != nil && s != nil {
-		d.Packet(&ev, s, t.diagEmit)
+		t.diagnose(d, s, ev)
 	}
+}
+
+// diagnose is apart from emit because ev escapes through the interface
+// call: here it is moved to the heap only when there is a Diagnoser.
+func (t *Tracker) diagnose(d Diagnoser, s *Session, ev event.Event) {
+	d.Packet(&ev, s, t.diagEmit)
 }
 
 // isEIO says whether a request path and query are Engine.IO traffic.

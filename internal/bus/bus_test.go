@@ -117,6 +117,29 @@ func TestQueueBytes(t *testing.T) {
 	}
 }
 
+func TestQueueFits(t *testing.T) {
+	q := NewQueueBytes(2, 100, func(v int) int { return v })
+	if !q.Fits(500) {
+		t.Fatal("an oversized item does not fit an empty queue")
+	}
+	q.Push(60)
+	if q.Fits(50) || !q.Fits(40) {
+		t.Fatal("byte budget not applied")
+	}
+	q.Push(40)
+	if q.Fits(0) {
+		t.Fatal("count cap not applied")
+	}
+	<-q.C()
+	if !q.Fits(60) {
+		t.Fatal("a received item still counts")
+	}
+	c := NewQueue[int](1)
+	if !c.Fits(1) || !c.Push(1) || c.Fits(1) {
+		t.Fatal("count-only queue")
+	}
+}
+
 func TestQueueBytesWrapsAround(t *testing.T) {
 	q := NewQueueBytes(3, 1000, func(v int) int { return v })
 	for i := range 100 {

@@ -66,16 +66,34 @@ func (q *Queue[T]) Push(v T) bool {
 	}
 }
 
-func (q *Queue[T]) pushBytes(v T) bool {
+// Fits reports whether Push(v) would enqueue v now. With a single
+// producer the answer holds until that producer pushes, so a producer
+// that must not lose items can wait for Fits before pushing.
+func (q *Queue[T]) Fits(v T) bool {
+	if q.size == nil {
+		return len(q.ch) < cap(q.ch)
+	}
 	n := q.size(v)
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	// Forget the sizes of items the consumer has received.
+	q.forget()
+	return q.held < cap(q.ch) && (q.held == 0 || q.bytes.Load()+int64(n) <= q.maxBytes)
+}
+
+// forget drops the sizes of items the consumer has received. q.mu held.
+func (q *Queue[T]) forget() {
 	for left := q.held - len(q.ch); left > 0; left-- {
 		q.bytes.Add(-int64(q.sizes[q.head]))
 		q.head = (q.head + 1) % len(q.sizes)
 		q.held--
 	}
+}
+
+func (q *Queue[T]) pushBytes(v T) bool {
+	n := q.size(v)
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.forget()
 	if q.held > 0 && q.bytes.Load()+int64(n) > q.maxBytes {
 		q.dropped.Add(1)
 		return false

@@ -19,6 +19,10 @@ type writer struct {
 
 	reported uint64
 	err      error // first write error; later events are discarded
+
+	// cur holds the event being written, so passing its address to the
+	// output.Writer interface does not move every event to the heap.
+	cur event.Event
 }
 
 // outQueueBytes bounds the bytes of events waiting for the writer: a
@@ -70,7 +74,7 @@ func (w *writer) loop() {
 				w.flush()
 				return
 			}
-			w.write(&ev)
+			w.write(ev)
 		batch:
 			for {
 				select {
@@ -78,7 +82,7 @@ func (w *writer) loop() {
 					if !ok {
 						break batch
 					}
-					w.write(&ev)
+					w.write(ev)
 				default:
 					break batch
 				}
@@ -95,9 +99,11 @@ func (w *writer) loop() {
 	}
 }
 
-func (w *writer) write(ev *event.Event) {
+func (w *writer) write(ev event.Event) {
 	if w.err == nil {
-		w.err = w.out.Write(ev)
+		w.cur = ev
+		w.err = w.out.Write(&w.cur)
+		w.cur = event.Event{} // drop references to the event's data
 	}
 }
 
@@ -109,7 +115,7 @@ func (w *writer) flush() {
 
 func (w *writer) reportDrops() {
 	if d := w.q.Dropped(); d > w.reported {
-		w.write(&event.Event{TS: w.now(), Kind: event.KindDrop, Dropped: d - w.reported, Where: "output"})
+		w.write(event.Event{TS: w.now(), Kind: event.KindDrop, Dropped: d - w.reported, Where: "output"})
 		w.reported = d
 	}
 }
