@@ -117,6 +117,11 @@ http {
   uwsgi_temp_path %[1]s/uwsgi;
   scgi_temp_path %[1]s/scgi;
   client_max_body_size 100m;
+  # Stream request bodies as sioproxy does, and never spill them to
+  # client_body_temp_path: as root, nginx's workers (nobody) cannot write
+  # into the 0700 temp dir, which failed every 64 KiB POST.
+  client_body_buffer_size 1m;
+  proxy_request_buffering off;
   upstream app { server %[2]s; keepalive 64; }
   map $http_upgrade $connection_upgrade { default upgrade; '' ''; }
   server {
