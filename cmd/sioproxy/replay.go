@@ -232,6 +232,7 @@ func replayLocal(ctx context.Context, c replayConfig, r *recordings.Reader, stdo
 		},
 		Clock:       clock.now,
 		TogglePause: clock.togglePause,
+		Lossless:    true,
 	}, sourceDone, stop, stdout, stderr)
 	cancel()
 	for _, w := range r.Warnings() {

@@ -58,6 +58,8 @@ type uiInfo struct {
 	// the UI's space key.
 	Clock       func() time.Time
 	TogglePause func() bool
+	// Lossless: the headless output waits instead of dropping (replay).
+	Lossless bool
 }
 
 func newRuntime(cfg config, stdout *os.File, hdr recordings.Header) (*runtime, error) {
@@ -102,7 +104,7 @@ func (r *runtime) sinks() []*bus.Queue[obs.Obs] {
 func (r *runtime) run(ctx context.Context, ui uiInfo, sourceDone <-chan error, stop func(), stdout *os.File, stderr io.Writer) error {
 	var wg sync.WaitGroup
 	var pipeErr, recErr error
-	pcfg := pipeline.Config{In: r.in, Events: r.ring, Tracker: r.tracker, Now: ui.Clock}
+	pcfg := pipeline.Config{In: r.in, Events: r.ring, Tracker: r.tracker, Now: ui.Clock, Lossless: ui.Lossless}
 	if !r.useTUI {
 		pcfg.Out = stdout
 		pcfg.Format = "text"

@@ -40,6 +40,11 @@ type Config struct {
 	TickEvery time.Duration
 	// OutQueue caps the events waiting for the writer. Default 8192.
 	OutQueue int
+	// Lossless makes the analyzer wait for room in the writer's queue
+	// instead of dropping events. For replays, which have no live traffic
+	// to protect and must print every event however fast they play; a
+	// live proxy leaves it false so that a slow terminal never slows it.
+	Lossless bool
 }
 
 // maxBatch bounds how many queued observations are handled in one go
@@ -72,6 +77,7 @@ func Run(ctx context.Context, cfg Config) error {
 			ow = output.NewText(cfg.Out, cfg.Color)
 		}
 		w = newWriter(ow, cfg.OutQueue, cfg.Now)
+		w.lossless = cfg.Lossless
 		a.w = w
 		go w.loop()
 	}

@@ -19,6 +19,7 @@ type writer struct {
 
 	reported uint64
 	err      error // first write error; later events are discarded
+	lossless bool  // push waits for room instead of dropping
 
 	// cur holds the event being written, so passing its address to the
 	// output.Writer interface does not move every event to the heap.
@@ -45,7 +46,14 @@ func newWriter(out output.Writer, capacity int, now func() time.Time) *writer {
 	return &writer{out: out, q: bus.NewQueueBytes(capacity, outQueueBytes, eventSize), now: now, done: make(chan struct{})}
 }
 
-func (w *writer) push(ev event.Event) { w.q.Push(ev) }
+func (w *writer) push(ev event.Event) {
+	// The analyzer is the queue's only producer, so room seen is room kept;
+	// the loop always drains, even after a write error.
+	for w.lossless && w.q.Len() >= w.q.Cap() {
+		time.Sleep(100 * time.Microsecond)
+	}
+	w.q.Push(ev)
+}
 
 // close ends the queue; the loop writes what is left and exits.
 func (w *writer) close() { w.q.Close() }
