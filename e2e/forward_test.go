@@ -363,7 +363,10 @@ func TestForwardBrowserDistrustsCA(t *testing.T) {
 		t.Fatalf("Chromium is needed for the forward-mode browser test but %s is missing (%v)", exe, err)
 	}
 	rec := filepath.Join(t.TempDir(), "rec.jsonl")
-	fs := newForwardSetup(t, nil, "--record", rec)
+	// Only the test server is intercepted: Chromium's own background
+	// requests (accounts.google.com…) are tunnelled and cannot add
+	// rejections of their own.
+	fs := newForwardSetup(t, nil, "--record", rec, "--intercept", "localhost")
 	b, _ := json.Marshal(map[string]any{"executable": exe, "proxy": fs.px.url, "url": fs.url + "/",
 		"timeout": (clientTimeout - 10*time.Second).Milliseconds()})
 	p := startProc(t, "forward-browser.js", e2eDir, nodeBin, filepath.Join("node", "forward-browser.js"), string(b))

@@ -260,7 +260,9 @@ func (f *Forward) handshakeFailed(session int64, err error) {
 	if t == nil {
 		return
 	}
-	advice := fmt.Sprintf("; make it trust the sioproxy CA (%s): run `sioproxy ca` for how", f.caFile())
+	// The advice leads with the command: the detail may be clipped in
+	// one-line outputs, and the path is long.
+	advice := fmt.Sprintf("; run `sioproxy ca` to make it trust the sioproxy CA %s", f.caFile())
 	v := clientHandshakeEvent(err, t.client, t.host, advice)
 	if v == nil {
 		return

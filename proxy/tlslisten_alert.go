@@ -70,8 +70,8 @@ func clientHandshakeEvent(err error, client, host, advice string) *tlsVerdict {
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, syscall.ECONNRESET):
 		// Browsers and some runtimes close without an alert when they
 		// reject the certificate (FAULTS.md I1: "or a close, no HTTP").
-		return &tlsVerdict{Kind: "alert", Detail: "the client closed the connection during the TLS handshake, " +
-			"which is how some clients reject a certificate" + advice + " (" + err.Error() + ")"}
+		return &tlsVerdict{Kind: "alert", Detail: "the client closed the connection during the TLS handshake (" + err.Error() +
+			"), which is how Node and some other clients reject a certificate" + advice}
 	case errors.Is(err, net.ErrClosed):
 		return nil
 	}
