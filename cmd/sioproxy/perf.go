@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"os"
+	"runtime/debug"
 	"syscall"
 )
 
@@ -20,6 +21,7 @@ const pprofEnv = "SIOPROXY_PPROF"
 // with fewer descriptors.
 func setupProcess(stderr io.Writer) {
 	raiseNofile(stderr)
+	tuneGC()
 	if addr := os.Getenv(pprofEnv); addr != "" {
 		startPprof(addr, stderr)
 	}
@@ -40,6 +42,26 @@ func raiseNofile(stderr io.Writer) {
 	lim.Cur = lim.Max
 	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
 		fmt.Fprintf(stderr, "sioproxy: cannot raise the open-file limit from %d to %d: %v\n", cur, lim.Max, err)
+	}
+}
+
+// GC settings unless the user chose with GOGC or GOMEMLIMIT. The live heap
+// is small and bounded (byte-bounded queues, capped bodies), so collecting
+// at every doubling of it ran the GC thousands of times a second on
+// polling traffic; a higher GOGC trades a little memory for much less GC
+// CPU, and the soft memory limit takes the trade back when memory is
+// short.
+const (
+	gcPercent   = 400
+	memoryLimit = 1 << 30
+)
+
+func tuneGC() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(gcPercent)
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(memoryLimit)
 	}
 }
 
