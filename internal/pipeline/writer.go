@@ -49,7 +49,7 @@ func newWriter(out output.Writer, capacity int, now func() time.Time) *writer {
 func (w *writer) push(ev event.Event) {
 	// The analyzer is the queue's only producer, so room seen is room kept;
 	// the loop always drains, even after a write error.
-	for w.lossless && w.q.Len() >= w.q.Cap() {
+	for w.lossless && !w.q.Fits(ev) {
 		time.Sleep(100 * time.Microsecond)
 	}
 	w.q.Push(ev)
