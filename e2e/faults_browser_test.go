@@ -49,8 +49,9 @@ func faultCORSOrigin(t *testing.T, br *browser) {
 	wantBrowserBlocked(t, res, `'Access-Control-Allow-Origin' header has a value 'http://app.example' that is not equal to the supplied origin`)
 	sid := sessionSid(t, px) // the server opened a session the page never saw
 	expectWire(t, px, "the cross-origin handshake answered 200", httpLine("GET", 200, "EIO=4"))
-	expectFault(t, px, faultWant{catalog: []string{"B1", "B2"}, sid: sid,
+	expectFault(t, px, faultWant{catalog: []string{"B1", "B2"}, code: []string{"cors_origin_mismatch"}, sid: sid,
 		summary: []string{regexp.QuoteMeta(page.origin), regexp.QuoteMeta("http://app.example")}})
+	expectOnlyFaults(t, px, "B1", "B2")
 }
 
 // cors.origin "*" and a client with withCredentials: the browser refuses
@@ -65,8 +66,9 @@ func faultCORSCredentialsStar(t *testing.T, br *browser) {
 	wantBrowserBlocked(t, res, `must not be the wildcard '\*' when the request's credentials mode is 'include'`)
 	sid := sessionSid(t, px)
 	expectWire(t, px, "the credentialed handshake answered 200", httpLine("GET", 200, "EIO=4"))
-	expectFault(t, px, faultWant{catalog: []string{"B2"}, sid: sid,
+	expectFault(t, px, faultWant{catalog: []string{"B2"}, code: []string{"cors_credentials_wildcard"}, sid: sid,
 		summary: []string{`\*`, `credential|cookie`}})
+	expectOnlyFaults(t, px, "B2")
 }
 
 // extraHeaders {"x-token"} makes every poll preflighted; the server's
@@ -78,7 +80,8 @@ func faultCORSPreflight(t *testing.T, br *browser) {
 	res := br.open(t, page.url(px.url, map[string]any{"extraHeaders": map[string]string{"x-token": "abc"}}))
 	wantBrowserBlocked(t, res, `Request header field x-token is not allowed by Access-Control-Allow-Headers in preflight response`)
 	expectWire(t, px, "the OPTIONS preflight answered 204", httpLine("OPTIONS", 204, "EIO=4"))
-	expectFault(t, px, faultWant{catalog: []string{"B3"}, summary: []string{`x-token`}})
+	expectFault(t, px, faultWant{catalog: []string{"B3"}, code: []string{"cors_preflight_header_refused"}, summary: []string{`x-token`}})
+	expectOnlyFaults(t, px, "B3")
 }
 
 // The same page with a correct cors option (its origin, credentials,

@@ -21,8 +21,8 @@ func TestFaults(t *testing.T) {
 		{"allow-request-refuses", faultAllowRequest},
 		{"eio3-client-without-allowEIO3", faultEIO3Client},
 		{"v4-client-v2-server", faultV2Server},
-		{"max-http-buffer-size-polling", func(t *testing.T) { faultMaxBuffer(t, "polling", "413") }},
-		{"max-http-buffer-size-websocket", func(t *testing.T) { faultMaxBuffer(t, "websocket", "1009") }},
+		{"max-http-buffer-size-polling", func(t *testing.T) { faultMaxBuffer(t, "polling", `\b413\b`) }},
+		{"max-http-buffer-size-websocket", func(t *testing.T) { faultMaxBuffer(t, "websocket") }},
 		{"client-stops-answering-pings", faultNoPong},
 		{"unknown-namespace", faultUnknownNamespace},
 		{"middleware-refusal", faultMiddleware},
@@ -50,12 +50,13 @@ func faultRoundRobin(t *testing.T) {
 	bad := expectWire(t, px, "a polling request of sid "+sid+" answered 400", func(e event.Event) bool {
 		return httpLine("", 400, "sid="+sid)(e)
 	})
-	_, c2 := expectFault(t, px, faultWant{catalog: []string{"C2"}, sid: sid,
+	_, c2 := expectFault(t, px, faultWant{catalog: []string{"C2"}, code: []string{"sid_routed_to_other_upstream"}, sid: sid,
 		summary: []string{regexp.QuoteMeta(sid), regexp.QuoteMeta(hostOf(a.url)) + "|" + regexp.QuoteMeta(hostOf(b.url))}})
 	if c2 >= 0 && bad >= 0 && c2 > bad {
 		t.Errorf("C2 was reported at line %d, after the 400 at line %d: it must fire before the 400 arrives", c2+1, bad+1)
 	}
-	expectFault(t, px, faultWant{catalog: []string{"C1"}, sid: sid, summary: []string{"session id unknown|code 1|unknown session|sid"}})
+	expectFault(t, px, faultWant{catalog: []string{"C1"}, code: []string{"session_unknown_live"}, sid: sid, summary: []string{"session id unknown|code 1|unknown session|sid"}})
+	expectOnlyFaults(t, px, "C2", "C1")
 }
 
 // allowRequest says no: 403 {"code":4,"message":"refused by allowRequest"}.
@@ -65,7 +66,8 @@ func faultAllowRequest(t *testing.T) {
 	r := runFaultClient(t, px.url, "connect", map[string]any{"transports": []string{"polling"}})
 	wantConnectError(t, r, `xhr poll error`)
 	expectWire(t, px, "the handshake answered 403", httpLine("GET", 403, "EIO=4"))
-	expectFault(t, px, faultWant{catalog: []string{"A", "A4"}, summary: []string{`\b4\b|forbidden`, "refused by allowRequest"}})
+	expectFault(t, px, faultWant{catalog: []string{"A"}, code: []string{"handshake_forbidden"}, summary: []string{`\b403\b`, "refused by allowRequest"}, evidence: []string{`"code":4\b`}})
+	expectOnlyFaults(t, px, "A")
 }
 
 // socket.io-client 2.5 (Engine.IO v3) against a v4 server without
@@ -78,7 +80,8 @@ func faultEIO3Client(t *testing.T) {
 		t.Fatalf("an EIO3 client connected to a server without allowEIO3: %s", r)
 	}
 	expectWire(t, px, "the EIO=3 handshake answered 400", httpLine("GET", 400, "EIO=3"))
-	expectFault(t, px, faultWant{catalog: []string{"E1"}, summary: []string{`eio\W*3|engine\.io v?3|v2|2\.x`}, evidence: []string{`\b5\b|unsupported protocol version`}})
+	expectFault(t, px, faultWant{catalog: []string{"E1"}, code: []string{"eio3_client_rejected"}, summary: []string{`eio\W*3|engine\.io v?3|v2|2\.x`}, evidence: []string{`\b5\b|unsupported protocol version`}})
+	expectOnlyFaults(t, px, "E1")
 }
 
 // A v4 client against socket.io@2: the server answers the EIO=4 handshake
@@ -91,12 +94,17 @@ func faultV2Server(t *testing.T) {
 		t.Fatalf("a v4 client connected to a socket.io@2 server: %s", r)
 	}
 	expectWire(t, px, "the EIO=4 handshake answered 200 by the v2 server", httpLine("GET", 200, "EIO=4"))
-	expectFault(t, px, faultWant{catalog: []string{"E2"}, summary: []string{`v2|2\.x|eio\W*3|engine\.io v?3`}})
+	expectFault(t, px, faultWant{catalog: []string{"E2"}, code: []string{"v2_server"}, summary: []string{`v2|2\.x|eio\W*3|engine\.io v?3`}})
+	expectOnlyFaults(t, px, "E2")
 }
 
 // maxHttpBufferSize 1000 and a 5000-byte event: 413 on polling, close
 // 1009 on WebSocket.
-func faultMaxBuffer(t *testing.T, transport, status string) {
+//
+// confirm: regexps the fault must also match. On polling the 413 answers
+// the POST that carried the payload, so the fault can name it; on WebSocket
+// the message itself is the evidence and the 1009 close comes after it.
+func faultMaxBuffer(t *testing.T, transport string, confirm ...string) {
 	srv := startServer(t, map[string]any{"maxHttpBufferSize": 1000})
 	px := startProxy(t, srv.url)
 	r := runFaultClient(t, px.url, "big", map[string]any{"transports": []string{transport}, "size": 5000})
@@ -110,7 +118,9 @@ func faultMaxBuffer(t *testing.T, transport, status string) {
 			return sessionLine("close", r.Sid)(e) && e.Code == 1009
 		})
 	}
-	expectFault(t, px, faultWant{catalog: []string{"H1"}, sid: r.Sid, summary: []string{`\b1000\b`}, evidence: []string{`\b` + status + `\b`}})
+	// 5013 = 42["echo","x…x"] with 5000 x: the size sent and the limit.
+	expectFault(t, px, faultWant{catalog: []string{"H1"}, code: []string{"payload_too_large"}, sid: r.Sid, summary: []string{`\b5013\b`, `\b1000\b`}, evidence: confirm})
+	expectOnlyFaults(t, px, "H1")
 }
 
 // A client that never pongs, against pingInterval 300 ms and pingTimeout
@@ -123,7 +133,8 @@ func faultNoPong(t *testing.T) {
 		t.Fatalf("the client should have been disconnected: %s", r)
 	}
 	expectWire(t, px, "the session closed", sessionLine("close", r.Sid))
-	expectFault(t, px, faultWant{catalog: []string{"F1"}, sid: r.Sid, summary: []string{`\b300\b|0\.3 ?s`}})
+	expectFault(t, px, faultWant{catalog: []string{"F1"}, code: []string{"pong_missing"}, sid: r.Sid, summary: []string{`\b300\b|0\.3 ?s`}})
+	expectOnlyFaults(t, px, "F1")
 }
 
 // CONNECT to a namespace the server does not have.
@@ -135,7 +146,8 @@ func faultUnknownNamespace(t *testing.T) {
 	expectWire(t, px, "a CONNECT_ERROR packet for /nope", func(e event.Event) bool {
 		return e.Kind == event.KindPacket && e.Sid == r.Sid && e.Type == "CONNECT_ERROR" && e.Nsp == "/nope"
 	})
-	expectFault(t, px, faultWant{catalog: []string{"G1"}, sid: r.Sid, summary: []string{"/nope"}})
+	expectFault(t, px, faultWant{catalog: []string{"G1"}, code: []string{"namespace_invalid"}, sid: r.Sid, summary: []string{"/nope"}})
+	expectOnlyFaults(t, px, "G1")
 }
 
 // A namespace middleware refusing with err.data (server.js: token check on
@@ -151,7 +163,8 @@ func faultMiddleware(t *testing.T) {
 	expectWire(t, px, "a CONNECT_ERROR packet for /admin", func(e event.Event) bool {
 		return e.Kind == event.KindPacket && e.Sid == r.Sid && e.Type == "CONNECT_ERROR" && e.Nsp == "/admin"
 	})
-	expectFault(t, px, faultWant{catalog: []string{"G2"}, sid: r.Sid, summary: []string{"unauthorized", "/admin"}, evidence: []string{"bad token"}})
+	expectFault(t, px, faultWant{catalog: []string{"G2"}, code: []string{"middleware_refused"}, sid: r.Sid, summary: []string{"unauthorized", "/admin"}, evidence: []string{"bad token"}})
+	expectOnlyFaults(t, px, "G2")
 }
 
 // The client uses path /sockets/ while the server serves /socket.io/: the
@@ -162,7 +175,8 @@ func faultWrongPath(t *testing.T) {
 	r := runFaultClient(t, px.url, "connect", map[string]any{"path": "/sockets/", "transports": []string{"polling"}})
 	wantConnectError(t, r, `xhr poll error`)
 	expectWire(t, px, "the handshake on /sockets/ answered 404", httpLine("GET", 404, "/sockets/"))
-	expectFault(t, px, faultWant{catalog: []string{"D3"}, summary: []string{"/sockets/"}})
+	expectFault(t, px, faultWant{catalog: []string{"D3"}, code: []string{"path_mismatch"}, summary: []string{"/sockets/"}})
+	expectOnlyFaults(t, px, "D3")
 }
 
 // hostOf strips the scheme: "http://127.0.0.1:3000" → "127.0.0.1:3000".

@@ -76,6 +76,8 @@ func expectFault(t *testing.T, px *sioproxy, w faultWant) (*event.Event, int) {
 	e := evs[i]
 	f := e.Fault
 	line := brief(e)
+	b, _ := json.Marshal(e)
+	t.Logf("sioproxy reported: %s", b)
 	if len(w.code) > 0 && !slices.Contains(w.code, f.Code) {
 		t.Errorf("%s: code %q, want one of %q: %s", w, f.Code, w.code, line)
 	}
@@ -284,4 +286,16 @@ func sessionSid(t *testing.T, px *sioproxy) string {
 // matchI reports whether the case-insensitive regexp re matches s.
 func matchI(re, s string) bool {
 	return regexp.MustCompile("(?i)" + re).MatchString(s)
+}
+
+// expectOnlyFaults fails the test for any fault line whose catalogue id is
+// not in allowed: a scenario's misconfiguration must not also raise
+// unrelated faults (false alarms next to the right one).
+func expectOnlyFaults(t *testing.T, px *sioproxy, allowed ...string) {
+	t.Helper()
+	for _, f := range faultLines(px.events(t)) {
+		if f.Fault == nil || !slices.Contains(allowed, f.Fault.Catalog) {
+			t.Errorf("unexpected fault besides %q: %s", allowed, brief(f))
+		}
+	}
 }
