@@ -125,6 +125,21 @@ var healthy = []struct {
 		},
 	},
 	{
+		// engine.io-client may start its next poll while its own close
+		// packet is on the way; the server no longer knows the sid.
+		name: "client close racing its next poll",
+		seq: func(w *wire) []obs.Obs {
+			return concat(w.polling(), []obs.Obs{
+				w.post(10, 12, q4sid, "40"),
+				w.get(6, 15, q4sid, 200, `40{"sid":"x"}`),
+				w.post(20, 22, q4sid, "1"),
+				w.get(16, 23, q4sid, 200, "6"),
+				w.errJSON(24, 25, "GET", q4sid, 400, `{"code":1,"message":"Session ID unknown"}`),
+				tick(100000),
+			})
+		},
+	},
+	{
 		name: "polling session closed by the server with 1",
 		seq: func(w *wire) []obs.Obs {
 			return concat(w.polling(), []obs.Obs{

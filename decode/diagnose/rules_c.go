@@ -29,6 +29,11 @@ func (e *Engine) sessionUnknown(x *obs.HTTPExchange, q eio.Query, s *session.Ses
 		if !start.After(s.Close.At) {
 			return // in flight when the session ended: the normal end of a poll
 		}
+		if s.Close.By == "client" && start.Sub(s.Close.At) < e.opts.Slack {
+			// engine.io-client can start its next poll while its own close
+			// packet is on the way; the 400 that answers it is harmless.
+			return
+		}
 		f.code = CodeSessionUnknown
 		f.summary = fmt.Sprintf("Session %s had already ended (%s, by %s) when its %s was answered %s", q.Sid, s.Close.Reason, s.Close.By, x.Method, answer)
 	case e.silentSince(s, start) > 0:
