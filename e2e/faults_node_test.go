@@ -51,11 +51,12 @@ func faultRoundRobin(t *testing.T) {
 		return httpLine("", 400, "sid="+sid)(e)
 	})
 	_, c2 := expectFault(t, px, faultWant{catalog: []string{"C2"}, code: []string{"sid_routed_to_other_upstream"}, sid: sid,
-		summary: []string{regexp.QuoteMeta(sid), regexp.QuoteMeta(hostOf(a.url)) + "|" + regexp.QuoteMeta(hostOf(b.url))}})
+		summary: []string{regexp.QuoteMeta(sid), regexp.QuoteMeta(hostOf(a.url)), regexp.QuoteMeta(hostOf(b.url))}})
 	if c2 >= 0 && bad >= 0 && c2 > bad {
 		t.Errorf("C2 was reported at line %d, after the 400 at line %d: it must fire before the 400 arrives", c2+1, bad+1)
 	}
-	expectFault(t, px, faultWant{catalog: []string{"C1"}, code: []string{"session_unknown_live"}, sid: sid, summary: []string{"session id unknown|code 1|unknown session|sid"}})
+	expectFault(t, px, faultWant{catalog: []string{"C1"}, code: []string{"session_unknown_live"}, sid: sid,
+		summary: []string{regexp.QuoteMeta(sid), "Session ID unknown", regexp.QuoteMeta(hostOf(a.url)), regexp.QuoteMeta(hostOf(b.url))}})
 	expectOnlyFaults(t, px, "C2", "C1")
 }
 
@@ -80,7 +81,7 @@ func faultEIO3Client(t *testing.T) {
 		t.Fatalf("an EIO3 client connected to a server without allowEIO3: %s", r)
 	}
 	expectWire(t, px, "the EIO=3 handshake answered 400", httpLine("GET", 400, "EIO=3"))
-	expectFault(t, px, faultWant{catalog: []string{"E1"}, code: []string{"eio3_client_rejected"}, summary: []string{`eio\W*3|engine\.io v?3|v2|2\.x`}, evidence: []string{`\b5\b|unsupported protocol version`}})
+	expectFault(t, px, faultWant{catalog: []string{"E1"}, code: []string{"eio3_client_rejected"}, summary: []string{`EIO=3`, `unsupported protocol version`}})
 	expectOnlyFaults(t, px, "E1")
 }
 
@@ -94,7 +95,7 @@ func faultV2Server(t *testing.T) {
 		t.Fatalf("a v4 client connected to a socket.io@2 server: %s", r)
 	}
 	expectWire(t, px, "the EIO=4 handshake answered 200 by the v2 server", httpLine("GET", 200, "EIO=4"))
-	expectFault(t, px, faultWant{catalog: []string{"E2"}, code: []string{"v2_server"}, summary: []string{`v2|2\.x|eio\W*3|engine\.io v?3`}})
+	expectFault(t, px, faultWant{catalog: []string{"E2"}, code: []string{"v2_server"}, summary: []string{`EIO=4`, `v3|2\.x`}})
 	expectOnlyFaults(t, px, "E2")
 }
 
@@ -146,7 +147,7 @@ func faultUnknownNamespace(t *testing.T) {
 	expectWire(t, px, "a CONNECT_ERROR packet for /nope", func(e event.Event) bool {
 		return e.Kind == event.KindPacket && e.Sid == r.Sid && e.Type == "CONNECT_ERROR" && e.Nsp == "/nope"
 	})
-	expectFault(t, px, faultWant{catalog: []string{"G1"}, code: []string{"namespace_invalid"}, sid: r.Sid, summary: []string{"/nope"}})
+	expectFault(t, px, faultWant{catalog: []string{"G1"}, code: []string{"namespace_invalid"}, sid: r.Sid, summary: []string{"/nope", "Invalid namespace"}})
 	expectOnlyFaults(t, px, "G1")
 }
 
@@ -163,7 +164,7 @@ func faultMiddleware(t *testing.T) {
 	expectWire(t, px, "a CONNECT_ERROR packet for /admin", func(e event.Event) bool {
 		return e.Kind == event.KindPacket && e.Sid == r.Sid && e.Type == "CONNECT_ERROR" && e.Nsp == "/admin"
 	})
-	expectFault(t, px, faultWant{catalog: []string{"G2"}, code: []string{"middleware_refused"}, sid: r.Sid, summary: []string{"unauthorized", "/admin"}, evidence: []string{"bad token"}})
+	expectFault(t, px, faultWant{catalog: []string{"G2"}, code: []string{"middleware_refused"}, sid: r.Sid, summary: []string{"unauthorized", "/admin", "bad token"}})
 	expectOnlyFaults(t, px, "G2")
 }
 
@@ -175,7 +176,7 @@ func faultWrongPath(t *testing.T) {
 	r := runFaultClient(t, px.url, "connect", map[string]any{"path": "/sockets/", "transports": []string{"polling"}})
 	wantConnectError(t, r, `xhr poll error`)
 	expectWire(t, px, "the handshake on /sockets/ answered 404", httpLine("GET", 404, "/sockets/"))
-	expectFault(t, px, faultWant{catalog: []string{"D3"}, code: []string{"path_mismatch"}, summary: []string{"/sockets/"}})
+	expectFault(t, px, faultWant{catalog: []string{"D3"}, code: []string{"path_mismatch"}, summary: []string{"/sockets/", `\b404\b`}})
 	expectOnlyFaults(t, px, "D3")
 }
 

@@ -82,7 +82,7 @@ func TestFaultsUpstreamTLS(t *testing.T) {
 			expectWire(t, px, "the handshake failing upstream on the certificate (502 or an x509 error)", func(e event.Event) bool {
 				return httpLine("GET", 0, "EIO=4")(e) && (e.Status == 502 || strings.Contains(e.Error, "x509"))
 			})
-			f, _ := expectFault(t, px, faultWant{catalog: []string{"I3"}, code: sc.codes, summary: []string{regexp.QuoteMeta(hostOf(srv.url))}})
+			f, _ := expectFault(t, px, faultWant{catalog: []string{"I3"}, code: sc.codes, summary: []string{regexp.QuoteMeta(hostOf(srv.url)), `\b502\b`}})
 			if f != nil {
 				if !matchI(sc.kind, f.Fault.Code+" "+f.Fault.Summary) {
 					t.Errorf("I3 should classify the failure as /%s/ in its code or summary: code %q, summary %q", sc.kind, f.Fault.Code, f.Fault.Summary)
