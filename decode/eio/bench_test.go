@@ -1,6 +1,8 @@
 package eio
 
 import (
+	"bytes"
+	"compress/gzip"
 	"fmt"
 	"testing"
 )
@@ -63,6 +65,28 @@ func BenchmarkDecodePacketSmall(b *testing.B) {
 		p, err := DecodePacket(V4, msg, false)
 		if err != nil || p.Type != Message {
 			b.Fatal(err)
+		}
+	}
+}
+
+// A 64 KiB binary message polled as base64 and gzipped by the server, the
+// shape of the poll-64k load.
+func BenchmarkInflateGzip64K(b *testing.B) {
+	raw := make([]byte, 64<<10)
+	for i := range raw {
+		raw[i] = byte(i * 7)
+	}
+	plain := EncodePayloadV4([]Packet{{Type: Message, Binary: true, Data: raw}})
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write(plain)
+	zw.Close()
+	b.ReportAllocs()
+	b.SetBytes(int64(len(plain)))
+	for b.Loop() {
+		out, err := Inflate(gz.Bytes(), "gzip", 0)
+		if err != nil || len(out) != len(plain) {
+			b.Fatalf("%d bytes, %v", len(out), err)
 		}
 	}
 }

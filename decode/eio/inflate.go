@@ -7,6 +7,7 @@ import (
 	"compress/zlib"
 	"io"
 	"strings"
+	"sync"
 
 	"github.com/sioproxy/sioproxy/decode"
 )
@@ -31,16 +32,24 @@ func Inflate(body []byte, contentEncoding string, max int) ([]byte, error) {
 		}
 		return body, nil
 	case "gzip", "x-gzip":
-		zr, err := gzip.NewReader(bytes.NewReader(body))
+		zr, _ := gzipPool.Get().(*gzip.Reader)
+		var err error
+		if zr == nil {
+			zr, err = gzip.NewReader(bytes.NewReader(body))
+		} else {
+			err = zr.Reset(bytes.NewReader(body))
+		}
 		if err != nil {
 			return nil, &decode.Error{Layer: "http", Offset: 0, Index: -1, Msg: "bad gzip header", Err: err}
 		}
-		return readCapped(zr, enc, max)
+		out, err := readCapped(zr, enc, max, gzipSizeHint(body, max))
+		gzipPool.Put(zr)
+		return out, err
 	case "deflate":
 		if isZlibHeader(body) {
 			zr, err := zlib.NewReader(bytes.NewReader(body))
 			if err == nil {
-				out, err := readCapped(zr, enc, max)
+				out, err := readCapped(zr, enc, max, 0)
 				if err == nil || isCapError(err) {
 					return out, err
 				}
@@ -48,7 +57,7 @@ func Inflate(body []byte, contentEncoding string, max int) ([]byte, error) {
 			// A raw stream can begin with bytes that pass the zlib header
 			// check; fall through and read it raw.
 		}
-		return readCapped(flate.NewReader(bytes.NewReader(body)), enc, max)
+		return readCapped(flate.NewReader(bytes.NewReader(body)), enc, max, 0)
 	default:
 		return nil, decode.Errorf("http", -1, "unsupported Content-Encoding %q", contentEncoding)
 	}
@@ -61,18 +70,74 @@ func isCapError(err error) bool {
 	return ok && strings.Contains(de.Msg, capMsg)
 }
 
-// readCapped grows with the data rather than trusting any size hint, and
-// reads one byte past max to tell "exactly max" from "more".
-func readCapped(r io.Reader, enc string, max int) ([]byte, error) {
-	var out bytes.Buffer
-	n, err := out.ReadFrom(io.LimitReader(r, int64(max)+1))
-	if err != nil {
-		return nil, &decode.Error{Layer: "http", Offset: -1, Index: -1, Msg: "corrupt " + enc + " body after " + itoa(n) + " inflated bytes", Err: err}
+// gzipPool keeps gzip readers (and the inflate state inside, tens of
+// kilobytes) across polls: a busy polling session inflates every answer
+// above the server's compression threshold.
+var gzipPool sync.Pool
+
+// maxDeflateRatio bounds how far deflate can expand its input (RFC 1951
+// codes at most 258 bytes in about two bits), so a forged size trailer
+// cannot make the hint larger than the stream could produce.
+const maxDeflateRatio = 1032
+
+// gzipSizeHint reads the uncompressed size from the gzip trailer (ISIZE,
+// RFC 1952 §2.3.1), bounded by max and by what the compressed size can
+// expand to. It is only a hint: a multi-member or lying stream just makes
+// readCapped grow or leave capacity unused.
+func gzipSizeHint(body []byte, max int) int {
+	if len(body) < 18 {
+		return 0
 	}
-	if n > int64(max) {
+	t := body[len(body)-4:]
+	n := int(uint32(t[0]) | uint32(t[1])<<8 | uint32(t[2])<<16 | uint32(t[3])<<24)
+	if lim := len(body) * maxDeflateRatio; n > lim {
+		n = lim
+	}
+	if n > max {
+		n = max
+	}
+	return n
+}
+
+// readCapped reads at most max bytes and one more, to tell "exactly max"
+// from "more". hint (at most max) sizes the first buffer, so a stream of
+// known size is read without regrowing; without one it grows with the
+// data.
+func readCapped(r io.Reader, enc string, max, hint int) ([]byte, error) {
+	const minRead = 512
+	limit := max + 1
+	size := hint + 1 // the extra byte lets the read past max see EOF without growing
+	if size < minRead {
+		size = minRead
+	}
+	if size > limit {
+		size = limit
+	}
+	out := make([]byte, 0, size)
+	for {
+		if len(out) == cap(out) {
+			if len(out) >= limit {
+				break
+			}
+			out = append(out, 0)[:len(out)]
+		}
+		room := out[len(out):cap(out)]
+		if rest := limit - len(out); len(room) > rest {
+			room = room[:rest]
+		}
+		n, err := r.Read(room)
+		out = out[:len(out)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, &decode.Error{Layer: "http", Offset: -1, Index: -1, Msg: "corrupt " + enc + " body after " + itoa(int64(len(out))) + " inflated bytes", Err: err}
+		}
+	}
+	if len(out) > max {
 		return nil, decode.Errorf("http", -1, "%s%s%d-byte cap", enc, capMsg, max)
 	}
-	return out.Bytes(), nil
+	return out, nil
 }
 
 // isZlibHeader checks RFC 1950's CMF/FLG pair: method 8, window ≤ 32 KiB and
