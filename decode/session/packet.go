@@ -124,7 +124,9 @@ func (t *Tracker) sioMessage(s *Session, dir decode.Dir, tr decode.Transport, p 
 	var sp *sio.Packet
 	var err error
 	if p.Binary {
-		sp, err = dec.Binary(p.Data)
+		// An observation owns its bytes and nobody changes them (see obs),
+		// and eio's decoded data is either fresh or a slice of them.
+		sp, err = dec.BinaryOwned(p.Data)
 	} else {
 		sp, err = dec.Text(p.Data)
 	}
