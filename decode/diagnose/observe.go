@@ -47,7 +47,11 @@ func (e *Engine) observeHTTP(o obs.Obs, s *session.Session, emit func(event.Even
 		e.checkUpgradeRefused(x, q, s, emit)
 		return
 	}
-	e.checkCORS(x, q.Sid, emit)
+	sid := q.Sid
+	if sid == "" && s != nil {
+		sid = s.Sid // a handshake: the session its answer opened
+	}
+	e.checkCORS(x, sid, q.Sid == "", emit)
 	if ss == nil {
 		return
 	}

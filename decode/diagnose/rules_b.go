@@ -34,7 +34,7 @@ func (e *Engine) crossOrigin(x *obs.HTTPExchange) (string, bool) {
 }
 
 // checkCORS is B1 and B2 on a polling request's answer.
-func (e *Engine) checkCORS(x *obs.HTTPExchange, sid string, emit func(event.Event)) {
+func (e *Engine) checkCORS(x *obs.HTTPExchange, sid string, handshake bool, emit func(event.Event)) {
 	if x.Status == 0 {
 		return
 	}
@@ -50,7 +50,7 @@ func (e *Engine) checkCORS(x *obs.HTTPExchange, sid string, emit func(event.Even
 	case acao == "":
 		f.code = CodeCORSMissing
 		f.summary = fmt.Sprintf("Origin %s is not allowed: the server answered %s %d without Access-Control-Allow-Origin, so the browser hides the answer", org, x.Method, x.Status)
-		if sid == "" && x.Status == http.StatusOK {
+		if handshake && x.Status == http.StatusOK {
 			f.summary += " (the session it opened is orphaned)"
 		}
 	case acao == "*" && cookie:

@@ -39,6 +39,7 @@ type ruleCase struct {
 	summary  string // substring
 	count    int
 	also     []string // other codes the sequence rightly raises
+	sid      string   // the sid the fault event must carry, if set
 }
 
 var ruleCases = []ruleCase{
@@ -117,7 +118,7 @@ var ruleCases = []ruleCase{
 		seq: func(w *wire) []obs.Obs {
 			return w.polling(hdr{"Origin": "http://app.example:3000"})
 		},
-		code: CodeCORSMissing, catalog: "B1", severity: event.Error, count: 1,
+		code: CodeCORSMissing, catalog: "B1", severity: event.Error, count: 1, sid: "SID4",
 		summary: "Origin http://app.example:3000 is not allowed: the server answered GET 200 without Access-Control-Allow-Origin",
 	},
 	{
@@ -126,7 +127,7 @@ var ruleCases = []ruleCase{
 			return w.polling(hdr{"Origin": "https://evil.example"}, hdr{"Access-Control-Allow-Origin": "https://app.example"})
 		},
 		opts: Options{ListenTLS: true},
-		code: CodeCORSMismatch, catalog: "B2", severity: event.Error, count: 1,
+		code: CodeCORSMismatch, catalog: "B2", severity: event.Error, count: 1, sid: "SID4",
 		summary: "Origin https://evil.example is not allowed: the server answered Access-Control-Allow-Origin: https://app.example",
 	},
 	{
@@ -635,6 +636,9 @@ func TestRules(t *testing.T) {
 					emitted = true
 					if ev.Client == "" {
 						t.Errorf("fault event without client: %+v", ev)
+					}
+					if tc.sid != "" && ev.Sid != tc.sid {
+						t.Errorf("fault event sid %q, want %q", ev.Sid, tc.sid)
 					}
 				}
 			}
