@@ -1,6 +1,7 @@
 package session
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -149,7 +150,8 @@ func (t *Tracker) handshake(x *obs.HTTPExchange, path string, q eio.Query, hev e
 	t.opened(s, open, pkts[0].Data, decode.Polling, end, x.ID, 0)
 	n := 0
 	for i := range pkts {
-		t.packet(s, decode.S2C, decode.Polling, pkts[i], rawPolling(v, pkts[i], isXHR2(body, ct)), end, x.ID, 0)
+		raw, size := t.rawPolling(v, pkts[i], isXHR2(body, ct))
+		t.packet(s, decode.S2C, decode.Polling, pkts[i], raw, size, end, x.ID, 0)
 		n++
 	}
 	if perr != nil {
@@ -192,7 +194,8 @@ func (t *Tracker) pollBody(s *Session, dir decode.Dir, x *obs.HTTPExchange, body
 	pkts, perr := eio.DecodePayload(s.EIO, body, ct)
 	xhr2 := isXHR2(body, ct)
 	for i := range pkts {
-		t.packet(s, dir, decode.Polling, pkts[i], rawPolling(s.EIO, pkts[i], xhr2), at, x.ID, 0)
+		raw, size := t.rawPolling(s.EIO, pkts[i], xhr2)
+		t.packet(s, dir, decode.Polling, pkts[i], raw, size, at, x.ID, 0)
 	}
 	if perr != nil {
 		t.markError(s, at, decode.Polling, dir, perr, x.ID, 0)
@@ -234,13 +237,33 @@ func isXHR2(body []byte, ct string) bool {
 }
 
 // rawPolling rebuilds a polling packet's wire form (eio hands back decoded
-// packets, not their spans).
-func rawPolling(v eio.Version, p eio.Packet, xhr2 bool) []byte {
-	if p.Binary && xhr2 {
-		b, _ := eio.EncodePacket(eio.V3, p)
-		return b
+// packets, not their spans) and returns it with its size. With
+// OmitBinaryRaw, a binary packet's form is only measured.
+func (t *Tracker) rawPolling(v eio.Version, p eio.Packet, xhr2 bool) ([]byte, int) {
+	if t.noBinaryRaw && p.Binary {
+		return nil, binaryPollingSize(v, p, xhr2)
 	}
-	return eio.EncodePacketBase64(v, p)
+	var b []byte
+	if p.Binary && xhr2 {
+		b, _ = eio.EncodePacket(eio.V3, p)
+	} else {
+		b = eio.EncodePacketBase64(v, p)
+	}
+	return b, len(b)
+}
+
+// binaryPollingSize is len of rawPolling's form of a binary packet: an
+// XHR2 record is the type byte and the data; a base64 record is "b", the
+// type digit before Engine.IO v4, and the padded base64.
+func binaryPollingSize(v eio.Version, p eio.Packet, xhr2 bool) int {
+	if xhr2 {
+		return 1 + len(p.Data)
+	}
+	n := 1 + base64.StdEncoding.EncodedLen(len(p.Data))
+	if v == eio.V3 {
+		n++
+	}
+	return n
 }
 
 // ParseHTTPError reads an Engine.IO error answer {"code":N,"message":"…"}

@@ -14,13 +14,13 @@ import (
 
 // packet handles one Engine.IO packet: counters, heartbeats, probe and
 // upgrade, close, and the Socket.IO packet inside a message.
-func (t *Tracker) packet(s *Session, dir decode.Dir, tr decode.Transport, p eio.Packet, raw []byte, at time.Time, exchange, conn uint64) {
+func (t *Tracker) packet(s *Session, dir decode.Dir, tr decode.Transport, p eio.Packet, raw []byte, size int, at time.Time, exchange, conn uint64) {
 	dir &= 1
 	s.Packets[dir]++
-	s.Bytes[dir] += int64(len(raw))
+	s.Bytes[dir] += int64(size)
 	ev := event.Event{
 		TS: at, Kind: event.KindPacket, Sid: s.Sid, Transport: tr.String(), Dir: dir.String(), EIO: int(s.EIO),
-		Engine: p.Type.String(), Binary: p.Binary, Size: len(raw), Raw: raw, Exchange: exchange, Conn: conn,
+		Engine: p.Type.String(), Binary: p.Binary, Size: size, Raw: raw, Exchange: exchange, Conn: conn,
 	}
 	switch p.Type {
 	case eio.Open:

@@ -31,7 +31,18 @@ type Tracker struct {
 	// early holds POSTs whose body was decoded from their http.start, by
 	// exchange id, with the packet count, so the final exchange skips it.
 	early map[uint64]int
+	// noBinaryRaw is set when no consumer shows a polling binary packet's
+	// wire bytes, so they are not rebuilt (a 64 KiB attachment costs an
+	// 87 KB base64 encoding per event just to be thrown away).
+	noBinaryRaw bool
 }
+
+// OmitBinaryRaw stops filling Raw on events of binary packets that came
+// by polling (Size is still the wire size). Polling wire forms are rebuilt
+// from decoded packets, which for base64 records means encoding every
+// attachment again; a consumer that never shows the bytes (the --json and
+// text writers) saves that. Call it before the first Observe.
+func (t *Tracker) OmitBinaryRaw() { t.noBinaryRaw = true }
 
 // NewTracker returns an empty Tracker.
 func NewTracker(opts Options) *Tracker {

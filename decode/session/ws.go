@@ -95,7 +95,7 @@ func (t *Tracker) wsMsg(o obs.Obs) {
 		t.markError(s, o.Time, decode.WebSocket, m.Dir, err, 0, m.Conn)
 		return
 	}
-	t.packet(s, m.Dir, decode.WebSocket, p, m.Data, o.Time, 0, m.Conn)
+	t.packet(s, m.Dir, decode.WebSocket, p, m.Data, len(m.Data), o.Time, 0, m.Conn)
 }
 
 // wsHandshake handles the first messages of a WebSocket opened without sid:
@@ -127,7 +127,7 @@ func (t *Tracker) wsHandshake(o obs.Obs, c *Conn) {
 	s.addUpstream(c.Open.Upstream)
 	s.SetCookie = c.Open.RespHeader.Values("Set-Cookie")
 	t.opened(s, open, p.Data, decode.WebSocket, o.Time, 0, m.Conn)
-	t.packet(s, decode.S2C, decode.WebSocket, p, m.Data, o.Time, 0, m.Conn)
+	t.packet(s, decode.S2C, decode.WebSocket, p, m.Data, len(m.Data), o.Time, 0, m.Conn)
 }
 
 // wsClose ends a WebSocket and, if it carried the session, the session.

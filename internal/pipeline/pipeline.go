@@ -66,6 +66,10 @@ func Run(ctx context.Context, cfg Config) error {
 	if tr == nil {
 		tr = session.NewTracker(cfg.Session)
 	}
+	if cfg.Events == nil {
+		// Only the writer gets events, and it drops the wire bytes anyway.
+		tr.OmitBinaryRaw()
+	}
 	a := &analyzer{cfg: cfg, tr: tr}
 	a.emitFn = a.emit
 	var w *writer
