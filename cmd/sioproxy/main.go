@@ -45,7 +45,7 @@ func run(ctx context.Context, args []string, stdout *os.File, stderr io.Writer) 
 	case "ca":
 		err = runCA(cfg.Args, stdout, stderr)
 	default:
-		fmt.Fprintf(stderr, "sioproxy: %s: not implemented yet\n", cfg.Command)
+		fmt.Fprintf(stderr, "sioproxy: unknown command %q\n", cfg.Command)
 		return 2
 	}
 	var uerr usageError

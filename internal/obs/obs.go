@@ -15,7 +15,7 @@ import (
 type Kind string
 
 const (
-	KindHTTP    Kind = "http"     // a finished HTTP exchange (not a WebSocket upgrade)
+	KindHTTP Kind = "http" // a finished HTTP exchange (not a WebSocket upgrade)
 	// KindHTTPStart is a request on its way upstream: headers and the
 	// complete request body, before any response. It lets the decoder show
 	// a POST's packets before the server's answer to them (a long-poll may
@@ -23,11 +23,11 @@ const (
 	// arrives (FAULTS.md C2). The same exchange (same ID) later arrives as
 	// KindHTTP with the response; consumers must not count it twice.
 	KindHTTPStart Kind = "http.start"
-	KindWSOpen  Kind = "ws.open"  // a WebSocket upgrade answered 101
-	KindWSMsg   Kind = "ws.msg"   // one complete WebSocket message (data or control)
-	KindWSClose Kind = "ws.close" // the WebSocket connection ended
-	KindTLS     Kind = "tls"      // a TLS handshake problem on either leg
-	KindDrop    Kind = "drop"     // observations lost because a consumer lagged
+	KindWSOpen    Kind = "ws.open"  // a WebSocket upgrade answered 101
+	KindWSMsg     Kind = "ws.msg"   // one complete WebSocket message (data or control)
+	KindWSClose   Kind = "ws.close" // the WebSocket connection ended
+	KindTLS       Kind = "tls"      // a TLS handshake problem on either leg
+	KindDrop      Kind = "drop"     // observations lost because a consumer lagged
 )
 
 // Obs is one observation. Exactly one of the pointer fields matching Kind is
