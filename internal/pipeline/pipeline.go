@@ -51,6 +51,19 @@ type Config struct {
 // before the loop looks at its ticker and context again.
 const maxBatch = 256
 
+// coalesceDelay is how long the analyzer and the writer let work pile up
+// after they emptied their queue. Waking a sleeping goroutine costs a
+// futex call and a trip through the scheduler; without the pause every
+// message the proxy pushed woke the analyzer (and each event the writer),
+// tens of thousands of times a second under load. A millisecond is
+// invisible on screen and in the file, and the relay never waits for
+// either goroutine.
+const coalesceDelay = time.Millisecond
+
+// coalesce pauses a consumer that just emptied its queue. A consumer whose
+// queue is not empty (a replay pushing as fast as it can) never pauses.
+func coalesce() { time.Sleep(coalesceDelay) }
+
 // Run analyzes until In is closed or ctx is done.
 func Run(ctx context.Context, cfg Config) error {
 	if cfg.Now == nil {
@@ -119,12 +132,12 @@ func (a *analyzer) loop(ctx context.Context) error {
 			}
 			a.tr.Observe(o, a.emitFn)
 			// Take what else is already queued, then flush once.
-			for n := 1; n < maxBatch; n++ {
+			drained := false
+			for n := 1; n < maxBatch && !drained; n++ {
 				select {
 				case o, ok = <-in:
 				default:
-					ok = false
-					n = maxBatch
+					drained = true
 					continue
 				}
 				if !ok {
@@ -134,6 +147,9 @@ func (a *analyzer) loop(ctx context.Context) error {
 				a.tr.Observe(o, a.emitFn)
 			}
 			a.checkDrops()
+			if drained {
+				coalesce()
+			}
 		case <-ticker.C:
 			a.tr.Tick(a.cfg.Now(), a.emitFn)
 			a.checkDrops()

@@ -100,6 +100,7 @@ func (w *writer) loop() {
 				pending = true
 				timer.Reset(flushDelay)
 			}
+			coalesce()
 		case <-timer.C:
 			pending = false
 			w.flush()
