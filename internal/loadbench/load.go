@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"slices"
 	"sync"
 	"time"
@@ -31,6 +32,17 @@ func loads() []load {
 	}
 }
 
+// browserLike is one client's HTTP client, keeping its connections alive
+// the way a browser does (up to six per host). Sharing
+// http.DefaultTransport, which keeps two idle connections per host, made
+// 20 polling clients (a long-poll GET and a POST each) open and close
+// connections all the time, which no set of 20 browsers does.
+func browserLike() *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 6
+	return &http.Client{Transport: t}
+}
+
 type result struct {
 	rtts     int
 	elapsed  time.Duration
@@ -52,7 +64,7 @@ func run(ctx context.Context, base string, l load, conns int, dur time.Duration,
 	}()
 	for i := 0; i < conns; i++ {
 		dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		c, err := sioclient.Dial(dctx, base, sioclient.Options{Transport: l.transport})
+		c, err := sioclient.Dial(dctx, base, sioclient.Options{Transport: l.transport, HTTP: browserLike()})
 		if err == nil {
 			_, err = c.Connect(dctx, "/", nil)
 		}
