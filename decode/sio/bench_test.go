@@ -51,3 +51,19 @@ func BenchmarkMsgpack(b *testing.B) {
 		}
 	}
 }
+
+// The JSON stand-in of a 64 KiB attachment, as output shows it.
+func BenchmarkReplacePlaceholders64KiB(b *testing.B) {
+	data := []byte(`["upload",{"name":"a.bin","data":{"_placeholder":true,"num":0}}]`)
+	att := make([]byte, 64<<10)
+	for i := range att {
+		att[i] = byte(i * 31)
+	}
+	b.ReportAllocs()
+	b.SetBytes(int64(len(att)))
+	for b.Loop() {
+		if out, err := ReplacePlaceholders(data, [][]byte{att}); err != nil || len(out) < len(att) {
+			b.Fatal(len(out), err)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package sio
 
 import (
 	"bytes"
+	"encoding/base64"
 	"errors"
 	"strings"
 	"testing"
@@ -214,5 +215,23 @@ func TestEncodeEvent(t *testing.T) {
 				t.Fatalf("decode back: %v %v", p, err)
 			}
 		})
+	}
+}
+
+// appendBase64 must write exactly what encoding/base64 writes, for every
+// length around the 6-byte steps and the 8-byte loads, after any prefix.
+func TestAppendBase64(t *testing.T) {
+	src := make([]byte, 300)
+	for i := range src {
+		src[i] = byte(i*131 + 7)
+	}
+	for n := 0; n <= len(src); n++ {
+		for _, prefix := range []string{"", `{"_binary":"`} {
+			got := appendBase64([]byte(prefix), src[:n])
+			want := prefix + base64.StdEncoding.EncodeToString(src[:n])
+			if string(got) != want {
+				t.Fatalf("%d bytes after %q: %q, want %q", n, prefix, got, want)
+			}
+		}
 	}
 }

@@ -151,6 +151,6 @@ func ReplacePlaceholders(data []byte, bufs [][]byte) ([]byte, error) {
 // appendBinaryJSON writes the JSON stand-in for a binary value.
 func appendBinaryJSON(dst, b []byte) []byte {
 	dst = append(dst, `{"_binary":"`...)
-	dst = base64.StdEncoding.AppendEncode(dst, b)
+	dst = appendBase64(dst, b)
 	return append(dst, `"}`...)
 }
