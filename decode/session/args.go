@@ -3,8 +3,10 @@ package session
 // splitFirst splits a JSON array into its first element and an array of the
 // rest: an EVENT's name and its arguments. data must be valid JSON (the
 // Socket.IO decoder validated it); ok is false if it is not a non-empty
-// array.
-func splitFirst(data []byte) (first, rest []byte, ok bool) {
+// array. If owned, data is the caller's scratch: rest reuses it (the comma
+// after the first element becomes the '[') instead of copying the tail,
+// which for binary arguments is tens of kilobytes of base64.
+func splitFirst(data []byte, owned bool) (first, rest []byte, ok bool) {
 	i := skipSpace(data, 0)
 	if i >= len(data) || data[i] != '[' {
 		return nil, nil, false
@@ -50,6 +52,10 @@ scan:
 	first = data[start:end]
 	if data[i] == ']' {
 		return first, []byte("[]"), true
+	}
+	if owned {
+		data[i] = '['
+		return first, data[i:], true
 	}
 	tail := data[i+1:]
 	rest = make([]byte, 0, len(tail)+1)

@@ -175,15 +175,16 @@ func (t *Tracker) fillSIO(s *Session, dir decode.Dir, sp *sio.Packet, ev *event.
 		ev.Parser = "msgpack"
 	}
 	data := sp.Data
+	owned := false // data is a fresh buffer nothing else refers to
 	if len(sp.Buffers) > 0 {
 		ev.Buffers, ev.Attachments = sp.Buffers, len(sp.Buffers)
 		if r, err := sio.ReplacePlaceholders(data, sp.Buffers); err == nil {
-			data = r
+			data, owned = r, true
 		}
 	}
 	switch sp.Type {
 	case sio.Event, sio.BinaryEvent:
-		first, rest, ok := splitFirst(data)
+		first, rest, ok := splitFirst(data, owned)
 		if ok {
 			ev.Event = sp.EventName()
 			if ev.Event == "" {

@@ -128,7 +128,8 @@ func outermost(spans []phSpan, data []byte, n int) ([]phSpan, error) {
 
 // ReplacePlaceholders returns data with every placeholder replaced by
 // {"_binary":"<base64 of the buffer>"}, for output. A num that names no
-// buffer is an "illegal attachments" error, as in the parser.
+// buffer is an "illegal attachments" error, as in the parser. The result
+// is always a new slice, which the caller may change.
 func ReplacePlaceholders(data []byte, bufs [][]byte) ([]byte, error) {
 	spans, err := placeholders(data, len(bufs))
 	if err != nil {
