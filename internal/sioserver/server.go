@@ -44,7 +44,8 @@ type Namespace struct {
 	// Auth runs for each CONNECT; a non-nil error is sent as CONNECT_ERROR
 	// with the error's text and data.
 	Auth func(auth json.RawMessage) (data any, err error)
-	// OnConnect runs after a successful CONNECT.
+	// OnConnect runs after a successful CONNECT, on the session's reader:
+	// it must not block (start a goroutine for anything that waits).
 	OnConnect func(s *Socket)
 	// OnEvent handles an EVENT or BINARY_EVENT; its result is the ack when
 	// the client asked for one.

@@ -162,13 +162,39 @@ func (s *session) probe(ws *websocket.Conn) {
 		return
 	}
 	s.queue(eio.Packet{Type: eio.Noop})
+	// Like engine.io, re-send the noop every 100 ms while the upgrade is
+	// pending: the client may have started another poll before it saw
+	// 3probe, and that poll must not stay parked until the next ping.
+	stopNoop := make(chan struct{})
+	go s.flushPollsDuringUpgrade(stopNoop)
 	_, msg, err = ws.ReadMessage()
+	close(stopNoop)
 	if err != nil || string(msg) != "5" {
 		s.abortProbe(ws)
 		return
 	}
 	ws.SetReadDeadline(time.Time{})
 	s.startWebSocket(ws)
+}
+
+func (s *session) flushPollsDuringUpgrade(stop <-chan struct{}) {
+	t := time.NewTicker(100 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-s.done:
+			return
+		case <-t.C:
+			s.mu.Lock()
+			idle := s.pollActive && len(s.out) == 0
+			s.mu.Unlock()
+			if idle {
+				s.queue(eio.Packet{Type: eio.Noop})
+			}
+		}
+	}
 }
 
 func (s *session) abortProbe(ws *websocket.Conn) {
@@ -361,6 +387,9 @@ func (s *session) onConnect(p *sio.Packet) {
 	text, _ := sio.Encode(sio.Packet{Type: sio.Connect, Nsp: p.Nsp, Data: []byte(`{"sid":` + strconv.Quote(sock.ID) + `}`)})
 	s.sendSIO(text, nil)
 	if ns.OnConnect != nil {
-		go ns.OnConnect(sock)
+		// On the reader, so what it emits follows the CONNECT reply and
+		// precedes the answers to anything the client sends next, as with
+		// socket.io's synchronous "connection" handler.
+		ns.OnConnect(sock)
 	}
 }
