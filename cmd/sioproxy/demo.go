@@ -13,7 +13,7 @@ import (
 	"github.com/sioproxy/sioproxy/recordings"
 )
 
-const demoUsage = `usage: sioproxy demo [--no-tui] [--json] [--record FILE] [--duration D] [--pace X]
+const demoUsage = `usage: sioproxy demo [--no-tui] [--json] [--record FILE] [--duration D] [--pace X] [--view N]
 
 Runs a small Socket.IO chat app built into sioproxy, real sioproxy relays in
 front of it, and simulated clients: polling that upgrades to WebSocket, a
@@ -35,6 +35,7 @@ func runDemo(ctx context.Context, args []string, stdout *os.File, stderr io.Writ
 	fs.BoolVar(&cfg.Redact, "redact", false, "")
 	fs.DurationVar(&dur, "duration", 0, "")
 	fs.Float64Var(&pace, "pace", 1, "")
+	fs.IntVar(&cfg.View, "view", defaultView, "")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			io.WriteString(stdout, demoUsage)
@@ -44,6 +45,9 @@ func runDemo(ctx context.Context, args []string, stdout *os.File, stderr io.Writ
 	}
 	if fs.NArg() > 0 {
 		return usageError{fmt.Errorf("demo: unexpected argument %q", fs.Arg(0))}
+	}
+	if err := checkView(cfg.View); err != nil {
+		return usageError{fmt.Errorf("demo: %v", err)}
 	}
 	if pace <= 0 {
 		return usageError{fmt.Errorf("demo: --pace %v: must be more than 0", pace)}

@@ -36,6 +36,7 @@ type config struct {
 	BodyCap          int // bytes kept per body; 0 keeps none
 	Record           string
 	Redact           bool // mask secrets in recordings
+	View             int  // packets the terminal UI keeps for scrolling and filtering
 
 	modeFlags // --mode, --intercept, --tls… (forward.go)
 }
@@ -61,6 +62,7 @@ flags:
   --body-cap N          bytes of each HTTP body kept for decoding (default 1048576)
   --record FILE         also record every observation to FILE (.gz compresses)
   --redact              mask cookies, Authorization and CONNECT auth in recordings
+  --view N              packets the terminal UI keeps in memory (default 10000)
 ` + modeUsage
 
 // parseFlags reads the command line (without the program name). Errors
@@ -90,6 +92,7 @@ func parseFlags(args []string) (config, error) {
 	fs.IntVar(&c.BodyCap, "body-cap", proxy.DefaultBodyCap, "")
 	fs.StringVar(&c.Record, "record", "", "")
 	fs.BoolVar(&c.Redact, "redact", false, "")
+	fs.IntVar(&c.View, "view", defaultView, "")
 	c.modeFlags.register(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -124,6 +127,9 @@ func parseFlags(args []string) (config, error) {
 		return c, fmt.Errorf("--listen %q: want host:port, e.g. 127.0.0.1:8080", c.Listen)
 	} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
 		return c, fmt.Errorf("--listen %q: port %q is not a number from 0 to 65535", c.Listen, port)
+	}
+	if err := checkView(c.View); err != nil {
+		return c, err
 	}
 	if c.BodyCap < 0 {
 		return c, fmt.Errorf("--body-cap %d: must be 0 or more", c.BodyCap)
@@ -166,3 +172,14 @@ type multiFlag []string
 
 func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
 func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+// defaultView is the TUI's packet ring: enough to scroll back a few minutes
+// of a busy app in a few MB.
+const defaultView = 10000
+
+func checkView(n int) error {
+	if n < 100 || n > 10_000_000 {
+		return fmt.Errorf("--view %d: want 100 to 10000000 packets", n)
+	}
+	return nil
+}

@@ -66,6 +66,12 @@ func TestParseFlags(t *testing.T) {
 		{"bad listen port", []string{"--listen", "x:http"}, `--listen "x:http": port "http"`, nil},
 		{"bad body cap", []string{"--body-cap", "lots"}, `invalid value "lots" for flag --body-cap`, nil},
 		{"negative body cap", []string{"--body-cap", "-1"}, `--body-cap -1`, nil},
+		{"tiny view", []string{"--view", "5"}, `--view 5: want 100 to 10000000 packets`, nil},
+		{"view", []string{"--view", "500"}, "", func(t *testing.T, c config) {
+			if c.View != 500 {
+				t.Errorf("View = %d", c.View)
+			}
+		}},
 		{"bad path", []string{"--path", "socket.io"}, `--path "socket.io"`, nil},
 		{"unknown flag", []string{"--bogus"}, `--bogus`, nil},
 		{"stray argument", []string{"serve"}, `unexpected argument "serve"`, nil},

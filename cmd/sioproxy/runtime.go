@@ -187,6 +187,7 @@ func (r *runtime) tuiOptions(ui uiInfo) tui.Options {
 	src := &uiSource{BusSource: tui.NewBusSource(r.ring, r.sessions, stats), cache: r.cache}
 	return tui.Options{
 		Source:   replaySource(src, ui.TogglePause),
+		Capacity: r.cfg.View,
 		Title:    ui.Title,
 		Listen:   ui.Listen,
 		Target:   ui.Target,
