@@ -4,13 +4,11 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log"
 	"net"
-	"net/http"
 	"os"
 	"path"
 	"path/filepath"
@@ -206,22 +204,9 @@ func serveForward(ctx context.Context, cfg config, stdout *os.File, stderr io.Wr
 	if rt.useTUI {
 		errLog.SetOutput(io.Discard)
 	}
-	srv := &http.Server{Handler: f, ReadHeaderTimeout: 30 * time.Second, ErrorLog: errLog}
-	served := make(chan error, 1)
-	go func() {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			served <- err
-		}
-		close(served)
-	}()
-	stop := func() {
-		sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
-		if srv.Shutdown(sctx) != nil {
-			srv.Close()
-		}
-		cancel()
+	served, stop := startHTTP(ln, f, errLog, func() error {
 		ln.Close()
-		f.Close() // tunnels, intercepted conns and WebSockets; after it nothing is pushed
-	}
+		return f.Close() // tunnels, intercepted conns and WebSockets; after it nothing is pushed
+	})
 	return rt.run(ctx, uiInfo{Title: "sioproxy forward", Listen: listen, Target: "intercept " + intercept}, served, stop, stdout, stderr)
 }

@@ -3,11 +3,9 @@ package main
 import (
 	"context"
 	"crypto/x509"
-	"errors"
 	"fmt"
 	"io"
 	"log"
-	"net/http"
 	"os"
 	"strings"
 	"time"
@@ -75,27 +73,8 @@ func serve(ctx context.Context, cfg config, stdout *os.File, stderr io.Writer) e
 		errLog.SetOutput(io.Discard)
 	}
 
-	srv := &http.Server{
-		Handler:           p,
-		ReadHeaderTimeout: 30 * time.Second,
-		ErrorLog:          errLog,
-		// No WriteTimeout: a long-poll or a WebSocket may legitimately last.
-	}
-	served := make(chan error, 1)
-	go func() {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			served <- err
-		}
-		close(served)
-	}()
-	stop := func() {
-		sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
-		if srv.Shutdown(sctx) != nil {
-			srv.Close()
-		}
-		cancel()
-		p.Close() // hijacked WebSockets; after it nothing is pushed to the sinks
-	}
+	// p.Close ends the hijacked WebSockets; after it nothing is pushed.
+	served, stop := startHTTP(ln, p, errLog, p.Close)
 	return rt.run(ctx, uiInfo{Title: "sioproxy", Listen: listen, Target: targetList(cfg) + balance}, served, stop, stdout, stderr)
 }
 
