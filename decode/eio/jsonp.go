@@ -1,10 +1,8 @@
 package eio
 
 import (
-	"unicode/utf16"
-	"unicode/utf8"
-
 	"github.com/sioproxy/sioproxy/decode"
+	"github.com/sioproxy/sioproxy/decode/internal/jsstr"
 )
 
 // JSONP polling (engine.io transports/polling-jsonp.ts) wraps a GET answer as
@@ -80,66 +78,16 @@ func unquoteJSON(b []byte, off int) ([]byte, int, error) {
 		if i+1 >= len(b) {
 			break
 		}
-		e := b[i+1]
-		switch e {
-		case '"', '\\', '/':
-			out = append(out, e)
-		case 'b':
-			out = append(out, '\b')
-		case 'f':
-			out = append(out, '\f')
-		case 'n':
-			out = append(out, '\n')
-		case 'r':
-			out = append(out, '\r')
-		case 't':
-			out = append(out, '\t')
-		case 'u':
-			r, ok := hex4(b, i+2)
-			if !ok {
+		o, next, ok := jsstr.AppendEscape(out, b, i)
+		if !ok {
+			if b[i+1] == 'u' {
 				return nil, 0, errJSONP(i, "bad \\u escape")
 			}
-			i += 6
-			if utf16.IsSurrogate(r) {
-				// A pair is two escapes; a lone half becomes U+FFFD as
-				// TextEncoder would make it when the client sends it on.
-				if r2, ok := hex4(b, i+2); ok && i+1 < len(b) && b[i] == '\\' && b[i+1] == 'u' {
-					if d := utf16.DecodeRune(r, r2); d != utf8.RuneError {
-						out = utf8.AppendRune(out, d)
-						i += 6
-						continue
-					}
-				}
-				r = utf8.RuneError
-			}
-			out = utf8.AppendRune(out, r)
-			continue
-		default:
-			return nil, 0, errJSONP(i, "invalid escape \\%s", quoteByte(e))
+			return nil, 0, errJSONP(i, "invalid escape \\%s", quoteByte(b[i+1]))
 		}
-		i += 2
+		out, i = o, next
 	}
 	return nil, 0, errJSONP(len(b), "unterminated JSON string")
-}
-
-func hex4(b []byte, off int) (rune, bool) {
-	if off+4 > len(b) {
-		return 0, false
-	}
-	var r rune
-	for _, c := range b[off : off+4] {
-		switch {
-		case c >= '0' && c <= '9':
-			r = r<<4 | rune(c-'0')
-		case c >= 'a' && c <= 'f':
-			r = r<<4 | rune(c-'a'+10)
-		case c >= 'A' && c <= 'F':
-			r = r<<4 | rune(c-'A'+10)
-		default:
-			return 0, false
-		}
-	}
-	return r, true
 }
 
 // EncodeJSONP wraps payload the way engine.io answers a JSONP GET:
@@ -155,24 +103,11 @@ func EncodeJSONP(index string, payload []byte) []byte {
 		}
 	}
 	out = append(out, "](\""...)
-	const hexdig = "0123456789abcdef"
 	for i := 0; i < len(payload); {
 		c := payload[i]
 		switch {
-		case c == '"' || c == '\\':
-			out = append(out, '\\', c)
-		case c == '\b':
-			out = append(out, '\\', 'b')
-		case c == '\f':
-			out = append(out, '\\', 'f')
-		case c == '\n':
-			out = append(out, '\\', 'n')
-		case c == '\r':
-			out = append(out, '\\', 'r')
-		case c == '\t':
-			out = append(out, '\\', 't')
-		case c < 0x20:
-			out = append(out, '\\', 'u', '0', '0', hexdig[c>>4], hexdig[c&15])
+		case jsstr.NeedsEscape(c):
+			out = jsstr.AppendEscaped(out, c)
 		case c == 0xe2 && i+2 < len(payload) && payload[i+1] == 0x80 && (payload[i+2] == 0xa8 || payload[i+2] == 0xa9):
 			out = append(out, `\u202`...)
 			out = append(out, '8'+payload[i+2]-0xa8)
@@ -229,30 +164,17 @@ func formUnescape(b []byte, base int) ([]byte, error) {
 			if i+2 >= len(b) {
 				return nil, errJSONP(base+i, "truncated %%-escape")
 			}
-			h, ok1 := unhex(b[i+1])
-			l, ok2 := unhex(b[i+2])
-			if !ok1 || !ok2 {
+			h, l := jsstr.HexVal(b[i+1]), jsstr.HexVal(b[i+2])
+			if h < 0 || l < 0 {
 				return nil, errJSONP(base+i, "bad %%-escape %q", b[i:i+3])
 			}
-			out = append(out, h<<4|l)
+			out = append(out, byte(h<<4|l))
 			i += 2
 		default:
 			out = append(out, c)
 		}
 	}
 	return out, nil
-}
-
-func unhex(c byte) (byte, bool) {
-	switch {
-	case c >= '0' && c <= '9':
-		return c - '0', true
-	case c >= 'a' && c <= 'f':
-		return c - 'a' + 10, true
-	case c >= 'A' && c <= 'F':
-		return c - 'A' + 10, true
-	}
-	return 0, false
 }
 
 // unescapeNewlines mirrors polling-jsonp.ts: first /(\\)?\\n/g turns `\n`

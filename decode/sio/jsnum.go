@@ -3,6 +3,8 @@ package sio
 import (
 	"math"
 	"strconv"
+
+	"github.com/sioproxy/sioproxy/decode/internal/jsstr"
 )
 
 // jsNumber mirrors JavaScript's Number(string), which socket.io-parser uses
@@ -34,7 +36,7 @@ func jsNumber(b []byte) (v float64, ok bool) {
 		if base != 0 {
 			v := 0.0
 			for _, c := range b[2:] {
-				h := hexVal(c)
+				h := jsstr.HexVal(c)
 				if h < 0 || h >= base {
 					return 0, false
 				}

@@ -6,6 +6,8 @@ package sio
 // all without building a tree. The lexer checks the grammar as it goes and
 // never allocates while the nesting depth stays within its inline stack.
 
+import "github.com/sioproxy/sioproxy/decode/internal/jsstr"
+
 type tokKind uint8
 
 const (
@@ -266,7 +268,7 @@ func (l *lexer) str() token {
 			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
 				i += 2
 			case 'u':
-				if i+6 > len(l.s) || !isHex4(l.s[i+2:i+6]) {
+				if _, ok := jsstr.Hex4(l.s, i+2); !ok {
 					return l.fail(i, "invalid \\u escape")
 				}
 				i += 6
@@ -280,27 +282,6 @@ func (l *lexer) str() token {
 		}
 	}
 	return l.fail(len(l.s), "unterminated string")
-}
-
-func isHex4(b []byte) bool {
-	for _, c := range b {
-		if hexVal(c) < 0 {
-			return false
-		}
-	}
-	return true
-}
-
-func hexVal(c byte) int {
-	switch {
-	case c >= '0' && c <= '9':
-		return int(c - '0')
-	case c >= 'a' && c <= 'f':
-		return int(c-'a') + 10
-	case c >= 'A' && c <= 'F':
-		return int(c-'A') + 10
-	}
-	return -1
 }
 
 func quoteByte(c byte) string {

@@ -1,8 +1,9 @@
 package sio
 
 import (
-	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/sioproxy/sioproxy/decode/internal/jsstr"
 )
 
 // unquote decodes a JSON string token (quotes included). Lone surrogates
@@ -23,54 +24,14 @@ func unquote(raw []byte) string {
 			i++
 			continue
 		}
-		switch body[i+1] {
-		case 'b':
-			out = append(out, '\b')
-		case 'f':
-			out = append(out, '\f')
-		case 'n':
-			out = append(out, '\n')
-		case 'r':
-			out = append(out, '\r')
-		case 't':
-			out = append(out, '\t')
-		case 'u':
-			if i+6 > len(body) {
-				return string(out)
-			}
-			r := rune(hex4(body[i+2 : i+6]))
-			i += 6
-			if utf16.IsSurrogate(r) {
-				if i+6 <= len(body) && body[i] == '\\' && body[i+1] == 'u' {
-					r2 := rune(hex4(body[i+2 : i+6]))
-					if dec := utf16.DecodeRune(r, r2); dec != utf8.RuneError {
-						out = utf8.AppendRune(out, dec)
-						i += 6
-						continue
-					}
-				}
-				r = utf8.RuneError
-			}
-			out = utf8.AppendRune(out, r)
-			continue
-		default: // '"', '\\', '/'
-			out = append(out, body[i+1])
+		// The lexer has checked every escape, so a failure cannot happen.
+		o, next, ok := jsstr.AppendEscape(out, body, i)
+		if !ok {
+			break
 		}
-		i += 2
+		out, i = o, next
 	}
 	return string(out)
-}
-
-func hex4(b []byte) int {
-	v := 0
-	for _, c := range b {
-		h := hexVal(c)
-		if h < 0 {
-			return 0
-		}
-		v = v<<4 | h
-	}
-	return v
 }
 
 func hasByte(b []byte, c byte) bool {
@@ -99,27 +60,13 @@ func strIs(raw []byte, lit string) bool {
 // characters are escaped (short forms where JavaScript has them, else
 // lowercase \u00xx); invalid UTF-8 becomes U+FFFD.
 func appendQuote(dst []byte, s string) []byte {
-	const hex = "0123456789abcdef"
 	dst = append(dst, '"')
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			switch {
-			case c == '"' || c == '\\':
-				dst = append(dst, '\\', c)
-			case c == '\b':
-				dst = append(dst, '\\', 'b')
-			case c == '\f':
-				dst = append(dst, '\\', 'f')
-			case c == '\n':
-				dst = append(dst, '\\', 'n')
-			case c == '\r':
-				dst = append(dst, '\\', 'r')
-			case c == '\t':
-				dst = append(dst, '\\', 't')
-			case c < 0x20:
-				dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&15])
-			default:
+			if jsstr.NeedsEscape(c) {
+				dst = jsstr.AppendEscaped(dst, c)
+			} else {
 				dst = append(dst, c)
 			}
 			i++
