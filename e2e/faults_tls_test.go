@@ -2,8 +2,6 @@ package e2e
 
 import (
 	"crypto/tls"
-	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -113,26 +111,5 @@ func writePair(t *testing.T, dir, name string, c *tls.Certificate) (certFile, ke
 // startTLSServer runs server.js over HTTPS (node/fault-server.js).
 func startTLSServer(t *testing.T, certFile, keyFile string) *nodeServer {
 	t.Helper()
-	b, err := json.Marshal(map[string]any{"port": 0, "tls": map[string]string{"cert": certFile, "key": keyFile}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := startProc(t, "fault-server.js", e2eDir, nodeBin, filepath.Join("node", "fault-server.js"), string(b))
-	port := 0
-	ok := p.stdout.waitFor(startTimeout, func(lines []string) bool {
-		for _, l := range lines {
-			var m struct {
-				Listening int `json:"listening"`
-			}
-			if json.Unmarshal([]byte(l), &m) == nil && m.Listening > 0 {
-				port = m.Listening
-				return true
-			}
-		}
-		return false
-	})
-	if !ok {
-		t.Fatalf("fault-server.js did not print {\"listening\":PORT} within %v\n%s", startTimeout, p.describe())
-	}
-	return &nodeServer{proc: p, port: port, url: fmt.Sprintf("https://127.0.0.1:%d", port)}
+	return startHTTPSServer(t, certFile, keyFile, nil)
 }

@@ -73,25 +73,7 @@ func startHTTPSServer(t *testing.T, certFile, keyFile string, extra map[string]a
 	for k, v := range extra {
 		cfg[k] = v
 	}
-	b, _ := json.Marshal(cfg)
-	p := startProc(t, "fault-server.js (https)", e2eDir, nodeBin, filepath.Join("node", "fault-server.js"), string(b))
-	port := 0
-	ok := p.stdout.waitFor(startTimeout, func(lines []string) bool {
-		for _, l := range lines {
-			var m struct {
-				Listening int `json:"listening"`
-			}
-			if json.Unmarshal([]byte(l), &m) == nil && m.Listening > 0 {
-				port = m.Listening
-				return true
-			}
-		}
-		return false
-	})
-	if !ok {
-		t.Fatalf("fault-server.js did not print {\"listening\":PORT} within %v\n%s", startTimeout, p.describe())
-	}
-	return &nodeServer{proc: p, port: port, url: fmt.Sprintf("https://127.0.0.1:%d", port)}
+	return startNode(t, "fault-server.js (https)", "fault-server.js", cfg, "https")
 }
 
 // startForwardProxy runs sioproxy --mode forward --json and waits until it
@@ -99,27 +81,7 @@ func startHTTPSServer(t *testing.T, certFile, keyFile string, extra map[string]a
 func startForwardProxy(t *testing.T, caDir string, extra ...string) *sioproxy {
 	t.Helper()
 	argv := append([]string{sioproxyBin, "--mode", "forward", "--listen", "127.0.0.1:0", "--json", "--ca-dir", caDir}, extra...)
-	var p *proc
-	t.Cleanup(func() {
-		if p != nil && strings.Contains(strings.Join(p.stderr.all(), "\n"), "WARNING: DATA RACE") {
-			t.Errorf("sioproxy reported a data race\n%s", p.describe())
-		}
-	})
-	p = startProc(t, "sioproxy --mode forward", e2eDir, argv...)
-	var url string
-	ok := p.stderr.waitFor(startTimeout, func(lines []string) bool {
-		for _, l := range lines {
-			if m := listenRE.FindStringSubmatch(l); m != nil {
-				url = strings.TrimRight(m[1], "/")
-				return true
-			}
-		}
-		return false
-	})
-	if !ok {
-		t.Fatalf("sioproxy %q did not print \"listening on http://HOST:PORT\" within %v\n%s", argv[1:], startTimeout, p.describe())
-	}
-	return &sioproxy{proc: p, url: url}
+	return runSioproxy(t, "sioproxy --mode forward", argv)
 }
 
 // forwardResult is forward-client.js's (and the browser page's) result.

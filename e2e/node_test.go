@@ -32,11 +32,18 @@ func startServer(t testing.TB, cfg map[string]any) *nodeServer {
 	if _, ok := cfg["port"]; !ok {
 		cfg["port"] = 0
 	}
+	return startNode(t, "server.js", "server.js", cfg, "http")
+}
+
+// startNode runs e2e/node/<script> with cfg as its JSON argument and waits
+// for the {"listening":PORT} line every script prints once it listens.
+func startNode(t testing.TB, name, script string, cfg map[string]any, scheme string) *nodeServer {
+	t.Helper()
 	b, err := json.Marshal(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := startProc(t, "server.js", e2eDir, nodeBin, filepath.Join("node", "server.js"), string(b))
+	p := startProc(t, name, e2eDir, nodeBin, filepath.Join("node", script), string(b))
 	var port int
 	ok := p.stdout.waitFor(startTimeout, func(lines []string) bool {
 		for _, l := range lines {
@@ -51,9 +58,9 @@ func startServer(t testing.TB, cfg map[string]any) *nodeServer {
 		return false
 	})
 	if !ok {
-		t.Fatalf("server.js did not print {\"listening\":PORT} within %v\n%s", startTimeout, p.describe())
+		t.Fatalf("%s did not print {\"listening\":PORT} within %v\n%s", script, startTimeout, p.describe())
 	}
-	return &nodeServer{proc: p, port: port, url: fmt.Sprintf("http://127.0.0.1:%d", port)}
+	return &nodeServer{proc: p, port: port, url: fmt.Sprintf("%s://127.0.0.1:%d", scheme, port)}
 }
 
 // packets returns the server's packet lines for the given sessions.

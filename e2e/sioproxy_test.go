@@ -38,6 +38,13 @@ func startProxy(t testing.TB, target string, extra ...string) *sioproxy {
 	t.Helper()
 	needProxy(t)
 	argv := append([]string{sioproxyBin, "--target", target, "--listen", "127.0.0.1:0", "--json"}, extra...)
+	return runSioproxy(t, "sioproxy", argv)
+}
+
+// runSioproxy starts argv (a sioproxy command line) and waits until it
+// prints where it listens.
+func runSioproxy(t testing.TB, name string, argv []string) *sioproxy {
+	t.Helper()
 	// Registered before startProc so it runs after the process is stopped
 	// and its stderr complete: a race-built sioproxy reports races there.
 	var p *proc
@@ -46,7 +53,7 @@ func startProxy(t testing.TB, target string, extra ...string) *sioproxy {
 			t.Errorf("sioproxy reported a data race\n%s", p.describe())
 		}
 	})
-	p = startProc(t, "sioproxy", e2eDir, argv...)
+	p = startProc(t, name, e2eDir, argv...)
 	var url string
 	ok := p.stderr.waitFor(startTimeout, func(lines []string) bool {
 		for _, l := range lines {
