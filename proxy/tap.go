@@ -8,16 +8,15 @@ import (
 	"github.com/sioproxy/sioproxy/internal/obs"
 )
 
-// tap is the passive observer of one WebSocket connection. Each copy
-// goroutine feeds its direction a chunk after the chunk was written to the
-// other side, so decoding never delays the relay, and a decode failure
+// tap is the passive observer of one WebSocket connection. Each relay
+// direction feeds it every chunk it carries (the reverse relay just before
+// forwarding it, so a cause is pushed before its effect); a decode failure
 // only stops decoding: the bytes keep flowing.
 type tap struct {
 	p      *Proxy
 	conn   uint64
 	target int
 	dirs   [2]tapDir // by decode.Dir
-
 }
 
 // tapDir is one direction; only its copy goroutine touches it.

@@ -93,6 +93,10 @@ func (p *Proxy) serveUpgrade(w http.ResponseWriter, r *http.Request, x *exchange
 		return
 	}
 	defer p.unregister(rl)
+	// Pushed only once registered: Close waits for registered relays
+	// before it turns the sinks off, so an open is always followed by its
+	// close, even when Close races this upgrade.
+	rl.pushOpen(resp)
 
 	// Send the upstream's 101 as received (hop-by-hop headers included:
 	// Connection and Upgrade are the point of it).
@@ -180,7 +184,13 @@ type relay struct {
 
 func newRelay(p *Proxy, x *exchange, client net.Conn, upstream io.ReadWriteCloser, resp *http.Response) *relay {
 	rl := &relay{p: p, x: x, id: x.id, client: client, upstream: upstream}
-	ext := resp.Header.Get("Sec-WebSocket-Extensions")
+	rl.tap = newTap(p, rl.id, x.target, resp.Header.Get("Sec-WebSocket-Extensions"))
+	return rl
+}
+
+// pushOpen reports the accepted upgrade.
+func (rl *relay) pushOpen(resp *http.Response) {
+	p, x := rl.p, rl.x
 	p.push(obs.Obs{Kind: obs.KindWSOpen, Time: p.opts.Now(), WSOpen: &obs.WSOpen{
 		Conn:       rl.id,
 		Client:     x.client,
@@ -191,10 +201,8 @@ func newRelay(p *Proxy, x *exchange, client net.Conn, upstream io.ReadWriteClose
 		ReqHeader:  x.reqHeader,
 		RespHeader: resp.Header.Clone(),
 		Status:     resp.StatusCode,
-		Extensions: ext,
+		Extensions: resp.Header.Get("Sec-WebSocket-Extensions"),
 	}})
-	rl.tap = newTap(p, rl.id, x.target, ext)
-	return rl
 }
 
 // run writes the 101, forwards what the client already sent, relays both
