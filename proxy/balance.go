@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/sioproxy/sioproxy/decode/eio"
 )
 
 // maxSids bounds the sticky balancer's sid table; the oldest sid is
@@ -59,7 +61,7 @@ func (b *balancer) pick(r *http.Request) (int, bool) {
 		return b.roundRobin(), false
 	}
 	if b.isEngine(r.URL.Path) {
-		if sid := sidParam(r.URL.RawQuery); sid != "" {
+		if sid := eio.SidParam(r.URL.RawQuery); sid != "" {
 			b.mu.Lock()
 			i, ok := b.sids[sid]
 			b.mu.Unlock()
@@ -106,21 +108,7 @@ func stickyCookie(i int) string {
 }
 
 // hasSid reports whether a raw query carries a non-empty sid parameter.
-func hasSid(rawQuery string) bool { return sidParam(rawQuery) != "" }
-
-// sidParam returns the sid query parameter without parsing the whole
-// query (this runs on every request). Engine.IO sids are base64url-ish and
-// never need unescaping, so an escaped sid is returned as is.
-func sidParam(q string) string {
-	for q != "" {
-		var kv string
-		kv, q, _ = strings.Cut(q, "&")
-		if v, ok := strings.CutPrefix(kv, "sid="); ok {
-			return v
-		}
-	}
-	return ""
-}
+func hasSid(rawQuery string) bool { return eio.SidParam(rawQuery) != "" }
 
 // sniffLimit bounds how much of a response is searched for the handshake;
 // an Engine.IO open packet is about 120 bytes.

@@ -423,23 +423,6 @@ func TestSniffSid(t *testing.T) {
 	}
 }
 
-func TestSidParam(t *testing.T) {
-	tests := []struct{ q, want string }{
-		{"EIO=4&transport=polling&sid=abc", "abc"},
-		{"sid=x&EIO=4", "x"},
-		{"EIO=4&transport=polling", ""},
-		{"nosid=1&sidx=2", ""},
-		{"", ""},
-	}
-	for _, tc := range tests {
-		t.Run(tc.q, func(t *testing.T) {
-			if got := sidParam(tc.q); got != tc.want {
-				t.Fatalf("sidParam(%q) = %q want %q", tc.q, got, tc.want)
-			}
-		})
-	}
-}
-
 func TestOptionsErrors(t *testing.T) {
 	u := func(s string) *url.URL { v, _ := url.Parse(s); return v }
 	tests := []struct {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sioproxy/sioproxy/decode/eio"
 	"github.com/sioproxy/sioproxy/internal/event"
 	"github.com/sioproxy/sioproxy/internal/obs"
 )
@@ -128,18 +129,7 @@ func refusedHeaders(requested, allowed string) []string {
 
 func sidOf(url string) string {
 	_, rawq, _ := strings.Cut(url, "?")
-	return sidParam(rawq)
-}
-
-func sidParam(q string) string {
-	for q != "" {
-		var kv string
-		kv, q, _ = strings.Cut(q, "&")
-		if v, ok := strings.CutPrefix(kv, "sid="); ok {
-			return v
-		}
-	}
-	return ""
+	return eio.SidParam(rawq)
 }
 
 // setCookieAt is an affinity cookie a response of the session set.

@@ -119,3 +119,18 @@ func looksV3Text(body []byte) bool {
 	_, _, msg = decodeText(V3, body[colon+1:end])
 	return msg == "" && (end == len(body) || body[end] >= '0' && body[end] <= '9')
 }
+
+// SidParam returns the raw sid query parameter without parsing the whole
+// query: the proxy runs it on every request. Engine.IO sids are
+// base64url-ish and never need unescaping, so an escaped sid is returned
+// as is.
+func SidParam(rawQuery string) string {
+	for rawQuery != "" {
+		var kv string
+		kv, rawQuery, _ = strings.Cut(rawQuery, "&")
+		if v, ok := strings.CutPrefix(kv, "sid="); ok {
+			return v
+		}
+	}
+	return ""
+}
