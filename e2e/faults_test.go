@@ -3,7 +3,6 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -233,15 +232,7 @@ func (r *faultResult) String() string {
 // its result line.
 func runFaultClient(t *testing.T, url, scenario string, opts map[string]any) *faultResult {
 	t.Helper()
-	cfg := map[string]any{"url": url, "scenario": scenario, "timeout": (clientTimeout - 10*time.Second).Milliseconds()}
-	for k, v := range opts {
-		cfg[k] = v
-	}
-	b, err := json.Marshal(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := startProc(t, "fault-client.js "+scenario, e2eDir, nodeBin, filepath.Join("node", "fault-client.js"), string(b))
+	p := startNodeClient(t, "fault-client.js", url, scenario, opts)
 	if err := p.wait(clientTimeout); err != nil {
 		t.Fatalf("fault-client.js %s against %s: %v\n%s", scenario, url, err, p.describe())
 	}

@@ -94,6 +94,13 @@ func runClient(t testing.TB, url, scenario string, opts map[string]any) *clientR
 
 func startClient(t testing.TB, url, scenario string, opts map[string]any) *proc {
 	t.Helper()
+	return startNodeClient(t, "client.js", url, scenario, opts)
+}
+
+// startNodeClient runs the client script e2e/node/<script> for one
+// scenario against url; opts add to or override its configuration.
+func startNodeClient(t testing.TB, script, url, scenario string, opts map[string]any) *proc {
+	t.Helper()
 	cfg := map[string]any{"url": url, "scenario": scenario, "timeout": (clientTimeout - 10*time.Second).Milliseconds()}
 	for k, v := range opts {
 		cfg[k] = v
@@ -102,7 +109,7 @@ func startClient(t testing.TB, url, scenario string, opts map[string]any) *proc 
 	if err != nil {
 		t.Fatal(err)
 	}
-	return startProc(t, "client.js "+scenario, e2eDir, nodeBin, filepath.Join("node", "client.js"), string(b))
+	return startProc(t, script+" "+scenario, e2eDir, nodeBin, filepath.Join("node", script), string(b))
 }
 
 func finishClient(t testing.TB, p *proc) *clientRun {
