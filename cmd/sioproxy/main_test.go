@@ -95,6 +95,21 @@ func TestParseFlags(t *testing.T) {
 	}
 }
 
+// waitListening returns the first group of re once run's stderr shows it.
+// If it never does, it stops run (cancel, then wait for done) and fails.
+func waitListening(t *testing.T, re *regexp.Regexp, stderr *syncBuffer, cancel func(), done <-chan int) string {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if m := re.FindStringSubmatch(stderr.String()); m != nil {
+			return m[1]
+		}
+	}
+	cancel()
+	<-done
+	t.Fatalf("no listening line in %q", stderr.String())
+	return ""
+}
+
 type syncBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
@@ -144,20 +159,7 @@ func TestRunRelaysAndShutsDown(t *testing.T) {
 	}()
 
 	re := regexp.MustCompile(`sioproxy: listening on (http://127\.0\.0\.1:\d+) → ` + regexp.QuoteMeta(be.URL) + `\n`)
-	var addr string
-	deadline := time.Now().Add(10 * time.Second)
-	for addr == "" && time.Now().Before(deadline) {
-		if m := re.FindStringSubmatch(stderr.String()); m != nil {
-			addr = m[1]
-		} else {
-			time.Sleep(5 * time.Millisecond)
-		}
-	}
-	if addr == "" {
-		cancel()
-		<-done
-		t.Fatalf("no listening line in %q", stderr.String())
-	}
+	addr := waitListening(t, re, &stderr, cancel, done)
 	tr := &http.Transport{}
 	resp, err := (&http.Client{Transport: tr}).Get(addr + "/socket.io/?EIO=4&transport=polling")
 	if err != nil {

@@ -140,19 +140,7 @@ func liveRun(t *testing.T, app string, transports ...string) (rec string, live [
 		done <- run(ctx, []string{"--target", app, "--listen", "127.0.0.1:0", "--json", "--record", rec}, stdout, &stderr)
 	}()
 	re := regexp.MustCompile(`listening on (http://127\.0\.0\.1:\d+)`)
-	var addr string
-	for deadline := time.Now().Add(10 * time.Second); addr == "" && time.Now().Before(deadline); {
-		if m := re.FindStringSubmatch(stderr.String()); m != nil {
-			addr = m[1]
-		} else {
-			time.Sleep(5 * time.Millisecond)
-		}
-	}
-	if addr == "" {
-		cancel()
-		<-done
-		t.Fatalf("no listening line in %q", stderr.String())
-	}
+	addr := waitListening(t, re, &stderr, cancel, done)
 	for _, tr := range transports {
 		driveClient(t, addr, tr)
 	}
