@@ -19,7 +19,8 @@ type Diagnoser interface {
 	Observe(o obs.Obs, s *Session, emit func(event.Event))
 	// Packet sees every event the Tracker emits for a session — packets, but
 	// also session open/upgrade/close, http exchanges with a sid, and decode
-	// errors (check ev.Kind) — right after it was emitted.
+	// errors (check ev.Kind) — right after it was emitted. ev is valid only
+	// during the call.
 	Packet(ev *event.Event, s *Session, emit func(event.Event))
 	// Tick runs the rules' timers; now comes from the caller's clock.
 	Tick(now time.Time, emit func(event.Event))

@@ -28,6 +28,8 @@ type Tracker struct {
 	diagEmit func(event.Event)
 	// cur is the session the current observation belonged to.
 	cur *Session
+	// diagEv is the event being shown to the Diagnoser (see emit).
+	diagEv event.Event
 	// early holds POSTs whose body was decoded from their http.start, by
 	// exchange id, with the packet count, so the final exchange skips it.
 	early map[uint64]int
@@ -223,14 +225,13 @@ func (t *Tracker) forward(ev event.Event) {
 func (t *Tracker) emit(s *Session, ev event.Event) {
 	t.forward(ev)
 	if d := t.opts.Diagnoser; d != nil && s != nil {
-		t.diagnose(d, s, ev)
+		// A pointer to a local would escape through the interface call
+		// and cost a heap event per packet; the Diagnoser sees ev only
+		// for the call, and its emit (forward) never comes back here.
+		t.diagEv = ev
+		d.Packet(&t.diagEv, s, t.diagEmit)
+		t.diagEv = event.Event{} // drop references to the packet's data
 	}
-}
-
-// diagnose is apart from emit because ev escapes through the interface
-// call: here it is moved to the heap only when there is a Diagnoser.
-func (t *Tracker) diagnose(d Diagnoser, s *Session, ev event.Event) {
-	d.Packet(&ev, s, t.diagEmit)
 }
 
 // isEIO says whether a request path and query are Engine.IO traffic.
