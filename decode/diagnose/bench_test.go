@@ -31,3 +31,26 @@ func benchHealthyWS(b *testing.B, d session.Diagnoser) {
 func BenchmarkDiagnoseHealthyWebSocketEvent(b *testing.B) { benchHealthyWS(b, New(Options{})) }
 
 func BenchmarkTrackerWebSocketEventNoDiagnoser(b *testing.B) { benchHealthyWS(b, nil) }
+
+// BenchmarkDiagnoseHealthyPollingRound is one long-polling round trip (a
+// POST carrying an EVENT, then the GET answered with its ACK) through the
+// Tracker with the Engine: the rules run on every request, and their
+// evidence text must only be built when one fires.
+func BenchmarkDiagnoseHealthyPollingRound(b *testing.B) {
+	w := newWire()
+	tr := session.NewTracker(session.Options{Diagnoser: New(Options{})})
+	emit := func(event.Event) {}
+	for _, o := range concat(w.polling(), []obs.Obs{
+		w.post(6, 7, q4sid+"&t=b", "40"),
+		w.get(6, 8, q4sid+"&t=c", 200, `40{"sid":"s0"}`),
+	}) {
+		tr.Observe(o, emit)
+	}
+	post := w.post(10, 11, q4sid+"&t=d", `421["get",{"key":"user:42"}]`)
+	get := w.get(9, 12, q4sid+"&t=e", 200, `431[{"ok":true}]`)
+	b.ReportAllocs()
+	for b.Loop() {
+		tr.Observe(post, emit)
+		tr.Observe(get, emit)
+	}
+}

@@ -28,7 +28,7 @@ func (e *Engine) observeHTTP(o obs.Obs, s *session.Session, emit func(event.Even
 		ss = e.sid(s)
 	}
 	if ss != nil {
-		e.checkUpstream(ss, x.ID, x.Method, x.URL, x.Upstream, o.Time, httpLine(x), emit)
+		e.checkUpstream(ss, x.ID, x.Method, x.URL, x.Upstream, o.Time, func() string { return httpLine(x) }, emit)
 	}
 	if e.handshakeError(x, q, s, ws, emit) {
 		return
@@ -41,7 +41,7 @@ func (e *Engine) observeHTTP(o obs.Obs, s *session.Session, emit func(event.Even
 		return
 	}
 	if q.Sid == "" {
-		e.checkMixedContent(x.ReqHeader, x.Client, "", o.Time, httpLine(x), emit)
+		e.checkMixedContent(x.ReqHeader, x.Client, "", o.Time, func() string { return httpLine(x) }, emit)
 	}
 	if ws {
 		e.checkUpgradeRefused(x, q, s, emit)
@@ -56,7 +56,7 @@ func (e *Engine) observeHTTP(o obs.Obs, s *session.Session, emit func(event.Even
 		return
 	}
 	e.checkBackend(ss, x, emit)
-	e.checkCookies(ss, x.ID, x.Start, x.ReqHeader.Get("Cookie"), path, x.Upstream, httpLine(x), emit)
+	e.checkCookies(ss, x.ID, x.Start, x.ReqHeader.Get("Cookie"), path, x.Upstream, func() string { return httpLine(x) }, emit)
 	e.checkPostSize(ss, x, emit)
 	e.checkOverlap(ss, x, emit)
 	e.checkPollCut(ss, x, emit)
@@ -71,13 +71,13 @@ func (e *Engine) observeStart(o obs.Obs, emit func(event.Event)) {
 		return
 	}
 	if ss := e.sids[q.Sid]; ss != nil {
-		e.checkUpstream(ss, x.ID, x.Method, x.URL, x.Upstream, o.Time, httpLine(x), emit)
+		e.checkUpstream(ss, x.ID, x.Method, x.URL, x.Upstream, o.Time, func() string { return httpLine(x) }, emit)
 	}
 }
 
 func (e *Engine) observeWSOpen(o obs.Obs, s *session.Session, emit func(event.Event)) {
 	x := o.WSOpen
-	line := wsOpenLine(x)
+	line := func() string { return wsOpenLine(x) }
 	if sidOf(x.URL) == "" {
 		e.checkMixedContent(x.ReqHeader, x.Client, "", o.Time, line, emit)
 		return

@@ -141,7 +141,7 @@ type setCookieAt struct {
 
 // checkCookies is B4: an affinity cookie set by an earlier answer of the
 // session that the next request does not carry.
-func (e *Engine) checkCookies(ss *sidState, id uint64, start time.Time, cookieHdr, path, upstream, line string, emit func(event.Event)) {
+func (e *Engine) checkCookies(ss *sidState, id uint64, start time.Time, cookieHdr, path, upstream string, line func() string, emit func(event.Event)) {
 	if ss.cookieFlagged {
 		return
 	}
@@ -180,7 +180,7 @@ func (e *Engine) checkCookies(ss *sidState, id uint64, start time.Time, cookieHd
 		e.report(finding{
 			code: CodeCookieNotSent, sid: s.Sid, client: s.Client, at: start,
 			summary:  fmt.Sprintf("The server set cookie %s=%s for session %s, but the next request came without it", c.name, clip(c.value, 40), s.Sid),
-			evidence: []string{"Set-Cookie " + c.name + " on " + c.line, line + " (Cookie: " + clip(orNone(cookieHdr), 80) + ")"},
+			evidence: []string{"Set-Cookie " + c.name + " on " + c.line, line() + " (Cookie: " + clip(orNone(cookieHdr), 80) + ")"},
 		}, emit)
 		return
 	}

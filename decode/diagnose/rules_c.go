@@ -84,7 +84,7 @@ func (e *Engine) silentSince(s *session.Session, t time.Time) time.Duration {
 // routed to another upstream than the one that opened it. It runs on the
 // request start (when the proxy reports it) and on the finished exchange;
 // one id counts once.
-func (e *Engine) checkUpstream(ss *sidState, id uint64, what, url, upstream string, at time.Time, line string, emit func(event.Event)) {
+func (e *Engine) checkUpstream(ss *sidState, id uint64, what, url, upstream string, at time.Time, line func() string, emit func(event.Event)) {
 	if ss.upstream == "" || upstream == "" || upstream == ss.upstream || (id != 0 && ss.c2Flagged == id) {
 		return
 	}
@@ -92,7 +92,7 @@ func (e *Engine) checkUpstream(ss *sidState, id uint64, what, url, upstream stri
 	e.report(finding{
 		code: CodeSidOtherUpstream, sid: ss.s.Sid, client: ss.client, at: at,
 		summary:  fmt.Sprintf("Session %s was opened on %s but its %s was routed to %s, which does not know it", ss.s.Sid, ss.upstream, what, upstream),
-		evidence: []string{"open from " + ss.upstream, line},
+		evidence: []string{"open from " + ss.upstream, line()},
 	}, emit)
 }
 

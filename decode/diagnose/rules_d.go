@@ -101,7 +101,7 @@ func (e *Engine) checkPath(x *obs.HTTPExchange, path string, q eio.Query, emit f
 
 // checkMixedContent is D4: an https page talking to sioproxy's plaintext
 // listener (browsers block that except to localhost).
-func (e *Engine) checkMixedContent(h http.Header, client, sid string, at time.Time, line string, emit func(event.Event)) {
+func (e *Engine) checkMixedContent(h http.Header, client, sid string, at time.Time, line func() string, emit func(event.Event)) {
 	if e.opts.ListenTLS || e.opts.Forward || h == nil || strings.EqualFold(h.Get("X-Forwarded-Proto"), "https") {
 		return
 	}
@@ -115,7 +115,7 @@ func (e *Engine) checkMixedContent(h http.Header, client, sid string, at time.Ti
 	e.report(finding{
 		code: CodeMixedContent, sid: sid, client: client, at: at,
 		summary:  fmt.Sprintf("A page from %s (%s) talks to sioproxy's plaintext listener: browsers block http:// and ws:// requests from https pages except to localhost", clip(val, 80), src),
-		evidence: []string{line},
+		evidence: []string{line()},
 	}, emit)
 }
 
