@@ -1,7 +1,18 @@
-// Command loadbench measures sioproxy against a direct connection and
-// against nginx as a plain reverse proxy, on the same socket.io echo server:
+// Command loadbench measures sioproxy against a direct connection, against
+// the floor proxy and against nginx as a plain reverse proxy, on the same
+// socket.io echo server:
 //
 //	go run ./internal/loadbench            # needs node, e2e/node_modules, nginx
+//
+// The floor proxy is net/http's Server in front of an httputil.ReverseProxy
+// that decodes nothing: the stack the reverse-proxy issue mandates, by
+// itself. WebSockets go through ReverseProxy's built-in 101 handling, a
+// plain byte copy as sioproxy's own relay is without its tap. Floor is the
+// lower bound for any proxy built on that stack, so sioproxy's distance from
+// floor is what decoding and recording cost, and floor's distance from nginx
+// is what the standard library costs. The benchmark runs it as a child
+// process (loadbench -serve-floor TARGET) so its CPU and RSS are measured as
+// sioproxy's and nginx's are.
 //
 // For each load it prints round trips/s, p50 and p99 latency, the proxy's
 // CPU time per 1,000 round trips and its peak RSS, with ratios to direct and
@@ -26,8 +37,13 @@ func main() {
 	idle := flag.Int("idle", 9900, "idle WebSocket connections to hold through sioproxy (0 to skip); each costs sioproxy two file descriptors")
 	only := flag.String("loads", "ws-small,ws-64k,poll-small,poll-64k", "comma-separated loads to run")
 	prebuilt := flag.String("bin", "", "use this sioproxy binary instead of building ./cmd/sioproxy")
-	modes := flag.String("modes", "direct,sioproxy,nginx", "comma-separated modes to run (sioproxy inherits SIOPROXY_PPROF for profiling)")
+	modes := flag.String("modes", strings.Join(modeOrder, ","), "comma-separated modes to run (sioproxy inherits SIOPROXY_PPROF for profiling)")
+	floorTarget := flag.String("serve-floor", "", "internal: serve the floor proxy to this target until killed")
 	flag.Parse()
+	if *floorTarget != "" {
+		fmt.Fprintln(os.Stderr, "loadbench:", serveFloor(*floorTarget))
+		os.Exit(1)
+	}
 	if err := mainErr(*dur, *conns, *idle, *only, *modes, *prebuilt); err != nil {
 		fmt.Fprintln(os.Stderr, "loadbench:", err)
 		os.Exit(1)
@@ -47,6 +63,9 @@ func repoRoot() (string, error) {
 		dir = parent
 	}
 }
+
+// modeOrder is the order modes run in and the table lists them.
+var modeOrder = []string{"direct", "sioproxy", "floor", "nginx"}
 
 type modeResult struct {
 	res    map[string]result
@@ -86,9 +105,8 @@ func mainErr(dur time.Duration, conns, idle int, only, onlyModes, prebuilt strin
 			ls = append(ls, l)
 		}
 	}
-	modes := []string{"direct", "sioproxy", "nginx"}
 	all := map[string]*modeResult{}
-	for _, mode := range modes {
+	for _, mode := range modeOrder {
 		if !strings.Contains(","+onlyModes+",", ","+mode+",") {
 			continue
 		}
@@ -96,6 +114,8 @@ func mainErr(dur time.Duration, conns, idle int, only, onlyModes, prebuilt strin
 		switch mode {
 		case "sioproxy":
 			p, err = startSioproxy(bin, echo.url, filepath.Join(tmp, "out.jsonl"))
+		case "floor":
+			p, err = startFloor(echo.url)
 		case "nginx":
 			p, err = startNginx(echo.url)
 		}
@@ -155,7 +175,7 @@ func printTable(ls []load, all map[string]*modeResult) {
 	fmt.Println("| load | mode | round trips/s | p50 | p99 | proxy CPU ms / 1k rt | peak RSS MiB | rt/s vs direct | rt/s vs nginx | CPU vs nginx |")
 	fmt.Println("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, l := range ls {
-		for _, mode := range []string{"direct", "sioproxy", "nginx"} {
+		for _, mode := range modeOrder {
 			m := all[mode]
 			if m == nil {
 				continue

@@ -78,29 +78,10 @@ func startSioproxy(bin, target, jsonOut string) (*proc, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer f.Close()
 	cmd := exec.Command(bin, "--target", target, "--listen", "127.0.0.1:0", "--json")
 	cmd.Stdout = f
-	errPipe, err := cmd.StderrPipe()
-	if err != nil {
-		return nil, err
-	}
-	if err := start(cmd); err != nil {
-		return nil, fmt.Errorf("starting sioproxy: %w", err)
-	}
-	f.Close()
-	sc := bufio.NewScanner(errPipe)
-	for sc.Scan() {
-		if m := listenRE.FindStringSubmatch(sc.Text()); m != nil {
-			go func() {
-				for sc.Scan() {
-				}
-			}()
-			return &proc{cmd: cmd, url: m[1]}, nil
-		}
-	}
-	cmd.Process.Kill()
-	cmd.Wait()
-	return nil, fmt.Errorf("sioproxy did not print its listen address")
+	return startListening("sioproxy", cmd)
 }
 
 const nginxConf = `daemon off;
