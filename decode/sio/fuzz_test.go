@@ -36,6 +36,7 @@ func FuzzParse(f *testing.F) {
 		if p.Data != nil && !json.Valid(p.Data) {
 			t.Fatalf("accepted invalid JSON %q", p.Data)
 		}
+		checkCompact(t, p.Data, p.Compact, false)
 		if p.Attachments > DefaultMaxAttachments {
 			t.Fatalf("%d attachments", p.Attachments)
 		}
@@ -45,7 +46,7 @@ func FuzzParse(f *testing.F) {
 		if err != nil {
 			t.Fatalf("re-encoded %q as %q, which fails: %v", s, text, err)
 		}
-		if q.Type != p.Type || q.Nsp != p.Nsp || q.Query != p.Query || q.ID != p.ID || q.HasID != p.HasID || q.Attachments != p.Attachments || !bytes.Equal(q.Data, p.Data) {
+		if q.Type != p.Type || q.Nsp != p.Nsp || q.Query != p.Query || q.ID != p.ID || q.HasID != p.HasID || q.Attachments != p.Attachments || !bytes.Equal(q.Data, p.Data) || q.Compact != p.Compact {
 			t.Fatalf("%q -> %q: %+v != %+v", s, text, q, p)
 		}
 		switch p.Type {
@@ -100,6 +101,7 @@ func FuzzDecoder(f *testing.F) {
 				if err != nil || !json.Valid(out) {
 					t.Fatalf("completed packet with bad placeholders: %v %q", err, out)
 				}
+				checkCompact(t, out, p.Compact, false)
 			}
 		}
 	})
@@ -124,6 +126,7 @@ func FuzzMsgpack(f *testing.F) {
 		if p.Data != nil && !json.Valid(p.Data) {
 			t.Fatalf("invalid JSON %q", p.Data)
 		}
+		checkCompact(t, p.Data, p.Compact, p.Data != nil)
 		if len(p.Data) > 8*len(b)+16 {
 			t.Fatalf("%d bytes of JSON from %d of msgpack", len(p.Data), len(b))
 		}
@@ -139,4 +142,20 @@ func FuzzMsgpack(f *testing.F) {
 			t.Fatalf("%+v != %+v", q, p)
 		}
 	})
+}
+
+// checkCompact fails if compact vouches for data that is not exactly what
+// json.Compact makes of it, or if want is set and compact is not.
+func checkCompact(t *testing.T, data []byte, compact, want bool) {
+	t.Helper()
+	if want && !compact {
+		t.Fatalf("%q not marked compact", clip(data))
+	}
+	if !compact {
+		return
+	}
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, data); err != nil || !bytes.Equal(buf.Bytes(), data) {
+		t.Fatalf("marked compact but json.Compact gives %q, %v for %q", clip(buf.Bytes()), err, clip(data))
+	}
 }

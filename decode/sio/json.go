@@ -46,6 +46,7 @@ type bitStack struct {
 	inline [4]uint64
 	more   []bool
 	n      int
+	max    int // the deepest n reached
 }
 
 func (b *bitStack) push(obj bool) {
@@ -60,6 +61,7 @@ func (b *bitStack) push(obj bool) {
 		b.more = append(b.more[:b.n-256], obj)
 	}
 	b.n++
+	b.max = max(b.max, b.n)
 }
 
 func (b *bitStack) top() bool {
@@ -79,11 +81,23 @@ type lexer struct {
 	stack  bitStack
 	errMsg string
 	errPos int
+	// spaced records whitespace outside strings: without any, the input
+	// is already compact and writers may copy it as it is.
+	spaced bool
 }
 
 func newLexer(s []byte) lexer { return lexer{s: s, state: stValue} }
 
 func (l *lexer) depth() int { return l.stack.n }
+
+// maxCompactDepth is encoding/json's nesting limit. JSON.parse takes deeper
+// input, but a Go writer copying it verbatim would emit what encoding/json
+// itself refuses, so such input is never reported compact.
+const maxCompactDepth = 10000
+
+// compact reports, once the input has been lexed to tkEOF, whether it was
+// free of whitespace outside strings and nested within maxCompactDepth.
+func (l *lexer) compact() bool { return !l.spaced && l.stack.max <= maxCompactDepth }
 
 func (l *lexer) fail(pos int, msg string) token {
 	l.errMsg, l.errPos = msg, pos
@@ -95,6 +109,7 @@ func (l *lexer) skipSpace() {
 		switch l.s[l.pos] {
 		case ' ', '\t', '\n', '\r':
 			l.pos++
+			l.spaced = true
 		default:
 			return
 		}

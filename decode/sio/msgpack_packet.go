@@ -164,6 +164,9 @@ func DecodeMsgpack(b []byte) (Packet, error) {
 		if r.err != nil { // unreachable: readTop walked the same bytes
 			return p, mpErr(r.err.off, "invalid msgpack: %s", r.err.msg)
 		}
+		// toJSON writes no whitespace outside strings and nests at most
+		// maxMsgpackDepth; FuzzMsgpack checks the JSON is valid.
+		p.Compact = true
 	}
 	return p, nil
 }

@@ -73,6 +73,13 @@ type Packet struct {
 	// Decoder has them all. Data keeps its {"_placeholder":true,"num":N}.
 	Buffers [][]byte
 	Msgpack bool // decoded by the msgpack parser
+	// Compact vouches that Data is one valid JSON value with no whitespace
+	// outside strings, nested at most 10000 deep (encoding/json's limit),
+	// so a JSON writer may copy it without scanning it again. Parse and
+	// the Decoder set it after validating Data; DecodeMsgpack sets it for
+	// the JSON it writes. False promises nothing. Whoever changes Data
+	// must clear it unless the change keeps the promise.
+	Compact bool
 }
 
 func errAt(off int, format string, args ...any) *decode.Error {
@@ -225,9 +232,11 @@ func parse(s []byte, protocol, maxAtt int) (Packet, error) {
 		}
 	}
 	if p.Data != nil {
-		if err := validatePayload(p.Type, p.Data, off, protocol); err != nil {
+		compact, err := validatePayload(p.Type, p.Data, off, protocol)
+		if err != nil {
 			return p, err
 		}
+		p.Compact = compact
 	}
 	return p, nil
 }
@@ -238,8 +247,9 @@ var kindNames = [...]string{tkError: "invalid", tkEOF: "nothing", tkBeginObj: "a
 	tkEndObj: "'}'", tkEndArr: "']'", tkString: "a string", tkNumber: "a number", tkTrue: "true", tkFalse: "false", tkNull: "null"}
 
 // validatePayload applies the parser's isPayloadValid to data, which starts
-// at byte off of the packet.
-func validatePayload(t PacketType, data []byte, off, protocol int) error {
+// at byte off of the packet, and reports whether data is compact (see
+// Packet.Compact).
+func validatePayload(t PacketType, data []byte, off, protocol int) (bool, error) {
 	l := newLexer(data)
 	top := l.next()
 	first, tok := top, top
@@ -249,7 +259,7 @@ func validatePayload(t PacketType, data []byte, off, protocol int) error {
 	}
 	for ; tok.kind != tkEOF; tok = l.next() {
 		if tok.kind == tkError {
-			return errAt(off+l.errPos, "%s: not JSON: %s", MsgInvalidPayload, l.errMsg)
+			return false, errAt(off+l.errPos, "%s: not JSON: %s", MsgInvalidPayload, l.errMsg)
 		}
 	}
 	kind := kindNames[top.kind]
@@ -257,47 +267,47 @@ func validatePayload(t PacketType, data []byte, off, protocol int) error {
 		// parser 3.4.x: payload !== false && (type === ERROR || isArray(payload))
 		switch {
 		case top.kind == tkFalse:
-			return errAt(off, "%s: %s payload is false", MsgInvalidPayload, t)
+			return false, errAt(off, "%s: %s payload is false", MsgInvalidPayload, t)
 		case t != ConnectError && top.kind != tkBeginArr:
-			return errAt(off, "%s: %s payload must be an array in protocol 4, got %s", MsgInvalidPayload, t, kind)
+			return false, errAt(off, "%s: %s payload must be an array in protocol 4, got %s", MsgInvalidPayload, t, kind)
 		}
-		return nil
+		return l.compact(), nil
 	}
 	switch t {
 	case Connect:
 		if top.kind != tkBeginObj {
-			return errAt(off, "%s: CONNECT payload must be an object, got %s", MsgInvalidPayload, kind)
+			return false, errAt(off, "%s: CONNECT payload must be an object, got %s", MsgInvalidPayload, kind)
 		}
 	case Disconnect:
-		return errAt(off, "%s: DISCONNECT takes no payload, got %s", MsgInvalidPayload, kind)
+		return false, errAt(off, "%s: DISCONNECT takes no payload, got %s", MsgInvalidPayload, kind)
 	case ConnectError:
 		if top.kind != tkBeginObj && top.kind != tkString {
-			return errAt(off, "%s: CONNECT_ERROR payload must be a string or an object, got %s", MsgInvalidPayload, kind)
+			return false, errAt(off, "%s: CONNECT_ERROR payload must be a string or an object, got %s", MsgInvalidPayload, kind)
 		}
 	case Ack, BinaryAck:
 		if top.kind != tkBeginArr {
-			return errAt(off, "%s: %s payload must be an array, got %s", MsgInvalidPayload, t, kind)
+			return false, errAt(off, "%s: %s payload must be an array, got %s", MsgInvalidPayload, t, kind)
 		}
 	case Event, BinaryEvent:
 		if top.kind != tkBeginArr {
-			return errAt(off, "%s: %s payload must be an array, got %s", MsgInvalidPayload, t, kind)
+			return false, errAt(off, "%s: %s payload must be an array, got %s", MsgInvalidPayload, t, kind)
 		}
 		switch first.kind {
 		case tkEndArr:
-			return errAt(off, "%s: %s payload is an empty array, the event name is missing", MsgInvalidPayload, t)
+			return false, errAt(off, "%s: %s payload is an empty array, the event name is missing", MsgInvalidPayload, t)
 		case tkNumber:
 		case tkString:
 			raw := data[first.start:first.end]
 			for _, r := range reservedEvents {
 				if strIs(raw, r) {
-					return errAt(off+first.start, "%s: event name %s is reserved", MsgInvalidPayload, raw)
+					return false, errAt(off+first.start, "%s: event name %s is reserved", MsgInvalidPayload, raw)
 				}
 			}
 		default:
-			return errAt(off+first.start, "%s: event name must be a string or a number, got %s", MsgInvalidPayload, kindNames[first.kind])
+			return false, errAt(off+first.start, "%s: event name must be a string or a number, got %s", MsgInvalidPayload, kindNames[first.kind])
 		}
 	}
-	return nil
+	return l.compact(), nil
 }
 
 // EventName returns the first argument of an EVENT or BINARY_EVENT when it

@@ -129,7 +129,9 @@ func outermost(spans []phSpan, data []byte, n int) ([]phSpan, error) {
 // ReplacePlaceholders returns data with every placeholder replaced by
 // {"_binary":"<base64 of the buffer>"}, for output. A num that names no
 // buffer is an "illegal attachments" error, as in the parser. The result
-// is always a new slice, which the caller may change.
+// is always a new slice, which the caller may change. It is compact (see
+// Packet.Compact) when data is: the stand-in has no whitespace and no
+// more nesting than the placeholder it replaces.
 func ReplacePlaceholders(data []byte, bufs [][]byte) ([]byte, error) {
 	spans, err := placeholders(data, len(bufs))
 	if err != nil {
