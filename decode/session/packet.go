@@ -176,6 +176,9 @@ func (t *Tracker) fillSIO(s *Session, dir decode.Dir, sp *sio.Packet, ev *event.
 	}
 	data := sp.Data
 	owned := false // data is a fresh buffer nothing else refers to
+	// compact: what ends up in Args is valid, compact JSON (sio.Packet.Compact);
+	// each transform below keeps it so.
+	compact := sp.Compact
 	if len(sp.Buffers) > 0 {
 		ev.Buffers, ev.Attachments = sp.Buffers, len(sp.Buffers)
 		if r, err := sio.ReplacePlaceholders(data, sp.Buffers); err == nil {
@@ -184,6 +187,8 @@ func (t *Tracker) fillSIO(s *Session, dir decode.Dir, sp *sio.Packet, ev *event.
 	}
 	switch sp.Type {
 	case sio.Event, sio.BinaryEvent:
+		// rest is '[' and the bytes after the first element's comma: of a
+		// compact array, a compact array.
 		first, rest, ok := splitFirst(data, owned)
 		if ok {
 			ev.Event = sp.EventName()
@@ -201,7 +206,7 @@ func (t *Tracker) fillSIO(s *Session, dir decode.Dir, sp *sio.Packet, ev *event.
 		case sp.Query != "":
 			// Protocol 4 carries auth as a namespace query; show it as the
 			// auth object a v3+ server in EIO3 mode turns it into.
-			ev.Args = queryJSON(sp.Query)
+			ev.Args, compact = queryJSON(sp.Query), true // json.Marshal's output
 		}
 	default:
 		if len(data) > 0 {
@@ -211,6 +216,7 @@ func (t *Tracker) fillSIO(s *Session, dir decode.Dir, sp *sio.Packet, ev *event.
 	if len(ev.Args) > 0 && sp.Msgpack && !json.Valid(ev.Args) {
 		ev.Data, ev.Args = string(ev.Args), nil
 	}
+	ev.ArgsCompact = compact && len(ev.Args) > 0
 	at := ev.TS
 	switch sp.Type {
 	case sio.Connect:

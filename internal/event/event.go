@@ -87,6 +87,11 @@ type Event struct {
 	Exchange uint64   `json:"-"` // obs.HTTPExchange.ID that carried it, 0 for WebSocket
 	Conn     uint64   `json:"-"` // obs WebSocket connection id, 0 for polling
 	Seq      uint64   `json:"-"` // position on the event bus
+	// ArgsCompact vouches that Args is one valid JSON value with no
+	// whitespace outside strings, nested at most 10000 deep, so the
+	// --json writer copies it instead of scanning it again. The decoder
+	// sets it; whoever changes Args must clear it. False promises nothing.
+	ArgsCompact bool `json:"-"`
 }
 
 // Severity of a fault.

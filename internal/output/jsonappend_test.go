@@ -137,6 +137,14 @@ func FuzzAppendString(f *testing.F) {
 		if ok && !bytes.Equal(got, want) {
 			t.Fatalf("got %s\nwant %s", got, want)
 		}
+		// Args the decoder could vouch for come out the same copied.
+		var c bytes.Buffer
+		if json.Compact(&c, ev.Args) == nil && bytes.Equal(c.Bytes(), ev.Args) {
+			ev.ArgsCompact = true
+			if copied, _ := appendEvent(nil, &ev); ok && !bytes.Equal(copied, got) {
+				t.Fatalf("copied args: got %s\nwant %s", copied, got)
+			}
+		}
 	})
 }
 
