@@ -10,6 +10,9 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"runtime"
+	"runtime/debug"
+	"sync"
 	"time"
 )
 
@@ -24,12 +27,21 @@ func serveFloor(target string) error {
 	if err != nil || u.Scheme == "" || u.Host == "" {
 		return fmt.Errorf("-serve-floor %q: want an http://host:port URL (%v)", target, err)
 	}
+	// The floor gets every setting sioproxy gives the same stack (see
+	// cmd/sioproxy/perf.go and proxy/options.go), so that the difference
+	// between the two rows is decoding, not tuning.
+	debug.SetGCPercent(400)
+	debug.SetMemoryLimit(1 << 30)
+	runtime.GOMAXPROCS(max(1, (runtime.GOMAXPROCS(0)+1)/2))
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	// 20 polling clients keep up to 40 requests in flight; the default two
 	// idle connections per host would close and reopen upstream
 	// connections on every request and measure dialing, not proxying.
 	t.MaxIdleConnsPerHost = 256
 	t.MaxIdleConns = 1024
+	t.DisableCompression = true
+	t.ForceAttemptHTTP2 = false
+	t.Proxy = nil
 	rp := &httputil.ReverseProxy{
 		Rewrite: func(r *httputil.ProxyRequest) {
 			r.SetURL(u)
@@ -37,6 +49,7 @@ func serveFloor(target string) error {
 		},
 		Transport:     t,
 		FlushInterval: time.Millisecond,
+		BufferPool:    floorBufs{},
 		ErrorLog:      log.New(os.Stderr, "floor: ", 0),
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -87,5 +100,20 @@ func startListening(name string, cmd *exec.Cmd) (*proc, error) {
 // writing to it.
 func drain(sc *bufio.Scanner) {
 	for sc.Scan() {
+	}
+}
+
+// floorBufs pools ReverseProxy's 32 KiB copy buffers, as sioproxy does;
+// without a pool ReverseProxy allocates one per response.
+type floorBufs struct{}
+
+var floorBufPool = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
+
+func (floorBufs) Get() []byte { return *floorBufPool.Get().(*[]byte) }
+
+func (floorBufs) Put(b []byte) {
+	if cap(b) == 32<<10 {
+		b = b[:cap(b)]
+		floorBufPool.Put(&b)
 	}
 }
