@@ -13,6 +13,14 @@ type Writer interface {
 	Flush() error
 }
 
+// LineSink is where a Writer puts its lines: each event's output arrives
+// in exactly one Write call, so a sink can move or drop whole lines, and
+// Flush ends a batch. A *bufio.Writer is one.
+type LineSink interface {
+	Write(p []byte) (int, error)
+	Flush() error
+}
+
 // Interface guards.
 var (
 	_ Writer = (*JSON)(nil)

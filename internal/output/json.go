@@ -15,14 +15,17 @@ const maxKeptLine = 256 << 10
 // JSON writes JSON Lines: one event per line, in internal/event's schema,
 // empty fields omitted, ts in RFC 3339 with nanoseconds.
 type JSON struct {
-	bw   *bufio.Writer
+	bw   LineSink
 	enc  *json.Encoder
 	line []byte
 }
 
-// NewJSON returns a JSON Lines writer on w.
-func NewJSON(w io.Writer) *JSON {
-	bw := bufio.NewWriterSize(w, 64<<10)
+// NewJSON returns a JSON Lines writer on w, buffered.
+func NewJSON(w io.Writer) *JSON { return NewJSONSink(bufio.NewWriterSize(w, 64<<10)) }
+
+// NewJSONSink returns a JSON Lines writer that hands each line to bw in
+// one Write call.
+func NewJSONSink(bw LineSink) *JSON {
 	enc := json.NewEncoder(bw)
 	// Args carry user data; "<" stays readable rather than \u003c because
 	// nobody embeds this output in HTML.

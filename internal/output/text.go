@@ -37,15 +37,19 @@ const (
 //	12:03:04.123 a1B2c3 ws   ⇢ c2s EVENT /chat "message" ["hi"] id=3
 //	12:03:04.125 a1B2c3 ws   ⇠ s2c ACK /chat id=3 ["ok"] 2.1ms
 type Text struct {
-	bw    *bufio.Writer
+	bw    LineSink
 	color bool
 	line  []byte
 }
 
 // NewText returns a human-readable writer on w, with ANSI colors if color.
 func NewText(w io.Writer, color bool) *Text {
-	return &Text{bw: bufio.NewWriterSize(w, 64<<10), color: color}
+	return NewTextSink(bufio.NewWriterSize(w, 64<<10), color)
 }
+
+// NewTextSink returns a human-readable writer that hands each event's
+// line(s) to bw in one Write call.
+func NewTextSink(bw LineSink, color bool) *Text { return &Text{bw: bw, color: color} }
 
 // Flush writes the buffered lines.
 func (t *Text) Flush() error { return t.bw.Flush() }

@@ -38,7 +38,8 @@ type Config struct {
 	Session session.Options
 	// TickEvery is how often timers run. Default 250 ms.
 	TickEvery time.Duration
-	// OutQueue caps the events waiting for the writer. Default 8192.
+	// OutQueue caps the chunks of formatted lines (up to 64 KiB each)
+	// waiting for the output. Default 1024.
 	OutQueue int
 	// Lossless makes the analyzer wait for room in the writer's queue
 	// instead of dropping events. For replays, which have no live traffic
@@ -73,7 +74,7 @@ func Run(ctx context.Context, cfg Config) error {
 		cfg.TickEvery = 250 * time.Millisecond
 	}
 	if cfg.OutQueue <= 0 {
-		cfg.OutQueue = 8192
+		cfg.OutQueue = 1024
 	}
 	tr := cfg.Tracker
 	if tr == nil {
@@ -85,24 +86,23 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	a := &analyzer{cfg: cfg, tr: tr}
 	a.emitFn = a.emit
-	var w *writer
 	if cfg.Out != nil {
-		var ow output.Writer
+		a.w = newChunkWriter(cfg.Out, cfg.OutQueue, cfg.Lossless)
 		if cfg.Format == "json" {
-			ow = output.NewJSON(cfg.Out)
+			a.out = output.NewJSONSink(a.w)
 		} else {
-			ow = output.NewText(cfg.Out, cfg.Color)
+			a.out = output.NewTextSink(a.w, cfg.Color)
 		}
-		w = newWriter(ow, cfg.OutQueue, cfg.Now)
-		w.lossless = cfg.Lossless
-		a.w = w
-		go w.loop()
+		go a.w.loop()
 	}
 	err := a.loop(ctx)
-	if w != nil {
-		w.close()
-		if werr := w.wait(); err == nil {
+	if a.w != nil {
+		a.w.close()
+		if werr := a.w.wait(); err == nil {
 			err = werr
+		}
+		if err == nil {
+			err = a.werr
 		}
 	}
 	return err
@@ -113,15 +113,29 @@ func Run(ctx context.Context, cfg Config) error {
 type analyzer struct {
 	cfg         Config
 	tr          *session.Tracker
-	w           *writer
 	emitFn      func(event.Event)
 	seenDropped uint64
+
+	// Output, when Config.Out is set: the analyzer formats each event
+	// into w, whose goroutine writes it out.
+	out         output.Writer
+	w           *chunkWriter
+	werr        error  // first formatting error
+	seenOutDrop uint64 // output line drops already reported
+	flushAt     *time.Timer
+	flushArmed  bool
+	// cur holds the event being formatted, so passing its address to the
+	// output.Writer interface does not move every event to the heap.
+	cur event.Event
 }
 
 // loop is the analyzer goroutine's body.
 func (a *analyzer) loop(ctx context.Context) error {
 	ticker := time.NewTicker(a.cfg.TickEvery)
 	defer ticker.Stop()
+	a.flushAt = time.NewTimer(time.Hour)
+	a.flushAt.Stop()
+	defer a.flushAt.Stop()
 	in := a.cfg.In.C()
 	for {
 		select {
@@ -147,12 +161,17 @@ func (a *analyzer) loop(ctx context.Context) error {
 				a.tr.Observe(o, a.emitFn)
 			}
 			a.checkDrops()
+			a.armFlush()
 			if drained {
 				coalesce()
 			}
 		case <-ticker.C:
 			a.tr.Tick(a.cfg.Now(), a.emitFn)
 			a.checkDrops()
+			a.armFlush()
+		case <-a.flushAt.C:
+			a.flushArmed = false
+			a.flush()
 		case <-ctx.Done():
 			// Drain what the proxy already queued so its tail is not lost.
 		drain:
@@ -173,14 +192,48 @@ func (a *analyzer) loop(ctx context.Context) error {
 	}
 }
 
-func (a *analyzer) finish() { a.checkDrops() }
+func (a *analyzer) finish() {
+	a.checkDrops()
+	a.flush()
+}
 
-// checkDrops reports observations the input queue lost since last time.
+// checkDrops reports observations the input queue lost since last time,
+// and lines the output lost.
 func (a *analyzer) checkDrops() {
 	if d := a.cfg.In.Dropped(); d > a.seenDropped {
 		a.emit(event.Event{TS: a.cfg.Now(), Kind: event.KindDrop, Dropped: d - a.seenDropped, Where: "observations"})
 		a.seenDropped = d
 	}
+	if a.w != nil && a.w.dropped > a.seenOutDrop {
+		// Only in the output, where the lines went missing; the TUI's
+		// ring lost nothing.
+		a.write(event.Event{TS: a.cfg.Now(), Kind: event.KindDrop, Dropped: a.w.dropped - a.seenOutDrop, Where: "output"})
+		a.seenOutDrop = a.w.dropped
+	}
+}
+
+// armFlush schedules handing over formatted lines flushDelay from now,
+// unless that is already scheduled.
+func (a *analyzer) armFlush() {
+	if a.w != nil && !a.flushArmed && a.w.pending() {
+		a.flushArmed = true
+		a.flushAt.Reset(flushDelay)
+	}
+}
+
+func (a *analyzer) flush() {
+	if a.out != nil {
+		a.out.Flush()
+	}
+}
+
+// write formats ev into the output.
+func (a *analyzer) write(ev event.Event) {
+	a.cur = ev
+	if err := a.out.Write(&a.cur); err != nil && a.werr == nil {
+		a.werr = err
+	}
+	a.cur = event.Event{} // drop references to the event's data
 }
 
 func (a *analyzer) emit(ev event.Event) {
@@ -190,10 +243,7 @@ func (a *analyzer) emit(ev event.Event) {
 		ev.Seq = r.Last() + 1
 		r.Publish(ev)
 	}
-	if a.w != nil {
-		// Writers print neither the wire bytes nor the attachments
-		// (args carry them in base64); the queue need not hold them.
-		ev.Raw, ev.Buffers = nil, nil
-		a.w.push(ev)
+	if a.out != nil {
+		a.write(ev)
 	}
 }
