@@ -110,25 +110,29 @@ func mainErr(dur time.Duration, conns, idle int, only, onlyModes, prebuilt strin
 		if !strings.Contains(","+onlyModes+",", ","+mode+",") {
 			continue
 		}
-		var p *proc
-		switch mode {
-		case "sioproxy":
-			p, err = startSioproxy(bin, echo.url, filepath.Join(tmp, "out.jsonl"))
-		case "floor":
-			p, err = startFloor(echo.url)
-		case "nginx":
-			p, err = startNginx(echo.url)
-		}
-		if err != nil {
-			fmt.Fprintf(os.Stderr, "loadbench: skipping %s: %v\n", mode, err)
-			continue
-		}
-		base := echo.url
-		if p != nil {
-			base = p.url
-		}
 		mr := &modeResult{res: map[string]result{}, cpu: map[string]float64{}}
 		for _, l := range ls {
+			// A fresh proxy (and --json file) per load: a load then pays
+			// for its own work only, not for a multi-gigabyte file or an
+			// output backlog left by the load before it.
+			out := filepath.Join(tmp, "out-"+l.name+".jsonl")
+			var p *proc
+			switch mode {
+			case "sioproxy":
+				p, err = startSioproxy(bin, echo.url, out)
+			case "floor":
+				p, err = startFloor(echo.url)
+			case "nginx":
+				p, err = startNginx(echo.url)
+			}
+			if err != nil {
+				fmt.Fprintf(os.Stderr, "loadbench: skipping %s: %v\n", mode, err)
+				break
+			}
+			base := echo.url
+			if p != nil {
+				base = p.url
+			}
 			var before float64
 			if p != nil {
 				before = cpuSeconds(p.pid())
@@ -138,21 +142,21 @@ func mainErr(dur time.Duration, conns, idle int, only, onlyModes, prebuilt strin
 				p.stop()
 				return fmt.Errorf("%s: %w", mode, err)
 			}
-			if p != nil && r.rtts > 0 {
-				mr.cpu[l.name] = (cpuSeconds(p.pid()) - before) / float64(r.rtts) * 1000
+			if p != nil {
+				// Work the load queued (decoding, output) counts too.
+				after := settledCPU(p.pid())
+				if r.rtts > 0 {
+					mr.cpu[l.name] = (after - before) / float64(r.rtts) * 1000
+				}
+				mr.peakKB = max(mr.peakKB, memKB(p.pid(), "VmHWM"))
+				p.stop()
 			}
 			mr.res[l.name] = r
 			fmt.Fprintf(os.Stderr, "  %-8s %-10s %8.0f rt/s  p50 %v  p99 %v  errors %d\n", mode, l.name, r.rps(), r.p50, r.p99, r.errors)
-		}
-		if p != nil {
-			mr.peakKB = memKB(p.pid(), "VmHWM")
-			if mode == "sioproxy" {
-				info, _ := os.Stat(filepath.Join(tmp, "out.jsonl"))
-				if info != nil {
-					fmt.Fprintf(os.Stderr, "  sioproxy wrote %d bytes of --json\n", info.Size())
-				}
+			if info, _ := os.Stat(out); info != nil {
+				fmt.Fprintf(os.Stderr, "  sioproxy wrote %d bytes of --json\n", info.Size())
+				os.Remove(out)
 			}
-			p.stop()
 		}
 		all[mode] = mr
 	}

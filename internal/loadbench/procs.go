@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // clkTck is USER_HZ, 100 on every Linux this runs on.
@@ -80,4 +81,21 @@ func memKB(pid int, field string) int64 {
 		f.Close()
 	}
 	return total
+}
+
+// settledCPU waits until pid's process tree stops using CPU (what a load
+// queued has been decoded and written) and returns its CPU seconds then.
+// CPU time moves in 10 ms ticks; a proxy that gained at most one tick in
+// 200 ms is idle. It gives up after 10 s.
+func settledCPU(pid int) float64 {
+	prev := cpuSeconds(pid)
+	for range 50 {
+		time.Sleep(200 * time.Millisecond)
+		cur := cpuSeconds(pid)
+		if cur-prev <= 0.011 {
+			return cur
+		}
+		prev = cur
+	}
+	return prev
 }
