@@ -1,0 +1,108 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestBenchmarkRuns runs the benchmark itself, briefly, on two loads: every
+// mode must produce a row with round trips, the proxies a CPU figure, no
+// round trip may fail, and the latency and idle-connection parts must
+// report. It asserts no speed: the figures of a short run on a shared
+// machine mean nothing, but a benchmark that stopped working would go
+// unnoticed until someone needed it.
+func TestBenchmarkRuns(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: not starting node, nginx and the proxies")
+	}
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var missing []string
+	if _, err := exec.LookPath("node"); err != nil {
+		missing = append(missing, "node")
+	}
+	if _, err := os.Stat(filepath.Join(root, "e2e/node_modules/socket.io")); err != nil {
+		missing = append(missing, "e2e/node_modules (npm ci in e2e/)")
+	}
+	if _, err := exec.LookPath("nginx"); err != nil {
+		if _, err := os.Stat("/usr/sbin/nginx"); err != nil {
+			missing = append(missing, "nginx")
+		}
+	}
+	if len(missing) > 0 {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("CI must provide %s", strings.Join(missing, ", "))
+		}
+		t.Skipf("needs %s", strings.Join(missing, ", "))
+	}
+
+	dir := t.TempDir()
+	sp, lb := filepath.Join(dir, "sioproxy"), filepath.Join(dir, "loadbench")
+	for _, b := range [][2]string{{sp, "./cmd/sioproxy"}, {lb, "./internal/loadbench"}} {
+		cmd := exec.Command("go", "build", "-o", b[0], b[1])
+		cmd.Dir = root
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("go build %s: %v\n%s", b[1], err, out)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, lb, "-bin", sp, "-duration", "500ms", "-idle", "20", "-loads", "ws-small,poll-64k")
+	cmd.Dir = root
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("loadbench: %v\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
+	}
+
+	rows := map[string][]string{}
+	for _, line := range strings.Split(stdout.String(), "\n") {
+		f := strings.Split(line, "|")
+		if len(f) == 12 && f[1] != " load " && !strings.HasPrefix(f[1], "---") {
+			rows[strings.TrimSpace(f[1])+"/"+strings.TrimSpace(f[2])] = f[1:11]
+		}
+	}
+	for _, load := range []string{"ws-small", "poll-64k"} {
+		for _, mode := range modeOrder {
+			t.Run(load+"/"+mode, func(t *testing.T) {
+				f, ok := rows[load+"/"+mode]
+				if !ok {
+					t.Fatalf("no row in:\n%s", stdout.String())
+				}
+				if rps, _ := strconv.ParseFloat(strings.TrimSpace(f[2]), 64); rps <= 0 {
+					t.Errorf("round trips/s = %q", f[2])
+				}
+				if mode != "direct" {
+					if cpu, _ := strconv.ParseFloat(strings.TrimSpace(f[5]), 64); cpu <= 0 {
+						t.Errorf("CPU per 1k round trips = %q", f[5])
+					}
+				}
+			})
+		}
+	}
+	errs := regexp.MustCompile(`errors (\d+)`).FindAllStringSubmatch(stderr.String(), -1)
+	if len(errs) != 2*len(modeOrder) {
+		t.Errorf("%d load results on stderr, want %d:\n%s", len(errs), 2*len(modeOrder), stderr.String())
+	}
+	for _, m := range errs {
+		if m[1] != "0" {
+			t.Errorf("failed round trips:\n%s", stderr.String())
+			break
+		}
+	}
+	for _, want := range []string{"added p99", "idle WebSocket connections through sioproxy: 20 opened"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, stdout.String())
+		}
+	}
+}
