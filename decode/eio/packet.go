@@ -55,11 +55,16 @@ func (t PacketType) Valid() bool { return t <= Noop }
 // Data aliases the decoder's input whenever the wire form holds the bytes
 // verbatim (text packets, raw binary frames, XHR2 records); base64 records,
 // JSONP and form bodies are decoded into fresh memory. Callers that keep a
-// Packet beyond the life of the input buffer must copy Data.
+// Packet beyond the life of the input buffer must copy Data (and Base64).
 type Packet struct {
 	Type   PacketType
 	Data   []byte // text after the type character, or the binary bytes
 	Binary bool   // Data is binary (raw frame, XHR2 binary record or base64 record)
+	// Base64 is set only by a payload decoded with KeepBase64, on a base64
+	// record whose text is canonical (see CanonicalBase64): it is that
+	// text, aliasing the input, and Data is nil. Len and Bytes give the
+	// bytes' length and the bytes.
+	Base64 []byte
 }
 
 // DecodePacket decodes one WebSocket message (or one WebTransport record).
@@ -80,7 +85,7 @@ func DecodePacket(v Version, msg []byte, binary bool) (Packet, error) {
 		}
 		return Packet{Type: Message, Data: msg, Binary: true}, nil
 	}
-	p, off, msgText := decodeText(v, msg)
+	p, off, msgText := decodeText(v, msg, false)
 	if msgText != "" {
 		return Packet{}, decode.Errorf(v.layer(), off, "%s", msgText)
 	}
@@ -90,8 +95,8 @@ func DecodePacket(v Version, msg []byte, binary bool) (Packet, error) {
 // decodeText decodes the text form of a packet. It reports failure as a
 // message and the offset inside msg rather than an error value, so payload
 // decoders can wrap it with their own index and base offset without
-// allocating twice.
-func decodeText(v Version, msg []byte) (Packet, int, string) {
+// allocating twice. keep leaves canonical base64 undecoded (Packet.Base64).
+func decodeText(v Version, msg []byte, keep bool) (Packet, int, string) {
 	if len(msg) == 0 {
 		return Packet{}, 0, "empty packet"
 	}
@@ -108,6 +113,11 @@ func decodeText(v Version, msg []byte) (Packet, int, string) {
 				return Packet{}, 1, "unknown packet type " + strconv.Quote(string(msg[1:2])) + " in base64 packet"
 			}
 			off = 2
+		}
+		if keep {
+			if _, ok := CanonicalBase64(msg[off:]); ok {
+				return Packet{Type: t, Binary: true, Base64: msg[off:len(msg):len(msg)]}, 0, ""
+			}
 		}
 		data, err := decodeBase64(msg[off:])
 		if err != nil {

@@ -25,13 +25,28 @@ func DecodePayload(v Version, body []byte, contentType string) ([]Packet, error)
 // AppendPayload is DecodePayload appending to dst, so a caller that reuses
 // dst[:0] decodes text payloads without allocating.
 func AppendPayload(dst []Packet, v Version, body []byte, contentType string) ([]Packet, error) {
+	return AppendPayloadWith(dst, v, body, contentType, PayloadOptions{})
+}
+
+// PayloadOptions tune payload decoding; the zero value is AppendPayload.
+type PayloadOptions struct {
+	// KeepBase64 leaves a base64 record ("b…", v3 "b<type>…") whose text
+	// is canonical undecoded: the packet holds the text in Base64 (aliasing
+	// body) instead of the bytes in Data. It is for a caller that would
+	// only encode the bytes as base64 again. Other base64 records, and
+	// invalid ones with their errors, decode as without the option.
+	KeepBase64 bool
+}
+
+// AppendPayloadWith is AppendPayload with options.
+func AppendPayloadWith(dst []Packet, v Version, body []byte, contentType string, o PayloadOptions) ([]Packet, error) {
 	if v == V3 {
 		if isXHR2(body, contentType) {
-			return appendPayloadXHR2(dst, body)
+			return appendPayloadXHR2(dst, body, o.KeepBase64)
 		}
-		return appendPayloadV3(dst, body)
+		return appendPayloadV3(dst, body, o.KeepBase64)
 	}
-	return appendPayloadV4(dst, body)
+	return appendPayloadV4(dst, body, o.KeepBase64)
 }
 
 // isXHR2 tells the v3 binary payload form from the text one: the server marks
@@ -45,7 +60,7 @@ func isXHR2(body []byte, contentType string) bool {
 	return strings.EqualFold(strings.TrimSpace(mt), "application/octet-stream")
 }
 
-func appendPayloadV4(dst []Packet, body []byte) ([]Packet, error) {
+func appendPayloadV4(dst []Packet, body []byte, keep bool) ([]Packet, error) {
 	dst = reserve(dst, bytes.Count(body, []byte{recordSep})+1)
 	// An empty body is one empty record, which engine.io-parser rejects.
 	off := 0
@@ -55,7 +70,7 @@ func appendPayloadV4(dst []Packet, body []byte) ([]Packet, error) {
 		if end >= 0 {
 			rec = body[off : off+end]
 		}
-		p, at, msg := decodeText(V4, rec)
+		p, at, msg := decodeText(V4, rec, keep)
 		if msg != "" {
 			return dst, &decode.Error{Layer: "eio", Offset: off + at, Index: i, Msg: msg}
 		}

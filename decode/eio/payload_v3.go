@@ -41,7 +41,7 @@ func parseLen(b []byte, off int, stop byte, limit int, digit func(byte) (int, bo
 func asciiDigit(c byte) (int, bool) { return int(c - '0'), c >= '0' && c <= '9' }
 func byteDigit(c byte) (int, bool)  { return int(c), c <= 9 }
 
-func appendPayloadV3(dst []Packet, body []byte) ([]Packet, error) {
+func appendPayloadV3(dst []Packet, body []byte, keep bool) ([]Packet, error) {
 	if len(body) == 0 {
 		return dst, errV3(0, 0, "empty payload")
 	}
@@ -71,7 +71,7 @@ func appendPayloadV3(dst []Packet, body []byte) ([]Packet, error) {
 			// "0:" is the empty payload; engine.io-parser skips it.
 			continue
 		}
-		p, at, msg := decodeText(V3, body[msgStart:end])
+		p, at, msg := decodeText(V3, body[msgStart:end], keep)
 		if msg != "" {
 			return dst, errV3(i, msgStart+at, "%s", msg)
 		}
@@ -180,7 +180,7 @@ func utf16Len(b []byte) int {
 // appendPayloadXHR2 decodes the v3 binary payload form: per record a kind
 // byte (0x00 text, 0x01 binary), the length's decimal digits as bytes 0-9,
 // 0xFF, then the packet. Lengths count bytes here.
-func appendPayloadXHR2(dst []Packet, body []byte) ([]Packet, error) {
+func appendPayloadXHR2(dst []Packet, body []byte, keep bool) ([]Packet, error) {
 	if len(body) == 0 {
 		return dst, errV3(0, 0, "empty payload")
 	}
@@ -221,7 +221,7 @@ func appendPayloadXHR2(dst []Packet, body []byte) ([]Packet, error) {
 		if bad := invalidUTF8(rec); bad >= 0 {
 			return dst, errV3(i, recStart+bad, "invalid UTF-8 byte %s", quoteByte(rec[bad]))
 		}
-		p, at, msg := decodeText(V3, rec)
+		p, at, msg := decodeText(V3, rec, keep)
 		if msg != "" {
 			return dst, errV3(i, recStart+at, "%s", msg)
 		}

@@ -116,7 +116,7 @@ func looksV3Text(body []byte) bool {
 	if n == 0 {
 		return end == len(body) || body[end] >= '0' && body[end] <= '9'
 	}
-	_, _, msg = decodeText(V3, body[colon+1:end])
+	_, _, msg = decodeText(V3, body[colon+1:end], false)
 	return msg == "" && (end == len(body) || body[end] >= '0' && body[end] <= '9')
 }
 

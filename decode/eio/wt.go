@@ -145,7 +145,7 @@ func (p *WTParser) finishPacket(data []byte, start int64, emit func(Packet)) err
 		emit(Packet{Type: Message, Data: data, Binary: true})
 		return nil
 	}
-	pk, at, msg := decodeText(V4, data)
+	pk, at, msg := decodeText(V4, data, false)
 	if msg != "" {
 		p.err = &decode.Error{Layer: "eio", Offset: int(start) + at, Index: i, Msg: msg}
 		return p.err
