@@ -1,6 +1,7 @@
 package sio
 
 import (
+	"encoding/base64"
 	"errors"
 	"fmt"
 )
@@ -114,14 +115,61 @@ func (d *Decoder) binary(data []byte, copyData bool) (*Packet, error) {
 		}
 		return nil, errAt(-1, "%s: %d bytes", MsgBinaryNotPending, len(data))
 	}
-	p := d.pending
-	if len(data) > d.maxBytes() {
-		d.pending = nil
-		return nil, errAt(-1, "%s: attachment %d of %d is %d bytes, over the %d-byte cap; dropped the %s",
-			MsgAttachmentTooLarge, len(p.Buffers)+1, p.Attachments, len(data), d.maxBytes(), p.Type)
+	if err := d.tooLarge(len(data)); err != nil {
+		return nil, err
 	}
 	if copyData {
 		data = clone(data)
+	}
+	return d.attach(data, nil)
+}
+
+// BinaryBase64 is BinaryOwned for an attachment that came as base64 text,
+// which the caller has checked is canonical (eio.CanonicalBase64; an
+// eio.Packet's Base64 always is) and hands over: the pending packet keeps
+// the text in Base64, and ReplacePlaceholdersWith copies it as it is, so
+// bytes that are only ever shown as base64 are never decoded. The size cap
+// applies to the decoded length, and every result and error is Binary's
+// for the decoded bytes. With nothing pending the text is decoded and
+// handled as Binary does (a msgpack packet needs its bytes).
+func (d *Decoder) BinaryBase64(b64 []byte) (*Packet, error) {
+	if d.pending == nil {
+		data, err := base64.StdEncoding.AppendDecode(nil, b64)
+		if err != nil {
+			return nil, errAt(-1, "attachment is not base64: %v", err)
+		}
+		return d.binary(data, false)
+	}
+	if err := d.tooLarge(base64Len(b64)); err != nil {
+		return nil, err
+	}
+	return d.attach(nil, b64)
+}
+
+// tooLarge drops the pending packet when its next attachment, n bytes, is
+// over the cap.
+func (d *Decoder) tooLarge(n int) error {
+	if n <= d.maxBytes() {
+		return nil
+	}
+	p := d.pending
+	d.pending = nil
+	return errAt(-1, "%s: attachment %d of %d is %d bytes, over the %d-byte cap; dropped the %s",
+		MsgAttachmentTooLarge, len(p.Buffers)+1, p.Attachments, n, d.maxBytes(), p.Type)
+}
+
+// attach adds the next attachment, as bytes or as base64 text, to the
+// pending packet and returns the packet once it has them all.
+func (d *Decoder) attach(data, b64 []byte) (*Packet, error) {
+	p := d.pending
+	switch {
+	case b64 != nil:
+		if p.Base64 == nil {
+			p.Base64 = make([][]byte, len(p.Buffers), p.Attachments)
+		}
+		p.Base64 = append(p.Base64, b64)
+	case p.Base64 != nil:
+		p.Base64 = append(p.Base64, nil)
 	}
 	p.Buffers = append(p.Buffers, data)
 	if len(p.Buffers) < p.Attachments {

@@ -72,6 +72,12 @@ type Packet struct {
 	// Buffers are the binary attachments, in placeholder order, once the
 	// Decoder has them all. Data keeps its {"_placeholder":true,"num":N}.
 	Buffers [][]byte
+	// Base64 holds the attachments handed to the Decoder as base64 text
+	// (BinaryBase64): where Base64[i] is not nil, attachment i is that
+	// canonical padded standard base64 and Buffers[i] is nil. Base64 is nil
+	// when every attachment came as bytes. ReplacePlaceholdersWith shows
+	// both kinds.
+	Base64  [][]byte
 	Msgpack bool // decoded by the msgpack parser
 	// Compact vouches that Data is one valid JSON value with no whitespace
 	// outside strings, nested at most 10000 deep (encoding/json's limit),

@@ -133,19 +133,42 @@ func outermost(spans []phSpan, data []byte, n int) ([]phSpan, error) {
 // Packet.Compact) when data is: the stand-in has no whitespace and no
 // more nesting than the placeholder it replaces.
 func ReplacePlaceholders(data []byte, bufs [][]byte) ([]byte, error) {
+	return ReplacePlaceholdersWith(data, bufs, nil)
+}
+
+// ReplacePlaceholdersWith is ReplacePlaceholders for a packet some of whose
+// attachments are held as base64 text (Packet.Base64): where b64[i] is not
+// nil it is copied into the stand-in as it is, in place of encoding
+// bufs[i]. Canonical text (all Decoder.BinaryBase64 accepts) is what
+// encoding the bytes would write, so the result is the same.
+func ReplacePlaceholdersWith(data []byte, bufs, b64 [][]byte) ([]byte, error) {
 	spans, err := placeholders(data, len(bufs))
 	if err != nil {
 		return nil, err
 	}
+	text := func(i int) []byte {
+		if i < len(b64) {
+			return b64[i]
+		}
+		return nil
+	}
 	size := len(data)
 	for _, s := range spans {
-		size += base64.StdEncoding.EncodedLen(len(bufs[s.num])) + 14 - (s.end - s.start)
+		n := len(text(s.num))
+		if n == 0 {
+			n = base64.StdEncoding.EncodedLen(len(bufs[s.num]))
+		}
+		size += n + 14 - (s.end - s.start)
 	}
 	out := make([]byte, 0, max(size, 0))
 	prev := 0
 	for _, s := range spans {
 		out = append(out, data[prev:s.start]...)
-		out = appendBinaryJSON(out, bufs[s.num])
+		if t := text(s.num); t != nil {
+			out = append(append(append(out, `{"_binary":"`...), t...), `"}`...)
+		} else {
+			out = appendBinaryJSON(out, bufs[s.num])
+		}
 		prev = s.end
 	}
 	return append(out, data[prev:]...), nil
