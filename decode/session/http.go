@@ -191,7 +191,9 @@ func (t *Tracker) pollBody(s *Session, dir decode.Dir, x *obs.HTTPExchange, body
 	if dir == decode.C2S && len(body) == 0 {
 		return 0
 	}
-	pkts, perr := eio.DecodePayload(s.EIO, body, ct)
+	// Without a consumer of the bytes, base64 records whose text is what
+	// the --json stand-in would hold stay undecoded (see OmitBinaryRaw).
+	pkts, perr := eio.AppendPayloadWith(nil, s.EIO, body, ct, eio.PayloadOptions{KeepBase64: t.noBinaryRaw})
 	xhr2 := isXHR2(body, ct)
 	for i := range pkts {
 		raw, size := t.rawPolling(s.EIO, pkts[i], xhr2)
@@ -257,9 +259,9 @@ func (t *Tracker) rawPolling(v eio.Version, p eio.Packet, xhr2 bool) ([]byte, in
 // type digit before Engine.IO v4, and the padded base64.
 func binaryPollingSize(v eio.Version, p eio.Packet, xhr2 bool) int {
 	if xhr2 {
-		return 1 + len(p.Data)
+		return 1 + p.Len()
 	}
-	n := 1 + base64.StdEncoding.EncodedLen(len(p.Data))
+	n := 1 + base64.StdEncoding.EncodedLen(p.Len())
 	if v == eio.V3 {
 		n++
 	}

@@ -16,6 +16,11 @@ import (
 // upgrade, close, and the Socket.IO packet inside a message.
 func (t *Tracker) packet(s *Session, dir decode.Dir, tr decode.Transport, p eio.Packet, raw []byte, size int, at time.Time, exchange, conn uint64) {
 	dir &= 1
+	if p.Base64 != nil && (p.Type != eio.Message || !s.SIO) {
+		// Only a Socket.IO attachment can stay base64 text; anything else
+		// is handled as its bytes, as without OmitBinaryRaw.
+		p.Data, p.Base64 = p.Bytes(), nil
+	}
 	s.Packets[dir]++
 	s.Bytes[dir] += int64(size)
 	ev := event.Event{
@@ -123,11 +128,16 @@ func (t *Tracker) sioMessage(s *Session, dir decode.Dir, tr decode.Transport, p 
 	st := &s.bin[dir]
 	var sp *sio.Packet
 	var err error
-	if p.Binary {
+	switch {
+	case p.Base64 != nil:
+		// Canonical base64 text, kept as it is for the args (OmitBinaryRaw);
+		// it is a slice of the observation like XHR2 data below.
+		sp, err = dec.BinaryBase64(p.Base64)
+	case p.Binary:
 		// An observation owns its bytes and nobody changes them (see obs),
 		// and eio's decoded data is either fresh or a slice of them.
 		sp, err = dec.BinaryOwned(p.Data)
-	} else {
+	default:
 		sp, err = dec.Text(p.Data)
 	}
 	if sp == nil && err == nil {
@@ -181,7 +191,7 @@ func (t *Tracker) fillSIO(s *Session, dir decode.Dir, sp *sio.Packet, ev *event.
 	compact := sp.Compact
 	if len(sp.Buffers) > 0 {
 		ev.Buffers, ev.Attachments = sp.Buffers, len(sp.Buffers)
-		if r, err := sio.ReplacePlaceholders(data, sp.Buffers); err == nil {
+		if r, err := sio.ReplacePlaceholdersWith(data, sp.Buffers, sp.Base64); err == nil {
 			data, owned = r, true
 		}
 	}

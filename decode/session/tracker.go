@@ -43,7 +43,10 @@ type Tracker struct {
 // by polling (Size is still the wire size). Polling wire forms are rebuilt
 // from decoded packets, which for base64 records means encoding every
 // attachment again; a consumer that never shows the bytes (the --json and
-// text writers) saves that. Call it before the first Observe.
+// text writers) saves that. Socket.IO attachments that came as canonical
+// base64 records are not even decoded: their text goes into Args as it is,
+// and their entry in Event.Buffers is nil (Attachments, Size and Args are
+// as without the option). Call it before the first Observe.
 func (t *Tracker) OmitBinaryRaw() { t.noBinaryRaw = true }
 
 // NewTracker returns an empty Tracker.
