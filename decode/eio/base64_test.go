@@ -158,3 +158,26 @@ func FuzzPayloadKeepBase64(f *testing.F) {
 		checkKept(t, got, want)
 	})
 }
+
+// The check that lets a record skip decoding, against the decoding it saves.
+func BenchmarkBase64Record64KiB(b *testing.B) {
+	s := []byte(base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{0xfb, 0xef, 0xbe, 1}, 16<<10)))
+	b.Run("CanonicalBase64", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(s)))
+		for b.Loop() {
+			if _, ok := CanonicalBase64(s); !ok {
+				b.Fatal("not canonical")
+			}
+		}
+	})
+	b.Run("decodeBase64", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(s)))
+		for b.Loop() {
+			if _, err := decodeBase64(s); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
