@@ -68,8 +68,8 @@ func TestBenchmarkRuns(t *testing.T) {
 	rows := map[string][]string{}
 	for _, line := range strings.Split(stdout.String(), "\n") {
 		f := strings.Split(line, "|")
-		if len(f) == 12 && f[1] != " load " && !strings.HasPrefix(f[1], "---") {
-			rows[strings.TrimSpace(f[1])+"/"+strings.TrimSpace(f[2])] = f[1:11]
+		if len(f) == 15 && f[1] != " load " && !strings.HasPrefix(f[1], "---") {
+			rows[strings.TrimSpace(f[1])+"/"+strings.TrimSpace(f[2])] = f[1:14]
 		}
 	}
 	for _, load := range []string{"ws-small", "poll-64k"} {
@@ -85,6 +85,13 @@ func TestBenchmarkRuns(t *testing.T) {
 				if mode != "direct" {
 					if cpu, _ := strconv.ParseFloat(strings.TrimSpace(f[5]), 64); cpu <= 0 {
 						t.Errorf("CPU per 1k round trips = %q", f[5])
+					}
+					// Ratios to direct and to nginx: round trips/s, p99,
+					// CPU and RSS.
+					for _, i := range []int{7, 8, 9, 10, 11, 12} {
+						if !strings.HasSuffix(strings.TrimSpace(f[i]), "×") {
+							t.Errorf("column %d is %q, want a ratio: %q", i+1, f[i], f)
+						}
 					}
 				}
 			})

@@ -176,8 +176,8 @@ func mainErr(dur time.Duration, conns, idle int, only, onlyModes, prebuilt strin
 }
 
 func printTable(ls []load, all map[string]*modeResult) {
-	fmt.Println("| load | mode | round trips/s | p50 | p99 | proxy CPU ms / 1k rt | peak RSS MiB | rt/s vs direct | rt/s vs nginx | CPU vs nginx |")
-	fmt.Println("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+	fmt.Println("| load | mode | round trips/s | p50 | p99 | proxy CPU ms / 1k rt | peak RSS MiB | rt/s vs direct | rt/s vs nginx | p99 vs direct | p99 vs nginx | CPU vs nginx | RSS vs nginx |")
+	fmt.Println("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, l := range ls {
 		for _, mode := range modeOrder {
 			m := all[mode]
@@ -186,20 +186,30 @@ func printTable(ls []load, all map[string]*modeResult) {
 			}
 			r := m.res[l.name]
 			cpu, rss, vsD, vsN, cpuN := "–", "–", "–", "–", "–"
+			p99D, p99N, rssN := "–", "–", "–"
 			if mode != "direct" {
 				cpu = fmt.Sprintf("%.1f", m.cpu[l.name]*1000)
 				rss = fmt.Sprintf("%.1f", float64(m.peakKB)/1024)
 			}
 			if d := all["direct"]; d != nil && d.res[l.name].rtts > 0 {
 				vsD = fmt.Sprintf("%.2f×", r.rps()/d.res[l.name].rps())
+				if d.res[l.name].p99 > 0 {
+					p99D = fmt.Sprintf("%.2f×", float64(r.p99)/float64(d.res[l.name].p99))
+				}
 			}
 			if n := all["nginx"]; n != nil && n.res[l.name].rtts > 0 && mode != "direct" {
 				vsN = fmt.Sprintf("%.2f×", r.rps()/n.res[l.name].rps())
 				if n.cpu[l.name] > 0 {
 					cpuN = fmt.Sprintf("%.2f×", m.cpu[l.name]/n.cpu[l.name])
 				}
+				if n.res[l.name].p99 > 0 {
+					p99N = fmt.Sprintf("%.2f×", float64(r.p99)/float64(n.res[l.name].p99))
+				}
+				if n.peakKB > 0 {
+					rssN = fmt.Sprintf("%.2f×", float64(m.peakKB)/float64(n.peakKB))
+				}
 			}
-			fmt.Printf("| %s | %s | %.0f | %s | %s | %s | %s | %s | %s | %s |\n", l.name, mode, r.rps(), ms(r.p50), ms(r.p99), cpu, rss, vsD, vsN, cpuN)
+			fmt.Printf("| %s | %s | %.0f | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", l.name, mode, r.rps(), ms(r.p50), ms(r.p99), cpu, rss, vsD, vsN, p99D, p99N, cpuN, rssN)
 		}
 	}
 }
