@@ -1,6 +1,10 @@
 package eio
 
-import "encoding/base64"
+import (
+	"encoding/base64"
+
+	"github.com/sioproxy/sioproxy/decode/internal/b64"
+)
 
 // A polling binary record carries its bytes as base64 text, and a consumer
 // that only shows them as base64 again (the --json writer) would pay for
@@ -67,20 +71,11 @@ func CanonicalBase64(s []byte) (n int, ok bool) {
 	return len(s)/4*3 - pad, true
 }
 
-// base64Len is the decoded length of canonical base64 text.
-func base64Len(s []byte) int {
-	n := len(s) / 4 * 3
-	for i := len(s) - 1; i >= 0 && i >= len(s)-2 && s[i] == '='; i-- {
-		n--
-	}
-	return n
-}
-
 // Len is the length of the packet's bytes: len(Data), or for a packet
 // holding Base64 the length that text decodes to.
 func (p Packet) Len() int {
 	if p.Base64 != nil {
-		return base64Len(p.Base64)
+		return b64.DecodedLen(p.Base64)
 	}
 	return len(p.Data)
 }

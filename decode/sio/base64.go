@@ -40,13 +40,3 @@ func appendBase64(dst, src []byte) []byte {
 	base64.StdEncoding.Encode(out[di:], src[si:])
 	return dst[:len(dst)+n]
 }
-
-// base64Len is the length of the bytes canonical padded base64 text
-// encodes.
-func base64Len(s []byte) int {
-	n := len(s) / 4 * 3
-	for i := len(s) - 1; i >= 0 && i >= len(s)-2 && s[i] == '='; i-- {
-		n--
-	}
-	return n
-}

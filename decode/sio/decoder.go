@@ -4,6 +4,8 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+
+	"github.com/sioproxy/sioproxy/decode/internal/b64"
 )
 
 // DefaultMaxAttachmentBytes caps one retained attachment. Servers default
@@ -132,18 +134,18 @@ func (d *Decoder) binary(data []byte, copyData bool) (*Packet, error) {
 // applies to the decoded length, and every result and error is Binary's
 // for the decoded bytes. With nothing pending the text is decoded and
 // handled as Binary does (a msgpack packet needs its bytes).
-func (d *Decoder) BinaryBase64(b64 []byte) (*Packet, error) {
+func (d *Decoder) BinaryBase64(text []byte) (*Packet, error) {
 	if d.pending == nil {
-		data, err := base64.StdEncoding.AppendDecode(nil, b64)
+		data, err := base64.StdEncoding.AppendDecode(nil, text)
 		if err != nil {
 			return nil, errAt(-1, "attachment is not base64: %v", err)
 		}
 		return d.binary(data, false)
 	}
-	if err := d.tooLarge(base64Len(b64)); err != nil {
+	if err := d.tooLarge(b64.DecodedLen(text)); err != nil {
 		return nil, err
 	}
-	return d.attach(nil, b64)
+	return d.attach(nil, text)
 }
 
 // tooLarge drops the pending packet when its next attachment, n bytes, is
@@ -160,14 +162,14 @@ func (d *Decoder) tooLarge(n int) error {
 
 // attach adds the next attachment, as bytes or as base64 text, to the
 // pending packet and returns the packet once it has them all.
-func (d *Decoder) attach(data, b64 []byte) (*Packet, error) {
+func (d *Decoder) attach(data, text []byte) (*Packet, error) {
 	p := d.pending
 	switch {
-	case b64 != nil:
+	case text != nil:
 		if p.Base64 == nil {
 			p.Base64 = make([][]byte, len(p.Buffers), p.Attachments)
 		}
-		p.Base64 = append(p.Base64, b64)
+		p.Base64 = append(p.Base64, text)
 	case p.Base64 != nil:
 		p.Base64 = append(p.Base64, nil)
 	}
