@@ -158,7 +158,9 @@ func mainErr(dur time.Duration, conns, idle int, only, onlyModes, prebuilt strin
 				os.Remove(out)
 			}
 		}
-		all[mode] = mr
+		if len(mr.res) > 0 {
+			all[mode] = mr
+		}
 	}
 	printTable(ls, all)
 
@@ -184,7 +186,10 @@ func printTable(ls []load, all map[string]*modeResult) {
 			if m == nil {
 				continue
 			}
-			r := m.res[l.name]
+			r, ok := m.res[l.name]
+			if !ok {
+				continue // the proxy could not start for this load
+			}
 			cpu, rss, vsD, vsN, cpuN := "–", "–", "–", "–", "–"
 			p99D, p99N, rssN := "–", "–", "–"
 			if mode != "direct" {

@@ -18,6 +18,7 @@ import (
 type proc struct {
 	cmd *exec.Cmd
 	url string
+	dir string // removed by stop (nginx's prefix directory)
 }
 
 func (p *proc) pid() int { return p.cmd.Process.Pid }
@@ -25,6 +26,9 @@ func (p *proc) pid() int { return p.cmd.Process.Pid }
 func (p *proc) stop() {
 	if p == nil || p.cmd.Process == nil {
 		return
+	}
+	if p.dir != "" {
+		defer os.RemoveAll(p.dir)
 	}
 	syscall.Kill(-p.cmd.Process.Pid, syscall.SIGTERM)
 	done := make(chan struct{})
@@ -134,12 +138,23 @@ func startNginx(target string) (*proc, error) {
 	if err != nil {
 		return nil, err
 	}
+	p, err := runNginx(bin, dir, target)
+	if err != nil {
+		os.RemoveAll(dir)
+	}
+	return p, err
+}
+
+// runNginx starts nginx with dir as its prefix and waits until it listens.
+func runNginx(bin, dir, target string) (*proc, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, err
 	}
 	conf := filepath.Join(dir, "nginx.conf")
-	os.WriteFile(conf, []byte(fmt.Sprintf(nginxConf, dir, strings.TrimPrefix(target, "http://"), port)), 0o644)
+	if err := os.WriteFile(conf, []byte(fmt.Sprintf(nginxConf, dir, strings.TrimPrefix(target, "http://"), port)), 0o644); err != nil {
+		return nil, fmt.Errorf("writing nginx's configuration: %w", err)
+	}
 	cmd := exec.Command(bin, "-p", dir, "-c", conf)
 	cmd.Stderr = os.Stderr
 	if err := start(cmd); err != nil {
@@ -149,13 +164,14 @@ func startNginx(target string) (*proc, error) {
 	for i := 0; i < 100; i++ {
 		if c, err := net.Dial("tcp", addr); err == nil {
 			c.Close()
-			return &proc{cmd: cmd, url: "http://" + addr}, nil
+			return &proc{cmd: cmd, url: "http://" + addr, dir: dir}, nil
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 	cmd.Process.Kill()
 	cmd.Wait()
-	return nil, fmt.Errorf("nginx did not listen on %s (see %s/error.log)", addr, dir)
+	log, _ := os.ReadFile(filepath.Join(dir, "error.log"))
+	return nil, fmt.Errorf("nginx did not listen on %s; its error.log: %q", addr, log)
 }
 
 func freePort() (int, error) {
