@@ -72,12 +72,15 @@ func (b *wsTapBody) Read(buf []byte) (int, error) {
 	return n, err
 }
 
-// Write carries client bytes to the server.
+// Write carries client bytes to the server. The chunk is observed before
+// it is forwarded, as in the reverse relay: fed after, the server's reply
+// and close could be observed first, and the close would then end the tap
+// before this chunk reached it (the message was lost, seen once in CI).
 func (b *wsTapBody) Write(buf []byte) (int, error) {
-	n, err := b.rwc.Write(buf)
-	if n > 0 {
-		b.feed(0, buf[:n])
+	if len(buf) > 0 {
+		b.feed(0, buf)
 	}
+	n, err := b.rwc.Write(buf)
 	if err != nil {
 		b.end("server", err)
 	}

@@ -9,8 +9,8 @@ import (
 )
 
 // tap is the passive observer of one WebSocket connection. Each relay
-// direction feeds it every chunk it carries (the reverse relay just before
-// forwarding it, so a cause is pushed before its effect); a decode failure
+// direction feeds it every chunk it carries just before forwarding it, so
+// a cause is pushed before its effect; a decode failure
 // only stops decoding: the bytes keep flowing.
 type tap struct {
 	p      *Proxy
