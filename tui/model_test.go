@@ -286,6 +286,37 @@ func TestStatusBar(t *testing.T) {
 	}
 }
 
+// The recording's state is in the status bar: what it could not keep,
+// and that it stopped, with why.
+func TestStatusBarRecording(t *testing.T) {
+	tests := []struct {
+		name string
+		st   Stats
+		want string
+		not  string
+	}{
+		{"recording", Stats{Recording: true, RecordPath: "out.jsonl"}, "● REC out.jsonl", "not recorded"},
+		{"drops", Stats{Recording: true, RecordPath: "out.jsonl", RecordDrops: 12}, "● REC out.jsonl (12 not recorded)", "stopped"},
+		{"stopped", Stats{Recording: true, RecordPath: "out.jsonl", RecordDrops: 12, RecordErr: "write recording: no space left on device"}, "✗ REC stopped: write recording: no space left on device", "● REC"},
+		{"off", Stats{}, "drops 0", "REC"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			src, _ := newTestSource(manyPackets(10, 10), tc.st)
+			m := New(testOptions(src))
+			m.Update(tea.WindowSizeMsg{Width: 160, Height: 40})
+			m.Update(tickMsg{now: at(1000)})
+			out := m.View()
+			if !strings.Contains(out, tc.want) {
+				t.Errorf("status lacks %q:\n%s", tc.want, out)
+			}
+			if strings.Contains(out, tc.not) {
+				t.Errorf("status has %q:\n%s", tc.not, out)
+			}
+		})
+	}
+}
+
 func TestDerivedSessions(t *testing.T) {
 	m := newTestModel(t, demoEvents())
 	if len(m.sessRows) != 2 {

@@ -72,8 +72,10 @@ type Stats struct {
 	BusDrops uint64 // events the event bus dropped
 	ObsDrops uint64 // observations the proxy's queue dropped
 
-	Recording  bool
-	RecordPath string
+	Recording   bool
+	RecordPath  string
+	RecordDrops uint64 // observations the recorder's queue dropped (written as drop lines)
+	RecordErr   string // set once a write error stopped the recording
 
 	// Replay progress, shown when ReplayTotal > 0.
 	ReplayDone, ReplayTotal int

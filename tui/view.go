@@ -287,7 +287,12 @@ func (m *Model) writeStatus(b *strings.Builder) {
 	if ev := m.store.evicted; ev > 0 {
 		parts = append(parts, strconv.FormatUint(ev, 10)+" fell out of view")
 	}
-	if st.Recording {
+	switch {
+	case st.Recording && st.RecordErr != "":
+		parts = append(parts, "✗ REC stopped: "+st.RecordErr)
+	case st.Recording && st.RecordDrops > 0:
+		parts = append(parts, "● REC "+st.RecordPath+" ("+strconv.FormatUint(st.RecordDrops, 10)+" not recorded)")
+	case st.Recording:
 		parts = append(parts, "● REC "+st.RecordPath)
 	}
 	if st.ReplayTotal > 0 {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sioproxy/sioproxy/decode/session"
@@ -38,6 +39,7 @@ func obsSize(o obs.Obs) int { return o.Size() }
 // observation cache) or the headless writer on stdout.
 type runtime struct {
 	cfg     config
+	recFail atomic.Pointer[string] // why the recorder stopped early
 	useTUI  bool
 	in      *bus.Queue[obs.Obs]
 	rec     *bus.Queue[obs.Obs]
@@ -122,7 +124,7 @@ func (r *runtime) run(ctx context.Context, ui uiInfo, sourceDone <-chan error, s
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			recErr = recordings.NewRecorder(r.rec, r.recW).Run(context.Background())
+			recErr = r.record(stderr)
 		}()
 	}
 	if r.cacheQ != nil {
@@ -168,6 +170,11 @@ func (r *runtime) run(ctx context.Context, ui uiInfo, sourceDone <-chan error, s
 			recErr = err
 		}
 	}
+	if r.rec != nil && recErr == nil {
+		if n := r.rec.Dropped(); n > 0 {
+			fmt.Fprintf(stderr, "sioproxy: the recording missed %d observations while the disk fell behind; drop lines in %s mark where\n", n, r.cfg.Record)
+		}
+	}
 	for _, err := range []error{srcErr, pipeErr, recErr} {
 		if err != nil {
 			return err
@@ -176,9 +183,34 @@ func (r *runtime) run(ctx context.Context, ui uiInfo, sourceDone <-chan error, s
 	return nil
 }
 
+// record runs the recorder. A write error (a full disk, a removed
+// directory) stops the recording, not the proxy: the user is told at once,
+// on stderr or in the status bar, and the queue is then drained and
+// discarded so it holds no memory while the traffic goes on.
+func (r *runtime) record(stderr io.Writer) error {
+	err := recordings.NewRecorder(r.rec, r.recW).Run(context.Background())
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	r.recFail.Store(&msg)
+	if !r.useTUI {
+		fmt.Fprintf(stderr, "sioproxy: --record stopped: %v (traffic is still relayed)\n", err)
+	}
+	for range r.rec.C() {
+	}
+	return fmt.Errorf("--record: %w", err)
+}
+
 func (r *runtime) tuiOptions(ui uiInfo) tui.Options {
 	stats := func() tui.Stats {
 		s := tui.Stats{ObsDrops: r.in.Dropped(), Recording: r.recW != nil, RecordPath: r.cfg.Record}
+		if r.rec != nil {
+			s.RecordDrops = r.rec.Dropped()
+		}
+		if e := r.recFail.Load(); e != nil {
+			s.RecordErr = *e
+		}
 		if ui.Progress != nil {
 			s.ReplayDone, s.ReplayTotal = ui.Progress()
 		}
