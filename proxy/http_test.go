@@ -349,30 +349,15 @@ func TestBalance(t *testing.T) {
 			t.Fatalf("round robin went %v", got)
 		}
 	})
-	t.Run("sticky by sid", func(t *testing.T) {
-		a, b := namedBackend(t, "a"), namedBackend(t, "b")
-		h := newHarness(t, Options{Balance: Sticky}, a.URL, b.URL)
-		c := testClient(t)
-		// Two handshakes land on different upstreams (round robin for new
-		// clients); every later request of a session follows its sid.
-		first, r1 := get(t, c, h.url+"/socket.io/?EIO=4&transport=polling", nil)
-		second, _ := get(t, c, h.url+"/socket.io/?EIO=4&transport=polling", nil)
-		if first == second {
-			t.Fatalf("both handshakes went to %s", first)
-		}
-		if sc := r1.Header.Get("Set-Cookie"); !strings.HasPrefix(sc, StickyCookie+"=") {
-			t.Fatalf("Set-Cookie %q", sc)
-		}
-		for _, sid := range []string{second + "-sid", first + "-sid", second + "-sid", second + "-sid"} {
-			got, resp := get(t, c, h.url+"/socket.io/?EIO=4&transport=polling&sid="+sid, nil)
-			if got+"-sid" != sid {
-				t.Fatalf("sid %s went to %s", sid, got)
-			}
-			if resp.Header.Get("Set-Cookie") != "" {
-				t.Fatal("pinned request got a new cookie")
-			}
-		}
-	})
+	// The balancer reads the sid from the handshake answer whatever the
+	// body cap, while observations keep only what the cap allows.
+	for _, bc := range []struct {
+		name    string
+		cap     int
+		keptLen int
+	}{{"sticky by sid", 0, 71}, {"sticky by sid, no bodies kept", -1, 0}, {"sticky by sid, 16 bytes kept", 16, 16}} {
+		t.Run(bc.name, func(t *testing.T) { stickyBySid(t, get, bc.cap, bc.keptLen) })
+	}
 	t.Run("sticky by cookie", func(t *testing.T) {
 		a, b := namedBackend(t, "a"), namedBackend(t, "b")
 		h := newHarness(t, Options{Balance: Sticky}, a.URL, b.URL)
@@ -394,6 +379,37 @@ func TestBalance(t *testing.T) {
 			}
 		}
 	})
+}
+
+func stickyBySid(t *testing.T, get func(*testing.T, *http.Client, string, *http.Cookie) (string, *http.Response), bodyCap, keptLen int) {
+	a, b := namedBackend(t, "a"), namedBackend(t, "b")
+	h := newHarness(t, Options{Balance: Sticky, BodyCap: bodyCap}, a.URL, b.URL)
+	c := testClient(t)
+	// Two handshakes land on different upstreams (round robin for new
+	// clients); every later request of a session follows its sid.
+	first, r1 := get(t, c, h.url+"/socket.io/?EIO=4&transport=polling", nil)
+	second, _ := get(t, c, h.url+"/socket.io/?EIO=4&transport=polling", nil)
+	if first == second {
+		t.Fatalf("both handshakes went to %s", first)
+	}
+	if sc := r1.Header.Get("Set-Cookie"); !strings.HasPrefix(sc, StickyCookie+"=") {
+		t.Fatalf("Set-Cookie %q", sc)
+	}
+	for range 2 {
+		ex := h.next(t, obs.KindHTTP).HTTP
+		if len(ex.RespBody) != keptLen || ex.RespLen != 71 || ex.RespTrunc != (keptLen < 71) {
+			t.Fatalf("observed body %q of %d, truncated %v; want %d bytes kept", ex.RespBody, ex.RespLen, ex.RespTrunc, keptLen)
+		}
+	}
+	for _, sid := range []string{second + "-sid", first + "-sid", second + "-sid", second + "-sid"} {
+		got, resp := get(t, c, h.url+"/socket.io/?EIO=4&transport=polling&sid="+sid, nil)
+		if got+"-sid" != sid {
+			t.Fatalf("sid %s went to %s", sid, got)
+		}
+		if resp.Header.Get("Set-Cookie") != "" {
+			t.Fatal("pinned request got a new cookie")
+		}
+	}
 }
 
 func TestSniffSid(t *testing.T) {

@@ -60,6 +60,9 @@ func (t *observingTransport) RoundTrip(req *http.Request) (*http.Response, error
 		respCap: newCapture(p.opts.BodyCap, resp.ContentLength),
 		ctxErr:  req.Context().Err,
 	}
+	if x.sniff {
+		body.respCap.atLeast(sniffCap)
+	}
 	resp.Body = body
 	return resp, nil
 }
@@ -234,14 +237,20 @@ func (t *teeBody) Close() error { return t.rc.Close() }
 // transport's write goroutine while the response may end on another, hence
 // the lock.
 type capture struct {
-	mu  sync.Mutex
-	buf []byte
-	max int
-	n   int64
+	mu   sync.Mutex
+	buf  []byte
+	max  int // bytes buffered
+	keep int // bytes reported: the user's cap, when max was raised past it
+	n    int64
 }
 
+// sniffCap is how much of a handshake answer the sticky balancer reads
+// for the sid, whatever --body-cap says: an open packet is about 150
+// bytes, with EIO3's length prefix and a CONNECT behind it a little more.
+const sniffCap = 1024
+
 func newCapture(max int, contentLength int64) *capture {
-	c := &capture{max: max}
+	c := &capture{max: max, keep: max}
 	if contentLength > 0 && max > 0 {
 		c.buf = make([]byte, 0, min(contentLength, int64(max)))
 	}
@@ -265,10 +274,19 @@ func (c *capture) peek() ([]byte, int64, bool) {
 	return c.buf, c.n, c.n > int64(len(c.buf))
 }
 
+// atLeast buffers up to n bytes for the proxy's own reading, while
+// observations still get only what the user's cap allows.
+func (c *capture) atLeast(n int) {
+	if c.max < n {
+		c.max = n
+	}
+}
+
 // snapshot returns the captured bytes for an observation. Later writes
 // only append past len, so the returned slice is never modified.
 func (c *capture) snapshot() ([]byte, int64, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.buf[:len(c.buf):len(c.buf)], c.n, c.n > int64(len(c.buf))
+	k := min(len(c.buf), c.keep)
+	return c.buf[:k:k], c.n, c.n > int64(k)
 }
