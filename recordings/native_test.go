@@ -277,3 +277,45 @@ func TestRecorderStopsOnCancel(t *testing.T) {
 		t.Errorf("%d lines written, want header and 1 observation:\n%s", n, buf.String())
 	}
 }
+
+// Recordings hold secrets unless redacted, so a new one is private; a file
+// the user already made keeps the mode they gave it.
+func TestCreateFileMode(t *testing.T) {
+	tests := []struct {
+		name     string
+		existing os.FileMode // 0: no file yet
+		want     os.FileMode
+	}{
+		{"new", 0, 0o600},
+		{"existing", 0o644, 0o644},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "rec.jsonl")
+			if tc.existing != 0 {
+				if err := os.WriteFile(path, []byte("old contents\n"), tc.existing); err != nil {
+					t.Fatal(err)
+				}
+				os.Chmod(path, tc.existing) // past the umask
+			}
+			w, err := Create(path, sampleHeader(), false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := w.Close(); err != nil {
+				t.Fatal(err)
+			}
+			fi, err := os.Stat(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fi.Mode().Perm() != tc.want {
+				t.Errorf("mode %v, want %v", fi.Mode().Perm(), tc.want)
+			}
+			b, _ := os.ReadFile(path)
+			if strings.Contains(string(b), "old contents") {
+				t.Error("the old contents were not truncated")
+			}
+		})
+	}
+}

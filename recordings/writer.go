@@ -46,11 +46,19 @@ func NewWriter(w io.Writer, hdr Header) *Writer {
 	return wr
 }
 
-// Create creates (truncating) the file at path and starts a recording in it.
-// A name ending in ".gz" is gzip-compressed. With redact, secrets are masked
-// in every observation written (see Redact).
+// CreateFile creates (truncating) a file for a recording or an export.
+// A new file is readable by its owner only: unless redacted, a recording
+// holds cookies, Authorization headers and auth payloads. An existing
+// file keeps its mode.
+func CreateFile(path string) (*os.File, error) {
+	return os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o600)
+}
+
+// Create creates (truncating) the file at path with CreateFile and starts
+// a recording in it. A name ending in ".gz" is gzip-compressed. With
+// redact, secrets are masked in every observation written (see Redact).
 func Create(path string, hdr Header, redact bool) (*Writer, error) {
-	f, err := os.Create(path)
+	f, err := CreateFile(path)
 	if err != nil {
 		return nil, err
 	}

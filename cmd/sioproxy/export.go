@@ -82,7 +82,7 @@ func same(a, b string) bool {
 }
 
 func exportHAR(r *recordings.Reader, path string) error {
-	f, err := os.Create(path)
+	f, err := recordings.CreateFile(path)
 	if err != nil {
 		return err
 	}

@@ -194,6 +194,12 @@ func TestExport(t *testing.T) {
 			t.Fatalf("replay %s: exit %d %s", f, code, stderr)
 		}
 		diffLines(t, want, got)
+		// Exports hold what the recording held, secrets included.
+		if fi, err := os.Stat(f); err != nil {
+			t.Error(err)
+		} else if fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s: mode %v, want 0600", f, fi.Mode().Perm())
+		}
 	}
 
 	for _, tc := range []struct {
