@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -13,6 +14,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/sioproxy/sioproxy/internal/bus"
@@ -99,6 +101,9 @@ func (m *modeFlags) listen(addr string, sinks []*bus.Queue[obs.Obs], stderr io.W
 		}
 	}
 	ln, err := net.Listen("tcp", addr)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return nil, "", fmt.Errorf("--listen %s: %w (another process listens there; choose another port, or 127.0.0.1:0 for any free one)", addr, err)
+	}
 	if err != nil {
 		return nil, "", fmt.Errorf("--listen %s: %w", addr, err)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -138,6 +139,30 @@ func TestRunBadFlagExitsTwo(t *testing.T) {
 	stderr = syncBuffer{}
 	if code := run(context.Background(), []string{"ca", "--nope"}, os.Stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), "ca: flag provided but not defined: --nope") {
 		t.Fatalf("exit %d stderr %q", code, stderr.String())
+	}
+}
+
+// A listen address in use fails at once with exit 1, naming the address
+// and what to do.
+func TestRunListenInUse(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	addr := ln.Addr().String()
+	for _, args := range [][]string{
+		{"--target", "http://127.0.0.1:1", "--listen", addr, "--no-tui"},
+		{"--mode", "forward", "--listen", addr, "--no-tui"},
+	} {
+		t.Run(args[0]+" "+args[1], func(t *testing.T) {
+			var stderr syncBuffer
+			code := run(context.Background(), args, os.Stdout, &stderr)
+			want := "sioproxy: --listen " + addr + ": listen tcp " + addr + ": bind: address already in use (another process listens there; choose another port, or 127.0.0.1:0 for any free one)\n"
+			if code != 1 || stderr.String() != want {
+				t.Fatalf("exit %d, stderr %q; want 1, %q", code, stderr.String(), want)
+			}
+		})
 	}
 }
 
