@@ -189,6 +189,8 @@ func mpDescribe(h mpHead, present bool) string {
 // EncodeMsgpack encodes p as socket.io-msgpack-parser does, with the map
 // members in the order type, nsp, data, id. BINARY types become EVENT/ACK and
 // their placeholders, like {"_binary":"<base64>"} objects, become bin values.
+// An empty Nsp is the main namespace "/", as in Encode; DecodeMsgpack keeps
+// an explicit "" from the wire, so that one value does not round-trip.
 func EncodeMsgpack(p Packet) ([]byte, error) {
 	w := mpWriter{}
 	n := 2

@@ -108,6 +108,28 @@ func TestMsgpackErrors(t *testing.T) {
 	}
 }
 
+// msgpack can say nsp "", which the text format cannot. The decoder keeps
+// it, because a socket.io server takes it as a namespace of its own and
+// refuses it ("Invalid namespace"); the encoder, like the text encoder,
+// reads a Packet's empty Nsp as the main namespace "/" (Packet.Nsp's
+// zero value). Found by FuzzMsgpack.
+func TestMsgpackEmptyNamespace(t *testing.T) {
+	p, err := DecodeMsgpack(unhex(t, "83 a474797065 00 a36e7370 a0 30 30"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Type != Connect || p.Nsp != "" {
+		t.Fatalf("decoded %+v, want CONNECT to nsp \"\"", p)
+	}
+	enc, err := EncodeMsgpack(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := unhex(t, "82 a474797065 00 a36e7370 a12f"); !bytes.Equal(enc, want) {
+		t.Fatalf("EncodeMsgpack = %x, want %x", enc, want)
+	}
+}
+
 func TestMsgpackPacketFields(t *testing.T) {
 	// The JS client also sends options and puts nsp last; ids may be floats.
 	raw := unhex(t, "85 a474797065 02 a464617461 92 a3616263 c4 01 ff a76f7074696f6e73 81 a8636f6d7072657373 c3 a26964 cb4028000000000000 a36e7370 a62f61646d696e")
