@@ -286,9 +286,9 @@ func TestStatusBar(t *testing.T) {
 	}
 }
 
-// The recording's state is in the status bar: what it could not keep,
-// and that it stopped, with why.
-func TestStatusBarRecording(t *testing.T) {
+// Every queue's losses are in the status bar: what the recording could
+// not keep and that it stopped, with why, and details the cache dropped.
+func TestStatusBarLimits(t *testing.T) {
 	tests := []struct {
 		name string
 		st   Stats
@@ -299,6 +299,8 @@ func TestStatusBarRecording(t *testing.T) {
 		{"drops", Stats{Recording: true, RecordPath: "out.jsonl", RecordDrops: 12}, "● REC out.jsonl (12 not recorded)", "stopped"},
 		{"stopped", Stats{Recording: true, RecordPath: "out.jsonl", RecordDrops: 12, RecordErr: "write recording: no space left on device"}, "✗ REC stopped: write recording: no space left on device", "● REC"},
 		{"off", Stats{}, "drops 0", "REC"},
+		{"detail drops", Stats{DetailDrops: 5}, "drops 0 │ 5 details not kept", "REC"},
+		{"no detail drops", Stats{}, "drops 0", "details"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

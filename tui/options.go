@@ -77,6 +77,10 @@ type Stats struct {
 	RecordDrops uint64 // observations the recorder's queue dropped (written as drop lines)
 	RecordErr   string // set once a write error stopped the recording
 
+	// DetailDrops counts observations the detail cache (headers, bodies,
+	// WebSocket opens) could not take: those details show "no longer held".
+	DetailDrops uint64
+
 	// Replay progress, shown when ReplayTotal > 0.
 	ReplayDone, ReplayTotal int
 }

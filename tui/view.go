@@ -287,6 +287,9 @@ func (m *Model) writeStatus(b *strings.Builder) {
 	if ev := m.store.evicted; ev > 0 {
 		parts = append(parts, strconv.FormatUint(ev, 10)+" fell out of view")
 	}
+	if st.DetailDrops > 0 {
+		parts = append(parts, strconv.FormatUint(st.DetailDrops, 10)+" details not kept")
+	}
 	switch {
 	case st.Recording && st.RecordErr != "":
 		parts = append(parts, "✗ REC stopped: "+st.RecordErr)

@@ -208,6 +208,9 @@ func (r *runtime) tuiOptions(ui uiInfo) tui.Options {
 		if r.rec != nil {
 			s.RecordDrops = r.rec.Dropped()
 		}
+		if r.cacheQ != nil {
+			s.DetailDrops = r.cacheQ.Dropped()
+		}
 		if e := r.recFail.Load(); e != nil {
 			s.RecordErr = *e
 		}
