@@ -158,14 +158,14 @@ func ReplacePlaceholdersWith(data []byte, bufs, b64 [][]byte) ([]byte, error) {
 		if n == 0 {
 			n = base64.StdEncoding.EncodedLen(len(bufs[s.num]))
 		}
-		size += n + 14 - (s.end - s.start)
+		size += n + len(binaryOpen) + len(binaryClose) - (s.end - s.start)
 	}
 	out := make([]byte, 0, max(size, 0))
 	prev := 0
 	for _, s := range spans {
 		out = append(out, data[prev:s.start]...)
 		if t := text(s.num); t != nil {
-			out = append(append(append(out, `{"_binary":"`...), t...), `"}`...)
+			out = append(append(append(out, binaryOpen...), t...), binaryClose...)
 		} else {
 			out = appendBinaryJSON(out, bufs[s.num])
 		}
@@ -174,9 +174,13 @@ func ReplacePlaceholdersWith(data []byte, bufs, b64 [][]byte) ([]byte, error) {
 	return append(out, data[prev:]...), nil
 }
 
+// The JSON stand-in for a binary value is binaryOpen, its base64, then
+// binaryClose.
+const binaryOpen, binaryClose = `{"_binary":"`, `"}`
+
 // appendBinaryJSON writes the JSON stand-in for a binary value.
 func appendBinaryJSON(dst, b []byte) []byte {
-	dst = append(dst, `{"_binary":"`...)
+	dst = append(dst, binaryOpen...)
 	dst = appendBase64(dst, b)
-	return append(dst, `"}`...)
+	return append(dst, binaryClose...)
 }
