@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"io"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -32,6 +33,48 @@ func TestRecordHelperProcess(t *testing.T) {
 	os.Exit(code)
 }
 
+// limitedChild is sioproxy run by TestRecordHelperProcess under a file
+// size limit small enough that a few sessions of output exceed it.
+type limitedChild struct {
+	addr   string
+	stderr *syncBuffer
+	done   chan int
+	kill   func()
+}
+
+func startLimited(t *testing.T, stdout io.Writer, args ...string) *limitedChild {
+	t.Helper()
+	c := &limitedChild{stderr: new(syncBuffer), done: make(chan int, 1)}
+	// ulimit -f counts 512- or 1024-byte blocks depending on the shell;
+	// either way a recording's header fits and a few sessions do not.
+	cmd := exec.Command("sh", "-c", `ulimit -f 16 && exec "$0" -test.run='^TestRecordHelperProcess$'`, os.Args[0])
+	cmd.Env = append(os.Environ(), helperArgs+"="+strings.Join(append([]string{"--listen", "127.0.0.1:0"}, args...), "\n"))
+	cmd.Stdout, cmd.Stderr = stdout, c.stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		cmd.Wait()
+		c.done <- cmd.ProcessState.ExitCode()
+	}()
+	c.kill = func() { cmd.Process.Signal(syscall.SIGTERM) }
+	t.Cleanup(c.kill)
+	c.addr = waitListening(t, regexp.MustCompile(`listening on (http://127\.0\.0\.1:\d+)`), c.stderr, c.kill, c.done)
+	return c
+}
+
+// driveUntil drives sessions through the child until its stderr says want.
+func (c *limitedChild) driveUntil(t *testing.T, want string) {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); !strings.Contains(c.stderr.String(), want); {
+		if time.Now().After(deadline) {
+			t.Fatalf("no %q while running; stderr:\n%s", want, c.stderr.String())
+		}
+		driveClient(t, c.addr, sioclient.PollingThenUpgrade)
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 // A recording that can no longer be written (here the file size limit,
 // EFBIG; a full disk fails the same way) stops the recording, not the
 // proxy: the user is told on stderr while the proxy runs, the traffic
@@ -39,45 +82,39 @@ func TestRecordHelperProcess(t *testing.T) {
 func TestRecordWriteErrorIsReportedAtOnce(t *testing.T) {
 	app := testApp(t, false)
 	rec := filepath.Join(t.TempDir(), "rec.jsonl")
-	var stderr syncBuffer
-	// ulimit -f counts 512- or 1024-byte blocks depending on the shell;
-	// either way the header fits and a few sessions do not.
-	cmd := exec.Command("sh", "-c", `ulimit -f 16 && exec "$0" -test.run='^TestRecordHelperProcess$'`, os.Args[0])
-	cmd.Env = append(os.Environ(), helperArgs+"="+strings.Join([]string{"--target", app, "--listen", "127.0.0.1:0", "--json", "--record", rec}, "\n"))
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan int, 1)
-	go func() {
-		cmd.Wait()
-		done <- cmd.ProcessState.ExitCode()
-	}()
-	kill := func() { cmd.Process.Signal(syscall.SIGTERM) }
-	addr := waitListening(t, regexp.MustCompile(`listening on (http://127\.0\.0\.1:\d+)`), &stderr, kill, done)
-	defer kill()
-
-	want := "--record stopped: write recording: write " + rec + ": file too large (traffic is still relayed)"
-	for deadline := time.Now().Add(20 * time.Second); !strings.Contains(stderr.String(), want); {
-		if time.Now().After(deadline) {
-			t.Fatalf("no report of the failed recording while running; stderr:\n%s", stderr.String())
-		}
-		driveClient(t, addr, sioclient.PollingThenUpgrade)
-		time.Sleep(50 * time.Millisecond)
-	}
+	c := startLimited(t, nil, "--target", app, "--json", "--record", rec)
+	c.driveUntil(t, "--record stopped: write recording: write "+rec+": file too large (traffic is still relayed)")
 	// The proxy still relays after the recording stopped.
-	driveClient(t, addr, sioclient.WebSocketOnly)
-	kill()
-	if code := <-done; code != 1 {
-		t.Fatalf("exit %d, want 1; stderr:\n%s", code, stderr.String())
+	driveClient(t, c.addr, sioclient.WebSocketOnly)
+	c.kill()
+	if code := <-c.done; code != 1 {
+		t.Fatalf("exit %d, want 1; stderr:\n%s", code, c.stderr.String())
 	}
-	if !strings.Contains(stderr.String(), "sioproxy: --record: write recording: write "+rec+": file too large\n") {
-		t.Errorf("the exit message does not name the error:\n%s", stderr.String())
-	}
-	if testing.Verbose() {
-		t.Log(stderr.String())
+	if !strings.Contains(c.stderr.String(), "sioproxy: --record: write recording: write "+rec+": file too large\n") {
+		t.Errorf("the exit message does not name the error:\n%s", c.stderr.String())
 	}
 	if fi, err := os.Stat(rec); err != nil || fi.Size() == 0 {
 		t.Errorf("recording %v %v: the part written before the limit should stay", fi, err)
+	}
+}
+
+// The same for the headless output itself: --json into a file that can no
+// longer grow is reported at once, and the proxy goes on relaying.
+func TestOutputWriteErrorIsReportedAtOnce(t *testing.T) {
+	app := testApp(t, false)
+	out, err := os.Create(filepath.Join(t.TempDir(), "out.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	c := startLimited(t, out, "--target", app, "--json")
+	c.driveUntil(t, "sioproxy: output stopped: write /dev/stdout: file too large (traffic is still relayed)")
+	driveClient(t, c.addr, sioclient.WebSocketOnly)
+	c.kill()
+	if code := <-c.done; code != 1 {
+		t.Fatalf("exit %d, want 1; stderr:\n%s", code, c.stderr.String())
+	}
+	if n := strings.Count(c.stderr.String(), "output stopped"); n != 1 {
+		t.Errorf("told %d times, want once:\n%s", n, c.stderr.String())
 	}
 }

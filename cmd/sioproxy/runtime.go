@@ -114,6 +114,9 @@ func (r *runtime) run(ctx context.Context, ui uiInfo, sourceDone <-chan error, s
 			pcfg.Format = "json"
 		}
 		pcfg.Color = isTerminal(stdout) && os.Getenv("NO_COLOR") == ""
+		pcfg.OutErr = func(err error) {
+			fmt.Fprintf(stderr, "sioproxy: output stopped: %v (traffic is still relayed)\n", err)
+		}
 	}
 	wg.Add(1)
 	go func() {

@@ -41,6 +41,11 @@ type Config struct {
 	// OutQueue caps the chunks of formatted lines (up to 64 KiB each)
 	// waiting for the output. Default 1024.
 	OutQueue int
+	// OutErr, if set, is called once, from the writer goroutine, with the
+	// first error writing Out (a full disk, a closed pipe), so the user can
+	// be told while the traffic goes on. Later lines are discarded; Run
+	// still returns the error.
+	OutErr func(error)
 	// Lossless makes the analyzer wait for room in the writer's queue
 	// instead of dropping events. For replays, which have no live traffic
 	// to protect and must print every event however fast they play; a
@@ -88,6 +93,7 @@ func Run(ctx context.Context, cfg Config) error {
 	a.emitFn = a.emit
 	if cfg.Out != nil {
 		a.w = newChunkWriter(cfg.Out, cfg.OutQueue, cfg.Lossless)
+		a.w.onErr = cfg.OutErr
 		if cfg.Format == "json" {
 			a.out = output.NewJSONSink(a.w)
 		} else {

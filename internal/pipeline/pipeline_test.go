@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -254,4 +256,50 @@ func TestTickClosesSilentSessions(t *testing.T) {
 	}
 	cancel()
 	<-done
+}
+
+// failingOut fails every write, as a full disk or a closed pipe does.
+type failingOut struct{ writes atomic.Int32 }
+
+func (f *failingOut) Write(p []byte) (int, error) {
+	f.writes.Add(1)
+	return 0, errors.New("write out.jsonl: no space left on device")
+}
+
+// An output that fails is reported once and at once, while the pipeline
+// still runs; it goes on analyzing, and Run returns the error at the end.
+func TestOutputErrorReportedAtOnce(t *testing.T) {
+	in := bus.NewQueue[obs.Obs](1024)
+	ring := bus.NewRing[event.Event](4096)
+	out := &failingOut{}
+	reported := make(chan error, 4)
+	done := make(chan error)
+	go func() {
+		done <- Run(context.Background(), Config{In: in, Events: ring, Out: out, Format: "json", OutErr: func(err error) { reported <- err }})
+	}()
+	for _, o := range wsSession(1, "S1") {
+		in.Push(o)
+	}
+	select {
+	case err := <-reported:
+		if err.Error() != "write out.jsonl: no space left on device" {
+			t.Fatalf("reported %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the output error was not reported while running")
+	}
+	before := ring.Last()
+	for _, o := range wsSession(2, "S2") {
+		in.Push(o)
+	}
+	in.Close()
+	if err := <-done; err == nil || err.Error() != "write out.jsonl: no space left on device" {
+		t.Fatalf("Run returned %v", err)
+	}
+	if ring.Last() <= before {
+		t.Error("the analyzer stopped after the output failed")
+	}
+	if len(reported) != 0 || out.writes.Load() != 1 {
+		t.Errorf("%d more reports, %d writes; want one report and no write after the failure", len(reported), out.writes.Load())
+	}
 }

@@ -57,7 +57,8 @@ type chunkWriter struct {
 	lossless bool   // wait for room instead of dropping (replays)
 	dropped  uint64 // lines lost to a full queue
 	done     chan struct{}
-	err      error // first write error, set by loop; read after done
+	err      error       // first write error, set by loop; read after done
+	onErr    func(error) // told of err at once, on the loop's goroutine
 }
 
 func newChunkWriter(dst io.Writer, chunks int, lossless bool) *chunkWriter {
@@ -118,7 +119,9 @@ func (w *chunkWriter) loop() {
 	defer close(w.done)
 	for c := range w.q.C() {
 		if w.err == nil {
-			_, w.err = w.dst.Write(c)
+			if _, w.err = w.dst.Write(c); w.err != nil && w.onErr != nil {
+				w.onErr(w.err)
+			}
 		}
 		putChunk(c)
 	}
