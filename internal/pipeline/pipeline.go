@@ -42,7 +42,7 @@ type Config struct {
 	// waiting for the output. Default 1024.
 	OutQueue int
 	// OutErr, if set, is called once, from the writer goroutine, with the
-	// first error writing Out (a full disk, a closed pipe), so the user can
+	// first error writing Out (a full disk, a file size limit), so the user can
 	// be told while the traffic goes on. Later lines are discarded; Run
 	// still returns the error.
 	OutErr func(error)
