@@ -51,6 +51,10 @@ type Config struct {
 	// to protect and must print every event however fast they play; a
 	// live proxy leaves it false so that a slow terminal never slows it.
 	Lossless bool
+	// Observe, if set, sees every event (and the output's drop reports)
+	// on the analyzer goroutine, before the ring and the writer; it must
+	// not keep ev. The stats collector hooks in here.
+	Observe func(ev *event.Event)
 }
 
 // maxBatch bounds how many queued observations are handled in one go
@@ -213,7 +217,11 @@ func (a *analyzer) checkDrops() {
 	if a.w != nil && a.w.dropped > a.seenOutDrop {
 		// Only in the output, where the lines went missing; the TUI's
 		// ring lost nothing.
-		a.write(event.Event{TS: a.cfg.Now(), Kind: event.KindDrop, Dropped: a.w.dropped - a.seenOutDrop, Where: "output"})
+		ev := event.Event{TS: a.cfg.Now(), Kind: event.KindDrop, Dropped: a.w.dropped - a.seenOutDrop, Where: "output"}
+		if a.cfg.Observe != nil {
+			a.cfg.Observe(&ev)
+		}
+		a.write(ev)
 		a.seenOutDrop = a.w.dropped
 	}
 }
@@ -243,6 +251,9 @@ func (a *analyzer) write(ev event.Event) {
 }
 
 func (a *analyzer) emit(ev event.Event) {
+	if a.cfg.Observe != nil {
+		a.cfg.Observe(&ev)
+	}
 	if r := a.cfg.Events; r != nil {
 		// The pipeline is the ring's only publisher, so the next sequence
 		// number is known before publishing.
