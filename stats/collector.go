@@ -438,7 +438,8 @@ func (c *Collector) http(ev *event.Event) {
 		}
 		c.relayErrors[bound(c.relayErrors, clean(kind), 16)]++
 	}
-	if ev.Transport == "" || ev.Sid != "" || !isHandshake(ev.Path) {
+	// A handshake that worked carries the new sid; the URL has none.
+	if ev.Transport == "" || !isHandshake(ev.Path) {
 		return
 	}
 	c.handshakes[handshakeOutcome(ev)]++

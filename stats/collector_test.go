@@ -143,8 +143,10 @@ func TestHandshakesUpgradesReconnects(t *testing.T) {
 	hs := func(status int, errS string) event.Event {
 		return event.Event{TS: at(0), Kind: event.KindHTTP, Transport: "polling", Method: "GET", Path: "/socket.io/?EIO=4&transport=polling&t=x", Status: status, Error: errS}
 	}
+	ok := hs(200, "")
+	ok.Sid = "A" // the tracker names the session it opened
 	feed(c,
-		hs(200, ""), hs(400, ""), hs(502, "dial: connection refused"),
+		ok, hs(400, ""), hs(502, "dial: connection refused"),
 		event.Event{TS: at(1), Kind: event.KindHTTP, Transport: "polling", Path: "/socket.io/?EIO=4&transport=polling&sid=abc", Status: 200},
 		open("A", "10.0.0.1:1000", 1),
 		event.Event{TS: at(2), Kind: event.KindSession, Action: "upgrade", Sid: "A", Transport: "websocket"},
