@@ -268,6 +268,8 @@ func (b *builder) finish(d *Data) {
 	d.Start, d.End = ms(snap.Start), ms(snap.Now)
 	d.Stats = viewOf(snap)
 	d.Series = b.bins.view()
+	// The page's script reads these as arrays: never JSON null.
+	d.Sessions, d.Faults, d.Packets = []Session{}, []Fault{}, []Packet{}
 	for _, s := range b.order {
 		if s.Open == 0 && s.Handshake == 0 {
 			s.Open = firstOf(s)
@@ -289,7 +291,7 @@ func (b *builder) finish(d *Data) {
 	d.FaultsOmitted = b.faultsOmitted
 	d.GlobalMarks = b.globalMarks
 	slices.SortFunc(b.packets, func(x, y Packet) int { return x.N - y.N })
-	d.Packets = b.packets
+	d.Packets = append(d.Packets, b.packets...)
 	d.PacketsTotal = b.seen
 	d.PacketLimit = b.opt.MaxPackets
 	d.Sampled = b.seen > len(b.packets)

@@ -78,7 +78,9 @@ func Write(w io.Writer, o Options) (Stats, error) {
 			if i%10 == 9 {
 				st.Unanswered++
 			} else {
-				msg(conn, t.Add(o.AckDelay), decode.S2C, fmt.Sprintf(`43%d[{"ok":true}]`, i))
+				// Delays from AckDelay to 2.5×AckDelay, so histograms have a shape.
+				delay := o.AckDelay + time.Duration(i%7)*o.AckDelay/4
+				msg(conn, t.Add(delay), decode.S2C, fmt.Sprintf(`43%d[{"ok":true}]`, i))
 				st.Acked++
 			}
 			if i%10 == 0 {

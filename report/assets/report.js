@@ -3,6 +3,10 @@
 // goes in through textContent or an attribute, never as markup.
 (function () {
   const D = JSON.parse(document.getElementById('report-data').textContent);
+  for (const k of ['sessions', 'faults', 'packets', 'global_marks', 'warnings']) D[k] = D[k] || [];
+  D.stats.events = D.stats.events || [];
+  D.stats.sessions = D.stats.sessions || [];
+  D.stats.traffic = D.stats.traffic || [];
   const NS = 'http://www.w3.org/2000/svg';
 
   function el(tag, attrs, ...kids) {
