@@ -228,7 +228,9 @@ func TestReportLargeRecording(t *testing.T) {
 	}
 	out := filepath.Join(dir, "big.html")
 	stderr := runReport(t, rec, "-o", out, "--packets", "5000")
-	if !slices.ContainsFunc(stderr, func(l string) bool { return strings.Contains(l, "packet list sampled: 5000 of "+strconv.Itoa(st.Packets)) }) {
+	if !slices.ContainsFunc(stderr, func(l string) bool {
+		return strings.Contains(l, "packet list sampled: 5000 of "+strconv.Itoa(st.Packets))
+	}) {
 		t.Errorf("sioproxy report should say the packet list is sampled (5000 of %d): %q", st.Packets, stderr)
 	}
 	fi, err := os.Stat(out)
