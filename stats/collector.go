@@ -32,12 +32,12 @@ const Other = "(other)"
 const maxNameLen = 80
 
 // Window lengths. Overall rates use one-second slots over five minutes;
-// per-session ones five-second slots over the same five minutes, so a
-// session costs about 2 KiB.
+// per-session ones one-second slots over two minutes, so a session costs
+// about 4 KiB.
 const (
 	overallSlots  = 300
-	sessionSlots  = 60
-	sessionWidth  = 5 * time.Second
+	sessionSlots  = 120
+	sessionWidth  = time.Second
 	faultSlots    = 60
 	faultWidth    = 10 * time.Second
 	eventSlots    = 60 // per event name: the rate over the last minute

@@ -69,7 +69,7 @@ type SessionRow struct {
 	MeanRTTMs      float64
 	Faults         int
 	UnansweredAcks uint64
-	// Per second over the last five minutes, in SessionSlot slots.
+	// Per second over the last SessionWindow, one value per SessionSlot.
 	PacketsPerSec, BytesPerSec []float64
 }
 
@@ -92,6 +92,8 @@ type Snapshot struct {
 	FaultsOverTime []float64
 	FaultSlot      time.Duration
 	SessionSlot    time.Duration
+	// The spans the series cover.
+	OverallWindow, SessionWindow, FaultWindow time.Duration
 
 	Events   []EventRow   // by Count, largest first
 	Sessions []SessionRow // by Opened
@@ -127,7 +129,8 @@ func (c *Collector) Snapshot(bars int) *Snapshot {
 		Start: c.start, Now: now, Packets: c.packets, Bytes: c.bytes,
 		PacketsPerSec: c.pps.Values(now), BytesPerSec: c.bps.Values(now),
 		FaultsOverTime: c.faultSeries.Values(now), FaultSlot: c.faultSeries.Width(),
-		SessionSlot:    sessionWidth,
+		SessionSlot:   sessionWidth,
+		OverallWindow: overallSlots * time.Second, SessionWindow: sessionSlots * sessionWidth, FaultWindow: faultSlots * faultWidth,
 		SessionsOpened: cloneMap(c.opened), SessionsActive: map[SessionKind]uint64{},
 		Handshakes: cloneMap(c.handshakes), Upgrades: cloneMap(c.upgrades),
 		Reconnects: c.reconnects, PingRTT: dist(&c.rtt, 1e-3, bars),

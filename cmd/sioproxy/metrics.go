@@ -7,6 +7,7 @@ import (
 
 	"github.com/sioproxy/sioproxy/internal/metrics"
 	"github.com/sioproxy/sioproxy/stats"
+	"github.com/sioproxy/sioproxy/tui"
 )
 
 const metricsUsage = `  --metrics ADDR        serve Prometheus metrics at http://ADDR/metrics (off by default;
@@ -60,3 +61,9 @@ func (r *runtime) startMetrics(stderr io.Writer) error {
 	r.metrics = m
 	return nil
 }
+
+// StatsSnapshot gives the TUI's stats pane the numbers the analyzer
+// computed (the same ones --metrics serves).
+func (s *uiSource) StatsSnapshot(bars int) *stats.Snapshot { return s.stats.Snapshot(bars) }
+
+var _ tui.StatsSource = (*uiSource)(nil)

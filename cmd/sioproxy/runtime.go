@@ -236,7 +236,7 @@ func (r *runtime) tuiOptions(ui uiInfo) tui.Options {
 		}
 		return s
 	}
-	src := &uiSource{BusSource: tui.NewBusSource(r.ring, r.sessions, stats), cache: r.cache}
+	src := &uiSource{BusSource: tui.NewBusSource(r.ring, r.sessions, stats), cache: r.cache, stats: r.stats}
 	return tui.Options{
 		Source:   replaySource(src, ui.TogglePause),
 		Capacity: r.cfg.View,
@@ -295,6 +295,7 @@ func (r *runtime) sessions() []tui.SessionRow {
 type uiSource struct {
 	*tui.BusSource
 	cache *exchanges.Cache
+	stats *stats.Collector // the analyzer's, for the stats pane
 }
 
 func (s *uiSource) Exchange(id uint64) (*obs.HTTPExchange, bool) { return s.cache.Exchange(id) }
