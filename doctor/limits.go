@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"strconv"
 
 	"github.com/sioproxy/sioproxy/decode/diagnose"
 	"github.com/sioproxy/sioproxy/decode/eio"
@@ -76,10 +77,16 @@ func (d *doctor) probeLimits(ctx context.Context, e *engine) {
 	}
 }
 
-// overhead is the framing a single-packet body adds around the packet.
+// overhead is the framing a single-packet body of n bytes puts around its
+// packet: none in v4, "<length>:" in v3.
 func overhead(v eio.Version, n int) int {
-	if v == eio.V3 {
-		return len(fmt.Sprint(n)) + 1
+	if v != eio.V3 {
+		return 0
+	}
+	for d := 1; d < 20; d++ {
+		if len(strconv.Itoa(n-d-1)) == d {
+			return d + 1
+		}
 	}
 	return 0
 }

@@ -180,6 +180,8 @@ func (d *doctor) probeNamespace(ctx context.Context, e *engine) {
 	switch {
 	case a.ok && a.sid == "" && e.v == eio.V4:
 		p.fail("CONNECT answered without a sid (%s): a Socket.IO 2.x server answering a v3+ client", esc(a.raw)).fault(diagnose.CodeV2Server)
+	case a.ok && a.sid == "":
+		p.pass("connected to %s", esc(d.opts.Nsp))
 	case a.ok:
 		p.pass("connected to %s (socket id %s)", esc(d.opts.Nsp), esc(a.sid))
 	case a.message == "Invalid namespace":

@@ -1,6 +1,7 @@
 package doctor
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -184,8 +185,10 @@ func (d *doctor) probeTLS(ctx context.Context, host string) {
 	}
 }
 
+// isSelfSigned: issued by itself and signed with its own key (a leaf made
+// self-signed is often no CA, so CheckSignatureFrom would refuse it).
 func isSelfSigned(c *x509.Certificate) bool {
-	return c.CheckSignatureFrom(c) == nil
+	return bytes.Equal(c.RawIssuer, c.RawSubject) && c.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature) == nil
 }
 
 func chainText(cs []*x509.Certificate) string {
