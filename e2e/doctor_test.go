@@ -210,6 +210,30 @@ func TestDoctorCORS(t *testing.T) {
 			}
 		})
 	}
+	// engine.io's io cookie as an affinity cookie, seen from a page on
+	// another site: SameSite=Lax never rides a cross-site XHR (B4).
+	t.Run("cookie-samesite-lax", func(t *testing.T) {
+		t.Parallel()
+		srv := startServer(t, map[string]any{
+			"cors":   map[string]any{"origin": []string{doctorOrigin}, "credentials": true},
+			"cookie": map[string]any{"name": "io", "sameSite": "lax"},
+		})
+		r := runDoctor(t, srv.url, "--origin", doctorOrigin)
+		p := r.want(t, doctor.LayerAffinity, "handshake cookies", doctor.Warn, "B4", "cookie_not_sent_back")
+		r.wantExit(t, 1, doctor.LayerAffinity)
+		if !strings.Contains(p.Summary, "SameSite=Lax") || !strings.Contains(p.Fix, "SameSite=None; Secure") {
+			t.Errorf("summary %q, fix %q", p.Summary, p.Fix)
+		}
+	})
+	t.Run("cookie-without-credentials", func(t *testing.T) {
+		t.Parallel()
+		srv := startServer(t, map[string]any{
+			"cors":   map[string]any{"origin": []string{doctorOrigin}},
+			"cookie": map[string]any{"name": "io", "sameSite": "none", "secure": true},
+		})
+		r := runDoctor(t, srv.url, "--origin", doctorOrigin)
+		r.want(t, doctor.LayerAffinity, "handshake cookies", doctor.Warn, "B4", "cookie_not_sent_back")
+	})
 	t.Run("preflight-no-cors", func(t *testing.T) {
 		t.Parallel()
 		srv := startServer(t, nil)
