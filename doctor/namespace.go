@@ -150,7 +150,7 @@ func (d *doctor) probeNamespace(ctx context.Context, e *engine) {
 		px, err := s.send(ctx, pk)
 		p.Request = "send 4" + esc(string(pk.Data))
 		if px != nil {
-			p.Request = px.request() + "  body 4" + esc(string(pk.Data))
+			p.Request = px.request() + "  body: 4" + esc(string(pk.Data))
 		}
 		if err != nil {
 			p.Response = esc(err.Error())
