@@ -187,13 +187,19 @@ func TestEsc(t *testing.T) {
 }
 
 // BenchmarkHealthyRun is the whole quick run against a healthy server on
-// this machine (the bound: well under 10 s per run).
+// this machine (the bound: well under 10 s per run): with a short
+// pingInterval the run includes one heartbeat cycle; with the default 25 s
+// the heartbeat is skipped.
 func BenchmarkHealthyRun(b *testing.B) {
-	url := goServer(b, sioserver.Options{AllowOrigins: []string{testOrigin}}, nil)
-	for b.Loop() {
-		r, err := Run(context.Background(), Options{URL: url, Origin: testOrigin})
-		if err != nil || r.Exit != 0 {
-			b.Fatalf("err %v exit %d\n%s", err, r.Exit, describe(r))
-		}
+	for _, pi := range []time.Duration{300 * time.Millisecond, 25 * time.Second} {
+		b.Run("pingInterval="+pi.String(), func(b *testing.B) {
+			url := goServer(b, sioserver.Options{AllowOrigins: []string{testOrigin}, PingInterval: pi}, nil)
+			for b.Loop() {
+				r, err := Run(context.Background(), Options{URL: url, Origin: testOrigin})
+				if err != nil || r.Exit != 0 {
+					b.Fatalf("err %v exit %d\n%s", err, r.Exit, describe(r))
+				}
+			}
+		})
 	}
 }

@@ -166,6 +166,8 @@ func (d *doctor) probePath(ctx context.Context, v eio.Version, main string, r *h
 		p.Response = rv.x.response()
 		if rv.ok {
 			d.closeHandshake(ctx, rv)
+		}
+		if rv.ok || rv.code >= 0 {
 			p.pass("Engine.IO answers at %s and at %s", esc(main), esc(variant))
 		} else {
 			p.pass("Engine.IO answers at %s; not at %s (%s), so clients must keep the trailing slash (addTrailingSlash, the default)", esc(main), esc(variant), rv.describe())

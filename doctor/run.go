@@ -51,6 +51,9 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	}
 	start := time.Now()
 	d.run(ctx)
+	if d.http != nil {
+		d.http.CloseIdleConnections()
+	}
 	r := &Report{URL: base.String(), Path: d.opts.Path, EIO: d.opts.EIO, Origin: d.opts.Origin}
 	r.finish(d.probes)
 	r.Millis = time.Since(start).Milliseconds()
