@@ -154,7 +154,7 @@ func TestBadOptions(t *testing.T) {
 		o    Options
 		want string
 	}{
-		{"no scheme", Options{URL: "localhost:3000"}, "bad URL"},
+		{"no host", Options{URL: "http://"}, "bad URL"},
 		{"ftp", Options{URL: "ftp://x"}, `scheme "ftp"`},
 		{"eio", Options{URL: "http://x", EIO: 2}, "bad --eio 2"},
 		{"transport", Options{URL: "http://x", Transports: []string{"webtransport"}}, `bad transport "webtransport"`},

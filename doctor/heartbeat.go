@@ -99,6 +99,17 @@ func (d *doctor) probeHeartbeat(ctx context.Context, e *engine) {
 		hb.fail("the server's ping came after %v, but our pong was refused: %s", took.Round(10*time.Millisecond), esc(err.Error())).fault(diagnose.CodePongMissing)
 		return
 	}
+	if s.ws != nil {
+		// A WebSocket has no answer to a pong: the session still answering
+		// a CONNECT afterwards is the acceptance.
+		if _, err := s.send(ctx, firstPost(d.opts, e.v)); err == nil {
+			_, _, err = s.awaitConnect(ctx, d.opts.Nsp)
+		}
+		if err != nil {
+			hb.fail("the server's ping came after %v, but the session stopped answering after our pong: %s", took.Round(10*time.Millisecond), esc(err.Error())).fault(diagnose.CodePongMissing)
+			return
+		}
+	}
 	hb.pass("the server pinged after %v (pingInterval %v) and accepted our pong", took.Round(10*time.Millisecond), pi)
 }
 

@@ -31,6 +31,10 @@ type Options struct {
 }
 
 func (o *Options) normalize() (*url.URL, error) {
+	if !strings.Contains(o.URL, "://") {
+		// "localhost:3000", as people type it: http, as io() assumes.
+		o.URL = "http://" + o.URL
+	}
 	u, err := url.Parse(o.URL)
 	if err != nil || u.Host == "" {
 		return nil, fmt.Errorf("bad URL %q: want http://host[:port] or https://host[:port]", o.URL)

@@ -253,6 +253,25 @@ func TestDoctorCORS(t *testing.T) {
 
 func TestDoctorHandshake(t *testing.T) {
 	needProxy(t)
+	t.Run("websocket-only-server", func(t *testing.T) {
+		t.Parallel()
+		srv := startServer(t, map[string]any{"transports": []string{"websocket"}, "pingInterval": 1000, "perMessageDeflate": true})
+		r := runDoctor(t, srv.url)
+		p := r.want(t, doctor.LayerEngine, "polling handshake (EIO=4)", doctor.Fail, "A", "handshake_transport_unknown")
+		r.wantExit(t, 2, doctor.LayerEngine)
+		if !strings.Contains(p.Fix, "--transports websocket") {
+			t.Errorf("fix %q", p.Fix)
+		}
+		// Checked as WebSocket-only clients connect: clean, with the
+		// heartbeat over the WebSocket and compression accepted.
+		r = runDoctor(t, srv.url, "--transports", "websocket", "--origin", doctorOrigin)
+		r.wantClean(t)
+		r.want(t, doctor.LayerEngine, "websocket handshake (EIO=4)", doctor.Pass, "", "")
+		r.want(t, doctor.LayerHeartbeat, "heartbeat", doctor.Pass, "", "")
+		if p := r.want(t, doctor.LayerWebSocket, "permessage-deflate", doctor.Pass, "", ""); !strings.Contains(p.Summary, "accepted (") {
+			t.Errorf("permessage-deflate should be accepted: %s", p.Summary)
+		}
+	})
 	t.Run("allow-request-refusing", func(t *testing.T) {
 		t.Parallel()
 		srv := startServer(t, map[string]any{"refuseRequests": true})
