@@ -498,6 +498,17 @@ func TestDoctorIntermediaries(t *testing.T) {
 		url = startDoctorNginx(t, "ip_hash;", nginxUpgrade, a, b)
 		runDoctor(t, url).wantClean(t)
 	})
+	t.Run("body-limit-below-max-payload", func(t *testing.T) {
+		t.Parallel()
+		srv := startServer(t, nil)
+		url := startDoctorNginx(t, "", nginxUpgrade+"\n      client_max_body_size 500k;", srv)
+		r := runDoctor(t, url, "--write")
+		p := r.want(t, doctor.LayerLimits, "maxPayload", doctor.Fail, "H1", "payload_too_large")
+		r.wantExit(t, 2, doctor.LayerLimits)
+		if !strings.Contains(p.Summary, "1000000 B") || !strings.Contains(p.Response, "413") || !strings.Contains(p.Fix, "client_max_body_size") {
+			t.Errorf("summary %q, response %q, fix %q", p.Summary, p.Response, p.Fix)
+		}
+	})
 	t.Run("proxy-read-timeout-below-ping-interval", func(t *testing.T) {
 		t.Parallel()
 		srv := startServer(t, map[string]any{"pingInterval": 4000})
