@@ -203,3 +203,15 @@ func BenchmarkHealthyRun(b *testing.B) {
 		})
 	}
 }
+
+func TestRedact(t *testing.T) {
+	x := &exchange{Method: "GET", Target: "/socket.io/?EIO=4", ReqHdr: http.Header{
+		"Authorization": {"Bearer s3cret"},
+		"Cookie":        {"io=abc; session=s3cret"},
+		"X-Token":       {"visible"},
+	}}
+	got := x.request()
+	if strings.Contains(got, "s3cret") || !strings.Contains(got, "Authorization: Bearer <redacted>") || !strings.Contains(got, "Cookie: io=…; session=…") || !strings.Contains(got, "X-Token: visible") {
+		t.Fatalf("request line %q", got)
+	}
+}

@@ -49,7 +49,7 @@ func (x *exchange) request() string {
 	sort.Strings(keys)
 	for _, k := range keys {
 		for _, v := range x.ReqHdr[k] {
-			b.WriteString("  " + k + ": " + esc(v))
+			b.WriteString("  " + k + ": " + esc(redact(k, v)))
 		}
 	}
 	if x.BodyLen > 0 {
@@ -202,4 +202,22 @@ func snippet(b []byte, n int) string {
 		b = b[:n*2]
 	}
 	return clip(esc(strings.TrimSpace(string(b))), n)
+}
+
+// redact hides credentials in a quoted request, so a report can be pasted
+// into an issue: Authorization shows its scheme, Cookie its names.
+func redact(name, v string) string {
+	switch http.CanonicalHeaderKey(name) {
+	case "Authorization", "Proxy-Authorization":
+		scheme, _, _ := strings.Cut(v, " ")
+		return scheme + " <redacted>"
+	case "Cookie":
+		var parts []string
+		for _, kv := range strings.Split(v, ";") {
+			k, _, _ := strings.Cut(strings.TrimSpace(kv), "=")
+			parts = append(parts, k+"=…")
+		}
+		return strings.Join(parts, "; ")
+	}
+	return v
 }

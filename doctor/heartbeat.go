@@ -75,6 +75,16 @@ func (d *doctor) probeHeartbeat(ctx context.Context, e *engine) {
 		if slow != nil {
 			slow.pass("the %s was held %v until the server's ping: nothing cut it before pingInterval %v", what, took.Round(10*time.Millisecond), pi)
 		}
+	case rerr != nil && last != nil && last.Status >= 400 && last.Status < 500:
+		// The server itself refused the poll: not a timeout.
+		hb.fail("the long-poll for the ping was refused: %s", last.response())
+		if errorsIsSessionUnknown(last) {
+			hb.fault(diagnose.CodeSessionUnknownLive)
+		}
+		if slow != nil {
+			slow.skip("the long-poll was refused, see heartbeat")
+		}
+		return
 	case rerr != nil && took < pi:
 		cut := fmt.Sprintf("the %s was cut after %v, before the server's ping at pingInterval %v: %s", what, took.Round(10*time.Millisecond), pi, esc(rerr.Error()))
 		hb.fail("%s", cut).fault(diagnose.CodePollCut)

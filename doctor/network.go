@@ -67,15 +67,16 @@ func (d *doctor) probeNetwork(ctx context.Context) bool {
 	c.Close()
 
 	if d.tls {
-		d.probeTLS(ctx, host)
+		return d.probeTLS(ctx, host)
 	}
 	return true
 }
 
 // probeTLS inspects the server's TLS: protocol, ALPN, chain, dates, names.
 // A rejected certificate fails its probe but the run goes on with
-// verification off, so the layers above are still diagnosed.
-func (d *doctor) probeTLS(ctx context.Context, host string) {
+// verification off, so the layers above are still diagnosed; a failed
+// handshake ends the run (false).
+func (d *doctor) probeTLS(ctx context.Context, host string) bool {
 	p := d.probe(LayerNetwork, "TLS handshake")
 	p.Request = "TLS ClientHello to " + esc(d.addr) + "  SNI " + esc(host) + "  ALPN h2,http/1.1"
 	cfg := &tls.Config{ServerName: host, InsecureSkipVerify: true, NextProtos: []string{"h2", "http/1.1"}}
@@ -90,12 +91,12 @@ func (d *doctor) probeTLS(ctx context.Context, host string) {
 			p.fail("%s speaks plain HTTP, not TLS", esc(d.addr)).fault(diagnose.CodeTLSUpstreamPlain)
 			p.Fix = fmt.Sprintf("Use http://%s (the port is plaintext), or the port where the server listens with TLS.", esc(d.addr))
 			d.plainOnTLS = true
-			return
+			return false
 		}
 		p.Response = esc(unwrapURLError(err, d.opts.Timeout).Error())
 		p.fail("TLS handshake with %s failed: %s", esc(d.addr), p.Response).fault(diagnose.CodeTLSClientRejected)
 		p.Fix = "Check the server's TLS configuration (certificate and key loaded, protocol versions TLS 1.2+)."
-		return
+		return false
 	}
 	st := conn.(*tls.Conn).ConnectionState()
 	conn.Close()
@@ -111,7 +112,7 @@ func (d *doctor) probeTLS(ctx context.Context, host string) {
 		p.pass("%s, ALPN %s", tls.VersionName(st.Version), alpn)
 	}
 	if len(st.PeerCertificates) == 0 {
-		return
+		return true
 	}
 	leaf := st.PeerCertificates[0]
 	certFail := func(p *Probe, format string, args ...any) {
@@ -183,6 +184,7 @@ func (d *doctor) probeTLS(ctx context.Context, host string) {
 	} else {
 		p.pass("the certificate names %s", esc(host))
 	}
+	return true
 }
 
 // isSelfSigned: issued by itself and signed with its own key (a leaf made

@@ -383,6 +383,10 @@ func TestDoctorTLS(t *testing.T) {
 		srv := startServer(t, nil)
 		r := runDoctor(t, strings.Replace(srv.url, "http://", "https://", 1))
 		r.want(t, doctor.LayerNetwork, "TLS handshake", doctor.Fail, "I2", "tls_upstream_plain_port")
+		r.wantExit(t, 2, doctor.LayerNetwork)
+		if len(r.rep.Layers) != 1 {
+			t.Errorf("nothing above a failed TLS handshake should run\n%s", r)
+		}
 	})
 }
 
