@@ -3,15 +3,21 @@ package doctor
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
+
+	"github.com/sioproxy/sioproxy/internal/certs"
 	"github.com/sioproxy/sioproxy/internal/sioserver"
 )
 
@@ -214,4 +220,64 @@ func TestRedact(t *testing.T) {
 	if strings.Contains(got, "s3cret") || !strings.Contains(got, "Authorization: Bearer <redacted>") || !strings.Contains(got, "Cookie: io=…; session=…") || !strings.Contains(got, "X-Token: visible") {
 		t.Fatalf("request line %q", got)
 	}
+}
+
+// A WebSocket that opens but whose frames never come back: a buffering
+// middlebox (D2).
+func TestProbeUnanswered(t *testing.T) {
+	srv := sioserver.New(sioserver.Options{})
+	srv.Handle("/", &sioserver.Namespace{})
+	up := websocket.Upgrader{}
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("transport") == "websocket" && r.URL.Query().Get("sid") != "" {
+			c, err := up.Upgrade(w, r, nil)
+			if err != nil {
+				return
+			}
+			defer c.Close()
+			for {
+				if _, _, err := c.ReadMessage(); err != nil {
+					return
+				}
+			}
+		}
+		srv.ServeHTTP(w, r)
+	}))
+	defer hs.Close()
+	defer srv.Close()
+	r := run(t, Options{URL: hs.URL, Timeout: 500 * time.Millisecond})
+	p := wantProbe(t, r, LayerWebSocket, "upgrade after polling", Fail, "D2")
+	if p.Code != "upgrade_probe_unanswered" || !strings.Contains(p.Response, "→ 2probe") {
+		t.Errorf("code %s, response %q", p.Code, p.Response)
+	}
+}
+
+// A certificate a few days from its end: a warning with the date (I1).
+func TestCertificateExpiresSoon(t *testing.T) {
+	ca, err := certs.NewCA("doctor test CA", 24*time.Hour*30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, err := certs.Issue(ca, certs.LeafSpec{Hosts: []string{"127.0.0.1"}, Validity: 3 * 24 * time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	caFile := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(caFile, ca.CertPEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	srv := sioserver.New(sioserver.Options{})
+	srv.Handle("/", &sioserver.Namespace{})
+	hs := httptest.NewUnstartedServer(srv)
+	hs.TLS = &tls.Config{Certificates: []tls.Certificate{*leaf}}
+	hs.StartTLS()
+	defer hs.Close()
+	defer srv.Close()
+	r := run(t, Options{URL: hs.URL, CAFile: caFile})
+	p := wantProbe(t, r, LayerNetwork, "certificate dates", Warn, "I1")
+	if !strings.Contains(p.Summary, "expires in") || r.Exit != 1 {
+		t.Errorf("summary %q exit %d\n%s", p.Summary, r.Exit, describe(r))
+	}
+	wantProbe(t, r, LayerNetwork, "certificate chain", Pass, "")
+	wantProbe(t, r, LayerNetwork, "certificate names", Pass, "")
 }
