@@ -38,9 +38,14 @@ func pollTarget(path string, v eio.Version, sid string) string {
 
 // handshake sends the first GET of a polling session and classifies it.
 func (d *doctor) handshake(ctx context.Context, v eio.Version, path string, hdr http.Header) *hsResult {
-	r := &hsResult{v: v, path: path, code: -1}
-	r.x = d.do(ctx, "GET", pollTarget(path, v, ""), nil, hdr, 0)
-	x := r.x
+	return classifyHandshake(d.do(ctx, "GET", pollTarget(path, v, ""), nil, hdr, 0), v, path)
+}
+
+// classifyHandshake reads a handshake answer: an open packet (in which
+// framing), an Engine.IO error code, or something that is not Engine.IO.
+// Any bytes a server sends end in one of these, never in a panic.
+func classifyHandshake(x *exchange, v eio.Version, path string) *hsResult {
+	r := &hsResult{x: x, v: v, path: path, code: -1}
 	switch {
 	case x.Status == 0:
 		r.notEIO = "no response: " + esc(errString(x.Err))
