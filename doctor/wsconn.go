@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"strconv"
@@ -92,7 +93,10 @@ func (d *doctor) wsDial(ctx context.Context, path string, v eio.Version, sid str
 		x.Err = err
 		return nil, x, err
 	}
-	br := bufio.NewReader(c)
+	// The answer's head is capped like net/http's client caps it; frames
+	// after a 101 are not.
+	lr := &io.LimitedReader{R: c, N: 1 << 20}
+	br := bufio.NewReader(lr)
 	resp, err := http.ReadResponse(br, req)
 	if err != nil {
 		c.Close()
@@ -115,6 +119,7 @@ func (d *doctor) wsDial(ctx context.Context, path string, v eio.Version, sid str
 		x.Err = fmt.Errorf("bad Sec-WebSocket-Accept %q", esc(got))
 		return nil, x, x.Err
 	}
+	lr.N = math.MaxInt64
 	w := &wsConn{c: c, br: br, v: v, buf: make([]byte, 32<<10)}
 	w.ExtHdr = resp.Header.Get("Sec-WebSocket-Extensions")
 	if w.ExtHdr != "" {
