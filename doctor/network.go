@@ -90,7 +90,6 @@ func (d *doctor) probeTLS(ctx context.Context, host string) bool {
 			p.Response = fmt.Sprintf("not TLS: first bytes %q", rh.RecordHeader[:])
 			p.fail("%s speaks plain HTTP, not TLS", esc(d.addr)).fault(diagnose.CodeTLSUpstreamPlain)
 			p.Fix = fmt.Sprintf("Use http://%s (the port is plaintext), or the port where the server listens with TLS.", esc(d.addr))
-			d.plainOnTLS = true
 			return false
 		}
 		p.Response = esc(unwrapURLError(err, d.opts.Timeout).Error())

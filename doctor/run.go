@@ -25,7 +25,6 @@ type doctor struct {
 
 	// What lower layers learned, for the ones above.
 	certRejected bool // a certificate probe failed: the rest runs unverified
-	plainOnTLS   bool // https URL, plaintext port
 
 	mu     sync.Mutex
 	probes []*Probe

@@ -19,13 +19,12 @@ func (d *doctor) probeWebSocket(ctx context.Context, e *engine) {
 		return
 	}
 	var deflateSeen *wsConn
-	var deflateX *exchange
 	if e.polling {
 		p := d.probe(LayerWebSocket, "upgrade after polling")
 		if !offersWebSocket(e.open) {
 			p.skip("the open packet offers no upgrade (upgrades %s), so clients never try one", upgradesText(e.open.Upgrades))
-		} else if w, x := d.upgradeProbe(ctx, p, e); w != nil {
-			deflateSeen, deflateX = w, x
+		} else if w := d.upgradeProbe(ctx, p, e); w != nil {
+			deflateSeen = w
 			defer w.close()
 		}
 	}
@@ -48,7 +47,7 @@ func (d *doctor) probeWebSocket(ctx context.Context, e *engine) {
 			p.pass("101 and the open packet over WebSocket (sid %s)", esc(o.Sid))
 		}
 		if deflateSeen == nil {
-			deflateSeen, deflateX = w, x
+			deflateSeen = w
 		}
 		w.send(e.v, eio.Packet{Type: eio.Close})
 		w.close()
@@ -61,7 +60,6 @@ func (d *doctor) probeWebSocket(ctx context.Context, e *engine) {
 	}
 	p.Request = "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits"
 	p.Response = "Sec-WebSocket-Extensions: " + esc(deflateSeen.ExtHdr)
-	_ = deflateX
 	if deflateSeen.Ext.Deflate {
 		p.pass("offered and accepted (%s): messages may be compressed", esc(deflateSeen.ExtHdr))
 	} else {
@@ -80,12 +78,12 @@ func offersWebSocket(o eio.Handshake) bool {
 
 // upgradeProbe runs the upgrade of a fresh polling session. On success it
 // returns the open WebSocket (for the deflate report).
-func (d *doctor) upgradeProbe(ctx context.Context, p *Probe, e *engine) (*wsConn, *exchange) {
+func (d *doctor) upgradeProbe(ctx context.Context, p *Probe, e *engine) *wsConn {
 	s, hx, err := d.newSession(ctx, e, d.browserHeader())
 	if err != nil {
 		p.exchange(hx)
 		p.skip("no polling session: %s (see the engine.io layer)", esc(err.Error()))
-		return nil, nil
+		return nil
 	}
 	w, x, err := d.wsDial(ctx, e.path, e.v, s.sid, s.hdr, true)
 	p.exchange(x)
@@ -95,13 +93,13 @@ func (d *doctor) upgradeProbe(ctx context.Context, p *Probe, e *engine) (*wsConn
 			p.detail("handshake answered by %q, upgrade by %q", identity(hx), identity(x))
 		}
 		s.close(ctx)
-		return nil, nil
+		return nil
 	}
 	steps := []string{"101 Switching Protocols"}
 	if err := w.send(e.v, eio.Packet{Type: eio.Ping, Data: []byte("probe")}); err != nil {
 		p.fail("could not send 2probe: %s", esc(err.Error())).fault(diagnose.CodeProbeUnanswered)
 		w.close()
-		return nil, nil
+		return nil
 	}
 	steps = append(steps, "→ 2probe")
 	start := time.Now()
@@ -113,7 +111,7 @@ func (d *doctor) upgradeProbe(ctx context.Context, p *Probe, e *engine) (*wsConn
 			p.fail("101, but 2probe got no 3probe: %s", esc(err.Error())).fault(diagnose.CodeProbeUnanswered)
 			p.Fix = fmt.Sprintf("The WebSocket opened but its frames do not come back (waited %v): look for a buffering intermediary. %s", d.opts.Timeout, catalogue[diagnose.CodeProbeUnanswered].Fix)
 			w.close()
-			return nil, nil
+			return nil
 		}
 		for _, pk := range ps {
 			if pk.Type == eio.Pong && string(pk.Data) == "probe" {
@@ -125,7 +123,7 @@ func (d *doctor) upgradeProbe(ctx context.Context, p *Probe, e *engine) (*wsConn
 	if err := w.send(e.v, eio.Packet{Type: eio.Upgrade}); err != nil {
 		p.fail("could not send 5: %s", esc(err.Error())).fault(diagnose.CodeUpgradeIncomplete)
 		w.close()
-		return nil, nil
+		return nil
 	}
 	// The session now runs on the WebSocket: a CONNECT answered over it
 	// proves the server switched.
@@ -141,11 +139,11 @@ func (d *doctor) upgradeProbe(ctx context.Context, p *Probe, e *engine) (*wsConn
 			p.Response += "  then: " + strings.Join(steps, " ") + " … " + esc(err.Error())
 			p.fail("upgrade sent, but the session does not answer over the WebSocket: %s", esc(err.Error())).fault(diagnose.CodeUpgradeIncomplete)
 			w.close()
-			return nil, nil
+			return nil
 		}
 		steps = append(steps, "→ CONNECT", "← answered")
 	}
 	p.Response += "  then: " + strings.Join(steps, " ")
 	p.pass("upgraded: 101, 2probe → 3probe, 5; the session answers over the WebSocket")
-	return w, x
+	return w
 }
