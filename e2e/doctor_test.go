@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -549,5 +550,23 @@ func TestDoctorText(t *testing.T) {
 		if !strings.Contains(s, w) {
 			t.Errorf("report lacks %q\n%s", w, s)
 		}
+	}
+}
+
+// BenchmarkDoctorHealthy is the quick run against a healthy socket.io 4.8
+// server on this machine, in-process (the bound: well under 10 s):
+// with a 1 s pingInterval the run includes one heartbeat cycle; with the
+// default 25 s the heartbeat is skipped.
+func BenchmarkDoctorHealthy(b *testing.B) {
+	for _, pi := range []int{1000, 25000} {
+		b.Run(fmt.Sprintf("pingInterval=%dms", pi), func(b *testing.B) {
+			srv := startServer(b, map[string]any{"pingInterval": pi, "cors": map[string]any{"origin": []string{doctorOrigin}}})
+			for b.Loop() {
+				r, err := doctor.Run(context.Background(), doctor.Options{URL: srv.url, Origin: doctorOrigin})
+				if err != nil || r.Exit != 0 {
+					b.Fatalf("err %v, exit %d, most likely %q", err, r.Exit, r.MostLikely)
+				}
+			}
+		})
 	}
 }
