@@ -145,11 +145,11 @@ func (b *builder) session(sid string) *Session {
 		return nil
 	}
 	if s, ok := b.sessions[sid]; ok {
-		return s // nil for a session left out
+		return s
 	}
 	if len(b.order) >= b.opt.MaxSessions {
-		b.sessions[sid] = nil
-		b.sessionsOmitted++
+		// Left out, and not remembered: a recording of a million
+		// sessions must not fill a map with their ids.
 		return nil
 	}
 	s := &Session{Sid: sid}
@@ -161,6 +161,9 @@ func (b *builder) session(sid string) *Session {
 func (b *builder) sessionEvent(ev *event.Event) {
 	s := b.session(ev.Sid)
 	if s == nil {
+		if ev.Action == "open" {
+			b.sessionsOmitted++
+		}
 		return
 	}
 	t := ms(ev.TS)

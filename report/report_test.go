@@ -183,3 +183,14 @@ func TestBadRecording(t *testing.T) {
 		t.Errorf("Build of a broken recording: %v, want an error naming line 2", err)
 	}
 }
+
+func TestSessionsCapped(t *testing.T) {
+	rec, _ := synth(t, synthrec.Options{Sessions: 12, Messages: 3})
+	d := build(t, rec, Options{MaxSessions: 5})
+	if len(d.Sessions) != 5 || d.SessionsOmitted != 7 {
+		t.Fatalf("%d sessions on the timeline, %d omitted; want 5 and 7", len(d.Sessions), d.SessionsOmitted)
+	}
+	if len(d.Stats.Sessions) != 12 {
+		t.Errorf("the stats should still count all 12 sessions, got %d", len(d.Stats.Sessions))
+	}
+}
