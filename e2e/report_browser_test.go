@@ -54,15 +54,9 @@ type reportPage struct {
 	} `json:"search"`
 }
 
-// artifactDir is where a test leaves files for a human to look at: Go's
-// t.ArtifactDir when the toolchain has it (go test -artifacts), else the
-// test's temporary directory, logged so it can be found with -v.
-func artifactDir(t *testing.T) string {
-	if ad, ok := any(t).(interface{ ArtifactDir() string }); ok {
-		return ad.ArtifactDir()
-	}
-	return t.TempDir()
-}
+// artifactDir is where a test leaves files for a human to look at: kept
+// with go test -artifacts, else a temporary directory (logged with -v).
+func artifactDir(t *testing.T) string { return t.ArtifactDir() }
 
 // openReport loads a report file in headless Chromium.
 func openReport(t *testing.T, path, search, screenshot string) *reportPage {
