@@ -36,4 +36,13 @@ func TestStartMetricsWarnsOffLoopback(t *testing.T) {
 	if _, err := startMetrics("localhost", stats.New(stats.Options{}), nil, &bytes.Buffer{}); err == nil || !strings.Contains(err.Error(), `"localhost"`) {
 		t.Errorf("--metrics localhost: %v, want an error naming it", err)
 	}
+	var stderr bytes.Buffer
+	srv, err := startMetrics(":0", stats.New(stats.Options{}), nil, &stderr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Close()
+	if !strings.Contains(stderr.String(), "metrics on http://127.0.0.1:") || strings.Contains(stderr.String(), "warning") {
+		t.Errorf("--metrics :0 should listen on loopback without a warning: %q", stderr.String())
+	}
 }

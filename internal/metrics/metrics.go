@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -164,13 +165,25 @@ type Server struct {
 	err chan error
 }
 
-// Listen opens addr (host:port) for the endpoint. Loopback is the safe
-// default: the metrics name event names and fault codes of the app.
+// Listen opens addr for the endpoint: host:port, or a port alone (":9464"
+// or "9464"), which listens on 127.0.0.1. Loopback is the safe default:
+// the metrics name the app's events and faults.
 func Listen(addr string) (*Server, error) {
-	if _, _, err := net.SplitHostPort(addr); err != nil {
-		return nil, fmt.Errorf("--metrics %q: want host:port, e.g. 127.0.0.1:9464", addr)
+	hostport := addr
+	if !strings.Contains(addr, ":") {
+		hostport = ":" + addr
 	}
-	ln, err := net.Listen("tcp", addr)
+	host, port, err := net.SplitHostPort(hostport)
+	if err != nil {
+		return nil, fmt.Errorf("--metrics %q: want host:port or a port, e.g. 127.0.0.1:9464", addr)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return nil, fmt.Errorf("--metrics %q: port %q is not a number from 0 to 65535", addr, port)
+	}
+	if host == "" {
+		host = "127.0.0.1"
+	}
+	ln, err := net.Listen("tcp", net.JoinHostPort(host, port))
 	if err != nil {
 		return nil, fmt.Errorf("--metrics %q: %w", addr, err)
 	}

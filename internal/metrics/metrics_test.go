@@ -85,7 +85,17 @@ func TestListen(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	for _, bad := range []string{"9464", "nohost:notaport"} {
+	for _, port := range []string{"0", ":0"} {
+		s, err := Listen(port)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !s.Loopback() || !strings.HasPrefix(s.URL(), "http://127.0.0.1:") {
+			t.Errorf("--metrics %s listens on %s, want 127.0.0.1", port, s.URL())
+		}
+		s.Close()
+	}
+	for _, bad := range []string{"nohost:notaport", "x", "[::1"} {
 		if _, err := Listen(bad); err == nil || !strings.Contains(err.Error(), bad) {
 			t.Errorf("Listen(%q) = %v, want an error naming it", bad, err)
 		}
