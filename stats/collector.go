@@ -208,6 +208,18 @@ func (c *Collector) Observe(ev *event.Event) {
 	c.mu.Unlock()
 }
 
+// Advance moves the collector's clock to now (if later): rates and
+// sparklines fall to zero when the traffic stops, instead of freezing on
+// the last event. The analyzer calls it on its tick with its clock, the
+// recorded one in a replay.
+func (c *Collector) Advance(now time.Time) {
+	c.mu.Lock()
+	if now.After(c.now) && !c.start.IsZero() {
+		c.now = now
+	}
+	c.mu.Unlock()
+}
+
 func (c *Collector) observe(ev *event.Event) {
 	if !ev.TS.IsZero() {
 		if c.start.IsZero() || ev.TS.Before(c.start) {

@@ -31,6 +31,23 @@ func TestSeriesWindow(t *testing.T) {
 	}
 }
 
+func TestAdvanceDecaysRates(t *testing.T) {
+	c := New(Options{})
+	feed(c, open("S", "", 0), emit("S", "c2s", "a", nil, 10, 1))
+	if s := c.Snapshot(0); s.PacketsPerSec[len(s.PacketsPerSec)-1] != 1 {
+		t.Fatalf("last second %v packets/s, want 1", s.PacketsPerSec[len(s.PacketsPerSec)-1])
+	}
+	c.Advance(at(10_000))
+	s := c.Snapshot(0)
+	if last := s.PacketsPerSec[len(s.PacketsPerSec)-1]; last != 0 || s.PacketsPerSec[len(s.PacketsPerSec)-11] != 1 {
+		t.Fatalf("10 s later the packet should sit 10 slots back: %v", s.PacketsPerSec[len(s.PacketsPerSec)-12:])
+	}
+	c.Advance(at(5_000)) // the clock never goes back
+	if c.Snapshot(0).Now != at(10_000) {
+		t.Fatal("Advance moved the clock back")
+	}
+}
+
 func TestSeriesWidth(t *testing.T) {
 	t0 := time.Unix(1_700_000_000, 0)
 	s := NewSeries(3, 5*time.Second)

@@ -60,6 +60,9 @@ func (m *Model) statsObserve(ev *event.Event) {
 
 // statsTick refreshes the snapshot while the pane is shown.
 func (m *Model) statsTick() {
+	if m.statsPane.own != nil {
+		m.statsPane.own.Advance(m.now)
+	}
 	if m.statsPane.on && m.ticks%statsRefreshTicks == 0 {
 		m.statsRefresh()
 		m.dirty = true

@@ -116,7 +116,7 @@ func (r *runtime) run(ctx context.Context, ui uiInfo, sourceDone <-chan error, s
 	var pipeErr, recErr error
 	pcfg := pipeline.Config{In: r.in, Events: r.ring, Tracker: r.tracker, Now: ui.Clock, Lossless: ui.Lossless}
 	if r.stats != nil {
-		pcfg.Observe = r.stats.Observe
+		pcfg.Observe, pcfg.OnTick = r.stats.Observe, r.stats.Advance
 	}
 	if r.metrics != nil {
 		defer r.metrics.Close()

@@ -55,6 +55,9 @@ type Config struct {
 	// on the analyzer goroutine, before the ring and the writer; it must
 	// not keep ev. The stats collector hooks in here.
 	Observe func(ev *event.Event)
+	// OnTick, if set, is called on every tick with Now, on the analyzer
+	// goroutine, so time-based views move on when the traffic stops.
+	OnTick func(now time.Time)
 }
 
 // maxBatch bounds how many queued observations are handled in one go
@@ -176,7 +179,11 @@ func (a *analyzer) loop(ctx context.Context) error {
 				coalesce()
 			}
 		case <-ticker.C:
-			a.tr.Tick(a.cfg.Now(), a.emitFn)
+			now := a.cfg.Now()
+			a.tr.Tick(now, a.emitFn)
+			if a.cfg.OnTick != nil {
+				a.cfg.OnTick(now)
+			}
 			a.checkDrops()
 			a.armFlush()
 		case <-a.flushAt.C:

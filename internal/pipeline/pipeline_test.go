@@ -321,3 +321,29 @@ func TestObserveSeesEveryEvent(t *testing.T) {
 		t.Fatalf("observed %q, want %q", got, want)
 	}
 }
+
+func TestOnTickGetsTheClock(t *testing.T) {
+	in := bus.NewQueue[obs.Obs](4)
+	ctx, cancel := context.WithCancel(context.Background())
+	ticks := make(chan time.Time, 1)
+	done := make(chan error)
+	go func() {
+		done <- Run(ctx, Config{In: in, TickEvery: time.Millisecond, Now: func() time.Time { return t0 },
+			OnTick: func(now time.Time) {
+				select {
+				case ticks <- now:
+				default:
+				}
+			}})
+	}()
+	select {
+	case now := <-ticks:
+		if !now.Equal(t0) {
+			t.Errorf("OnTick got %v, want the injected clock %v", now, t0)
+		}
+	case <-time.After(10 * time.Second):
+		t.Error("OnTick never called")
+	}
+	cancel()
+	<-done
+}
