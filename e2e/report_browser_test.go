@@ -252,3 +252,29 @@ func commas(n int) string {
 	}
 	return s
 }
+
+// TestReportBrowserHARAndEmpty: a report from a Chrome HAR export, and one
+// from a recording with no traffic at all, open cleanly too.
+func TestReportBrowserHARAndEmpty(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "empty.jsonl")
+	if err := os.WriteFile(empty, []byte(`{"sioproxy":1,"mode":"reverse"}`+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	har := filepath.Join(dir, "har.html")
+	runReport(t, filepath.Join("..", "recordings", "testdata", "chrome.har"), "-o", har)
+	res := openReport(t, har, "chat", filepath.Join(artifactDir(t), "har.png"))
+	if res.Dom.SessionRows != 1 || res.Dom.WebsocketSegments != 1 || !slices.Contains(res.Dom.EventNames, "chat c2s") {
+		t.Errorf("the HAR's WebSocket session and its chat event should show: %+v", res.Dom)
+	}
+	if res.Search == nil || len(res.Search.Rows) == 0 {
+		t.Errorf("searching the HAR's packets for chat found nothing: %+v", res.Search)
+	}
+	out := filepath.Join(dir, "empty.html")
+	runReport(t, empty, "-o", out)
+	res = openReport(t, out, "", filepath.Join(artifactDir(t), "empty.png"))
+	if res.Dom.SessionRows != 0 || res.Dom.PacketRows != 0 || res.Dom.PacketNote != "All 0 packets." {
+		t.Errorf("an empty recording: %+v", res.Dom)
+	}
+}
