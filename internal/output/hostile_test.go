@@ -1,0 +1,72 @@
+package output
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sioproxy/sioproxy/internal/event"
+	"github.com/sioproxy/sioproxy/internal/termsafe/termsafetest"
+)
+
+// Every string of every kind of event comes from the wire or may quote
+// it; none may reach the terminal raw, in either color setting.
+func TestTextNeutralisesEveryField(t *testing.T) {
+	kinds := []event.Kind{event.KindPacket, event.KindSession, event.KindHTTP, event.KindFault, event.KindError, event.KindDrop, "odd"}
+	for _, color := range []bool{false, true} {
+		for _, k := range kinds {
+			for _, typ := range []string{"", "EVENT", "ACK"} {
+				t.Run(string(k)+"/"+typ, func(t *testing.T) {
+					var ev event.Event
+					termsafetest.Fill(&ev)
+					ev.TS, ev.Kind, ev.Type = time.Unix(0, 0), k, typ
+					ev.Action = "open"
+					var buf bytes.Buffer
+					w := NewText(&buf, color)
+					if err := w.Write(&ev); err != nil {
+						t.Fatal(err)
+					}
+					w.Flush()
+					out := strings.TrimSuffix(buf.String(), "\n")
+					if k != event.KindFault && strings.Contains(out, "\n") {
+						t.Errorf("one event gave several lines:\n%s", out)
+					}
+					if err := termsafetest.Audit(out); err != nil {
+						t.Errorf("%v\nline: %q", err, out)
+					}
+					if k != event.KindDrop && k != "odd" && !strings.Contains(out, termsafetest.Visible) {
+						t.Errorf("escaped payload %s not shown: %q", termsafetest.Visible, out)
+					}
+				})
+			}
+		}
+	}
+}
+
+// JSON escaping already neutralises control characters; C1 and bidi
+// runes may stay raw inside a JSON string, which is valid JSON, so the
+// line must stay valid JSON and keep the values.
+func TestJSONLineWithHostileFieldsIsValid(t *testing.T) {
+	var ev event.Event
+	termsafetest.Fill(&ev)
+	ev.TS, ev.Kind = time.Unix(0, 0), event.KindPacket
+	var buf bytes.Buffer
+	w := NewJSON(&buf)
+	if err := w.Write(&ev); err != nil {
+		t.Fatal(err)
+	}
+	w.Flush()
+	line := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+	if bytes.ContainsAny(line, "\x1b\x07\r\n\t") {
+		t.Errorf("raw C0 in the JSON line: %q", line)
+	}
+	var back map[string]any
+	if err := json.Unmarshal(line, &back); err != nil {
+		t.Fatalf("not JSON: %v\n%q", err, line)
+	}
+	if !strings.Contains(back["nsp"].(string), "\x1b]2;PWNED") {
+		t.Errorf("nsp lost its value: %q", back["nsp"])
+	}
+}
