@@ -13,6 +13,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/sioproxy/sioproxy/internal/event"
+	"github.com/sioproxy/sioproxy/internal/termsafe"
 )
 
 // Caps on what the detail view formats; the recording keeps everything.
@@ -148,7 +149,7 @@ func (m *Model) writeHeaders(b *strings.Builder, ev *event.Event) {
 		sort.Strings(keys)
 		for _, k := range keys {
 			for _, v := range h.h[k] {
-				b.WriteString("  " + k + ": " + flatten(v) + "\n")
+				b.WriteString("  " + termsafe.String(k) + ": " + termsafe.String(v) + "\n")
 			}
 		}
 	}
