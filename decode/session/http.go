@@ -191,6 +191,9 @@ func (t *Tracker) pollBody(s *Session, dir decode.Dir, x *obs.HTTPExchange, body
 	if dir == decode.C2S && len(body) == 0 {
 		return 0
 	}
+	if !isXHR2(body, ct) {
+		body = t.validText(s, at, decode.Polling, dir, "polling body", body, x.ID, 0)
+	}
 	// Without a consumer of the bytes, base64 records whose text is what
 	// the --json stand-in would hold stay undecoded (see OmitBinaryRaw).
 	pkts, perr := eio.AppendPayloadWith(nil, s.EIO, body, ct, eio.PayloadOptions{KeepBase64: t.noBinaryRaw})

@@ -3,6 +3,7 @@ package output
 import (
 	"bytes"
 	"encoding/json"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -68,5 +69,52 @@ func TestJSONLineWithHostileFieldsIsValid(t *testing.T) {
 	}
 	if !strings.Contains(back["nsp"].(string), "\x1b]2;PWNED") {
 		t.Errorf("nsp lost its value: %q", back["nsp"])
+	}
+}
+
+// A peer must not hide an event from --json by nesting its args deeper
+// than encoding/json allows: the event gets its line, args as a string
+// and an error, and the writer reports no failure.
+func TestJSONDeeplyNestedArgsStillWritten(t *testing.T) {
+	deep := "[" + strings.Repeat("[", 10000) + strings.Repeat("]", 10000) + "]"
+	nan := math.NaN()
+	for _, tc := range []struct {
+		name string
+		ev   event.Event
+	}{
+		{"deep args", event.Event{Kind: event.KindPacket, Type: "EVENT", Event: "deep", Args: json.RawMessage(deep)}},
+		{"deep args and NaN", event.Event{Kind: event.KindPacket, Type: "ACK", Args: json.RawMessage(deep), AckMs: &nan}},
+		{"year 12000", event.Event{Kind: event.KindPacket, Args: json.RawMessage(deep), Error: "earlier"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ev := tc.ev
+			if ev.TS.IsZero() {
+				ev.TS = time.Unix(0, 0)
+			}
+			if tc.name == "year 12000" {
+				ev.TS = time.Date(12000, 1, 1, 0, 0, 0, 0, time.UTC)
+			}
+			var buf bytes.Buffer
+			w := NewJSON(&buf)
+			if err := w.Write(&ev); err != nil {
+				t.Fatalf("Write: %v", err)
+			}
+			w.Flush()
+			var back struct {
+				Kind  string `json:"kind"`
+				Event string `json:"event"`
+				Args  string `json:"args"`
+				Error string `json:"error"`
+			}
+			if err := json.Unmarshal(buf.Bytes(), &back); err != nil {
+				t.Fatalf("line is not JSON: %v\n%.200s", err, buf.String())
+			}
+			if back.Args != deep || !strings.Contains(back.Error, "not encodable") || back.Kind != "packet" || back.Event != tc.ev.Event {
+				t.Errorf("got kind %q event %q error %q args %d bytes", back.Kind, back.Event, back.Error, len(back.Args))
+			}
+			if tc.ev.Error != "" && !strings.HasPrefix(back.Error, tc.ev.Error+"; ") {
+				t.Errorf("the event's own error was lost: %q", back.Error)
+			}
+		})
 	}
 }
