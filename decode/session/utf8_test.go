@@ -20,7 +20,7 @@ func TestInvalidUTF8TextIsReportedAndRepaired(t *testing.T) {
 		seq  []obs.Obs
 	}{
 		{"websocket text frame", []obs.Obs{wsOpen(0, 1, "/socket.io/?EIO=4&transport=websocket"), wsText(1, 1, s2c, open4ws), wsText(2, 1, c2s, "40"), wsText(3, 1, c2s, bad)}},
-		{"polling body", []obs.Obs{get(0, 1, q4, 200, open4), post(2, 3, q4sid, "40\x1e" + bad)}},
+		{"polling body", []obs.Obs{get(0, 1, q4, 200, open4), post(2, 3, q4sid, "40\x1e"+bad)}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			evs := run(NewTracker(Options{}), tc.seq)
