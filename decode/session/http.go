@@ -99,8 +99,11 @@ func (t *Tracker) pollOutcome(s *Session, x *obs.HTTPExchange, end time.Time) {
 	}
 	if x.Err != "" && s.Transport == decode.Polling {
 		ci := CloseInfo{At: end, Reason: "transport error", By: "server", Trigger: "http_error"}
-		if x.ErrKind == "client_gone" {
+		switch x.ErrKind {
+		case "client_gone":
 			ci.Reason, ci.By = "transport close", "client"
+		case "client_abort", "client_bad_request":
+			ci.By = "client"
 		}
 		t.closeSession(s, ci, decode.Polling, x.ID, 0)
 	}
