@@ -67,7 +67,7 @@ func (m *Model) packetDetail(seq uint64, e *entry) string {
 			sio += "  event " + strconv.Quote(ev.Event)
 		}
 		if ev.ID != nil {
-			sio += "  id " + strconv.FormatInt(*ev.ID, 10)
+			sio += "  id " + ev.IDString()
 		}
 		if ev.Attachments > 0 {
 			sio += fmt.Sprintf("  %d attachment(s)", ev.Attachments)

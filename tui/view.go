@@ -414,7 +414,7 @@ func (m *Model) nameCell(seq uint64, e *entry) string {
 	if ev.ID == nil {
 		return ev.Event
 	}
-	id := "#" + strconv.FormatInt(*ev.ID, 10)
+	id := "#" + ev.IDString()
 	if !isAck(ev.Type) {
 		if ev.Event != "" {
 			return ev.Event + " " + id

@@ -118,3 +118,26 @@ func TestJSONDeeplyNestedArgsStillWritten(t *testing.T) {
 		})
 	}
 }
+
+// A msgpack ack id above MaxInt64 is shown exactly, never clamped or
+// negative, on both JSON paths and in the text line.
+func TestUnsignedAckIDShownExactly(t *testing.T) {
+	id := int64(-1) // the bits of 2^64-1
+	for _, args := range []string{`["x"]`, `[1,`} { // fast path, encoding/json fallback
+		ev := event.Event{TS: time.Unix(0, 0), Kind: event.KindPacket, Type: "EVENT", Event: "e", ID: &id, IDUnsigned: true, Args: json.RawMessage(args)}
+		var jb, tb bytes.Buffer
+		jw, tw := NewJSON(&jb), NewText(&tb, false)
+		if err := jw.Write(&ev); err != nil {
+			t.Fatal(err)
+		}
+		tw.Write(&ev)
+		jw.Flush()
+		tw.Flush()
+		if !strings.Contains(jb.String(), `"id":18446744073709551615`) || !json.Valid(bytes.TrimSpace(jb.Bytes())) {
+			t.Errorf("json line %q lacks the exact id", jb.String())
+		}
+		if !strings.Contains(tb.String(), "id=18446744073709551615") {
+			t.Errorf("text line %q lacks the exact id", tb.String())
+		}
+	}
+}

@@ -44,12 +44,31 @@ func (j *JSON) Write(ev *event.Event) error {
 		j.line = line
 	}
 	if !ok {
+		if ev.IDUnsigned {
+			return j.writeUnsignedID(ev)
+		}
 		if err := j.enc.Encode(ev); err != nil {
 			return j.writeUnencodable(ev, err)
 		}
 		return nil
 	}
 	_, err := j.bw.Write(line)
+	return err
+}
+
+// writeUnsignedID is the encoding/json fallback for an event whose ack id
+// is above MaxInt64, which encoding/json would print as a negative int64:
+// the id is appended to the object exactly.
+func (j *JSON) writeUnsignedID(ev *event.Event) error {
+	c := *ev
+	c.ID, c.IDUnsigned = nil, false
+	line, err := json.Marshal(&c)
+	if err != nil {
+		return j.writeUnencodable(ev, err)
+	}
+	line = append(line[:len(line)-1], `,"id":`...)
+	line = append(ev.AppendID(line), '}', '\n')
+	_, err = j.bw.Write(line)
 	return err
 }
 

@@ -164,7 +164,7 @@ func (t *Text) packet(b []byte, ev *event.Event) []byte {
 	isAck := ev.Type == "ACK" || ev.Type == "BINARY_ACK"
 	if isAck && ev.ID != nil {
 		b = append(b, " id="...)
-		b = strconv.AppendInt(b, *ev.ID, 10)
+		b = ev.AppendID(b)
 	}
 	if len(ev.Args) > 0 {
 		b = append(b, ' ')
@@ -172,7 +172,7 @@ func (t *Text) packet(b []byte, ev *event.Event) []byte {
 	}
 	if !isAck && ev.ID != nil {
 		b = append(b, " id="...)
-		b = strconv.AppendInt(b, *ev.ID, 10)
+		b = ev.AppendID(b)
 	}
 	if ev.Attachments > 0 {
 		b = append(b, " +"...)
