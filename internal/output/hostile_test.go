@@ -122,7 +122,7 @@ func TestJSONDeeplyNestedArgsStillWritten(t *testing.T) {
 // A msgpack ack id above MaxInt64 is shown exactly, never clamped or
 // negative, on both JSON paths and in the text line.
 func TestUnsignedAckIDShownExactly(t *testing.T) {
-	id := int64(-1) // the bits of 2^64-1
+	id := int64(-1)                                 // the bits of 2^64-1
 	for _, args := range []string{`["x"]`, `[1,`} { // fast path, encoding/json fallback
 		ev := event.Event{TS: time.Unix(0, 0), Kind: event.KindPacket, Type: "EVENT", Event: "e", ID: &id, IDUnsigned: true, Args: json.RawMessage(args)}
 		var jb, tb bytes.Buffer
