@@ -453,3 +453,5 @@ func (c *client) dialWS() *websocket.Conn {
 }
 
 func (l *lines) lines() []string { ls, _ := l.snapshot(); return ls }
+
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
