@@ -14,6 +14,7 @@
 package termsafe
 
 import (
+	"encoding/binary"
 	"strconv"
 	"unicode/utf8"
 	"unsafe"
@@ -49,6 +50,9 @@ func Unsafe(r rune) bool {
 // wire text has no byte at or above 0x80.
 func firstUnsafe(s string, keepNL bool) int {
 	for i := 0; i < len(s); {
+		if i += asciiPrefix(s[i:]); i >= len(s) {
+			break
+		}
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if (c < 0x20 || c == 0x7f) && !(keepNL && c == '\n') {
@@ -64,6 +68,29 @@ func firstUnsafe(s string, keepNL bool) int {
 		i += n
 	}
 	return len(s)
+}
+
+// SWAR constants: a byte lane each.
+const (
+	lanes01 = 0x0101010101010101
+	lanes20 = 0x2020202020202020
+	lanes7f = 0x7f7f7f7f7f7f7f7f
+	lanes80 = 0x8080808080808080
+)
+
+// asciiPrefix returns how many leading bytes of s, in whole words of 8,
+// are printable ASCII (0x20-0x7e), eight bytes per step.
+func asciiPrefix(s string) int {
+	b := unsafe.Slice(unsafe.StringData(s), len(s))
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		x := binary.LittleEndian.Uint64(b[i:])
+		del := x ^ lanes7f
+		if (x|(x-lanes20)|(del-lanes01)&^del)&lanes80 != 0 {
+			break // a byte >= 0x80, < 0x20 or 0x7f in this word
+		}
+	}
+	return i
 }
 
 // IsSafe reports whether s would be shown as it is, on one line.
