@@ -3,13 +3,12 @@ package tui
 import (
 	"cmp"
 	"slices"
-	"strconv"
-	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/sioproxy/sioproxy/internal/event"
+	"github.com/sioproxy/sioproxy/internal/termsafe"
 	"github.com/sioproxy/sioproxy/stats"
 )
 
@@ -244,12 +243,7 @@ func statsHelp() string {
 	return "t/esc back · tab events/sessions · ←/→ sort column · r reverse · ↑/↓ scroll · q quit"
 }
 
-// escapeCell shows a wire string on one line with anything unprintable
-// escaped, as Go quotes it, so no control sequence reaches the terminal.
-func escapeCell(s string) string {
-	if strings.IndexFunc(s, func(r rune) bool { return !strconv.IsPrint(r) }) < 0 {
-		return s
-	}
-	q := strconv.Quote(s)
-	return q[1 : len(q)-1]
-}
+// escapeCell shows a wire string on one line, neutralised as everywhere
+// else in the UI: the pane's numbers come from the analyzer's collector,
+// not from the events the UI already made safe.
+func escapeCell(s string) string { return termsafe.String(s) }

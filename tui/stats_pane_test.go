@@ -99,7 +99,7 @@ func TestStatsPaneEscapesWireStrings(t *testing.T) {
 	if strings.ContainsAny(out, "\x1b\x07\u009b") {
 		t.Fatalf("a control character from an event name reached the screen: %q", out)
 	}
-	if !strings.Contains(out, `\x1b[31mred\a\u009b2J`) {
+	if !strings.Contains(out, `\x1b[31mred\x07\u009b2J`) {
 		t.Errorf("the event name should show escaped:\n%s", out)
 	}
 }
