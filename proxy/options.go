@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/sioproxy/sioproxy/internal/bus"
-	"github.com/sioproxy/sioproxy/proxy/active"
 	"github.com/sioproxy/sioproxy/internal/obs"
+	"github.com/sioproxy/sioproxy/proxy/active"
 )
 
 // Balance strategies for Options.Balance.
