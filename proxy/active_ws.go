@@ -3,8 +3,10 @@ package proxy
 import (
 	"io"
 	"net/http"
+	"strings"
 
 	"github.com/sioproxy/sioproxy/decode"
+	"github.com/sioproxy/sioproxy/decode/eio"
 	"github.com/sioproxy/sioproxy/decode/ws"
 	"github.com/sioproxy/sioproxy/internal/obs"
 	"github.com/sioproxy/sioproxy/proxy/active"
@@ -31,4 +33,30 @@ func (rl *relay) activate(resp *http.Response) {
 	for i := range t.dirs {
 		t.dirs[i].act = rl.act
 	}
+}
+
+// refuseUpgrade runs the active layer's UpgradeHooks; when one refuses, it
+// answers the client itself (the upstream never sees the request) and
+// reports the exchange with the rule that refused it.
+func (p *Proxy) refuseUpgrade(w http.ResponseWriter, r *http.Request, x *exchange) bool {
+	_, rawq, _ := strings.Cut(x.uri, "?")
+	q := eio.ParseQuery(rawq)
+	u := &active.Upgrade{Request: r, Sid: q.Sid, EIO: q.Version()}
+	p.opts.Active.OnUpgrade(u)
+	status, body, rule, ok := u.Refused()
+	if !ok {
+		return false
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(status)
+	io.WriteString(w, body)
+	end := p.opts.Now()
+	p.exchanges.Add(1)
+	p.push(obs.Obs{Kind: obs.KindHTTP, Time: end, HTTP: &obs.HTTPExchange{
+		ID: x.id, Client: x.client, Upstream: p.upstreamOf(x), Start: x.start, End: end,
+		Method: x.method, URL: x.uri, Host: x.host, Proto: x.proto, ReqHeader: x.reqHeader,
+		Status: status, RespHeader: w.Header().Clone(), RespBody: []byte(body), RespLen: int64(len(body)),
+		Active: &obs.Active{Rules: []string{rule}, Note: "upgrade refused by sioproxy"},
+	}})
+	return true
 }

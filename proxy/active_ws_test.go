@@ -12,6 +12,7 @@ import (
 
 	"github.com/sioproxy/sioproxy/decode"
 	"github.com/sioproxy/sioproxy/decode/sio"
+	"github.com/sioproxy/sioproxy/internal/obs"
 	"github.com/sioproxy/sioproxy/proxy/active"
 )
 
@@ -170,5 +171,41 @@ func TestActiveWebSocketRewrite(t *testing.T) {
 				t.Fatalf("%d injected s2c observations", injected)
 			}
 		})
+	}
+}
+
+type refuser struct{}
+
+func (refuser) Name() string { return "refuse-upgrade" }
+func (refuser) OnUpgrade(u *active.Upgrade) {
+	if u.Sid == "abc" {
+		u.Refuse(400, `{"code":3,"message":"Bad request"}`, "refuse-upgrade")
+	}
+}
+
+func TestActiveUpgradeRefused(t *testing.T) {
+	rl := &recordingListener{}
+	up := echoServer(t, websocket.Upgrader{}, rl)
+	e := active.New(active.Options{})
+	if _, err := e.Register(refuser{}); err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t, Options{Active: e}, up.URL)
+	_, resp, err := websocket.DefaultDialer.DialContext(withTimeout(t), wsURL(h.url, "/socket.io/?EIO=4&transport=websocket&sid=abc"), nil)
+	if err == nil || resp == nil || resp.StatusCode != 400 {
+		t.Fatalf("dial: %v %v", resp, err)
+	}
+	o := h.next(t, obs.KindHTTP)
+	if o.HTTP.Status != 400 || o.HTTP.Active == nil || o.HTTP.Active.Rules[0] != "refuse-upgrade" {
+		t.Fatalf("observed %+v", o.HTTP)
+	}
+	// Another sid goes through.
+	c, _, err := websocket.DefaultDialer.DialContext(withTimeout(t), wsURL(h.url, "/socket.io/?EIO=4&transport=websocket&sid=other"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	if n := len(rl.all()); n != 1 {
+		t.Fatalf("upstream saw %d connections, want 1 (the refused one never reached it)", n)
 	}
 }

@@ -65,6 +65,9 @@ func (p *Proxy) serveUpgrade(w http.ResponseWriter, r *http.Request, x *exchange
 		out.Header.Del(h)
 	}
 	p.rewrite(&httputil.ProxyRequest{In: r, Out: out})
+	if p.opts.Active != nil && p.refuseUpgrade(w, r, x) {
+		return
+	}
 
 	resp, err := p.transport.RoundTrip(out)
 	if err != nil {
