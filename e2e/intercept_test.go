@@ -141,6 +141,10 @@ func TestIntercept(t *testing.T) {
 			map[string]any{"transports": []string{"websocket"}, "perMessageDeflate": map[string]any{"threshold": 0}}},
 		{"websocket msgpack", map[string]any{"parser": "msgpack"}, map[string]any{"transports": []string{"websocket"}, "parser": "msgpack"}},
 		{"websocket EIO3", map[string]any{"allowEIO3": true}, map[string]any{"transports": []string{"websocket"}, "version": 2}},
+		{"polling", nil, map[string]any{"transports": []string{"polling"}}},
+		{"polling msgpack", map[string]any{"parser": "msgpack"}, map[string]any{"transports": []string{"polling"}, "parser": "msgpack"}},
+		{"polling EIO3", map[string]any{"allowEIO3": true}, map[string]any{"transports": []string{"polling"}, "version": 2}},
+		{"polling then websocket", nil, nil},
 	}
 	for _, v := range variants {
 		t.Run(v.name, func(t *testing.T) {
