@@ -14,7 +14,7 @@ import (
 // matchNothing is a MessageHook that never acts: the cost of message mode.
 type matchNothing struct{}
 
-func (matchNothing) Name() string                               { return "nothing" }
+func (matchNothing) Name() string                                { return "nothing" }
 func (matchNothing) OnMessage(c *active.Conn, m *active.Message) {}
 
 // rewriteAll replaces the args of every EVENT: re-framing every message.
