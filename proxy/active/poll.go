@@ -72,7 +72,9 @@ func (e *Engine) sweepPolls() {
 		if now.Sub(pl.last) > pollIdle {
 			delete(e.polls, sid)
 			delete(e.conns, pl.c)
-			pl.c.closed.Store(true)
+			if !pl.c.closed.Swap(true) {
+				close(pl.c.doneCh)
+			}
 		}
 	}
 }
