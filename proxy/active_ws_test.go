@@ -6,8 +6,8 @@ import (
 	"encoding/json"
 	"net"
 	"strings"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/gorilla/websocket"
 
