@@ -116,6 +116,7 @@ type Model struct {
 	faultCur, faultTop int
 
 	detail  viewport.Model
+	icpt    *interceptUI // breakpoints and the held-message editor
 	message string // outcome of the last action, e.g. a save
 
 	cache   string
@@ -190,6 +191,9 @@ func (m *Model) tick() tea.Cmd {
 
 // Update implements tea.Model.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if ok, cmd := m.interceptMsg(msg); ok {
+		return m, cmd
+	}
 	switch msg := msg.(type) {
 	case tickMsg:
 		m.onTick(msg.now)
@@ -222,6 +226,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 func (m *Model) onTick(now time.Time) {
 	m.now = now
 	m.ticks++
+	m.interceptTick()
 	m.batch, m.after, m.missed = m.pull()
 	if len(m.batch) > 0 {
 		m.dirty = true

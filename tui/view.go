@@ -110,7 +110,9 @@ func (m *Model) View() string {
 	case modeHelp:
 		writeLines(&b, m.helpText(), m.width, m.bodyHeight())
 	default:
-		m.writeMain(&b)
+		if !m.interceptView(&b) {
+			m.writeMain(&b)
+		}
 	}
 	m.writeStatus(&b)
 	m.cache = b.String()

@@ -48,6 +48,8 @@ type runtime struct {
 	cache   *exchanges.Cache
 	ring    *bus.Ring[event.Event]
 	tracker *session.Tracker
+	// intercept drives breakpoints from the TUI (nil without an active layer).
+	intercept tui.Interceptor
 }
 
 // uiInfo is what the status bar shows about the mode.
@@ -224,13 +226,14 @@ func (r *runtime) tuiOptions(ui uiInfo) tui.Options {
 	}
 	src := &uiSource{BusSource: tui.NewBusSource(r.ring, r.sessions, stats), cache: r.cache}
 	return tui.Options{
-		Source:   replaySource(src, ui.TogglePause),
-		Capacity: r.cfg.View,
-		Title:    ui.Title,
-		Listen:   ui.Listen,
-		Target:   ui.Target,
-		NoColor:  os.Getenv("NO_COLOR") != "",
-		SaveView: r.saveView,
+		Source:    replaySource(src, ui.TogglePause),
+		Capacity:  r.cfg.View,
+		Title:     ui.Title,
+		Listen:    ui.Listen,
+		Target:    ui.Target,
+		NoColor:   os.Getenv("NO_COLOR") != "",
+		SaveView:  r.saveView,
+		Intercept: r.intercept,
 	}
 }
 

@@ -54,6 +54,9 @@ func serve(ctx context.Context, cfg config, stdout *os.File, stderr io.Writer) e
 		return err
 	}
 	defer stopActive()
+	if eng != nil {
+		rt.intercept = newBreakpointUI(eng)
+	}
 	p, err := proxy.New(proxy.Options{
 		Active:           eng,
 		Targets:          cfg.Targets,
