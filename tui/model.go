@@ -116,12 +116,14 @@ type Model struct {
 	faultCur, faultTop int
 
 	detail  viewport.Model
-	icpt    *interceptUI // breakpoints and the held-message editor
 	message string // outcome of the last action, e.g. a save
 
 	cache   string
 	dirty   bool
 	renders int // frames actually formatted, for tests
+
+	// icpt is the breakpoint and held-message state (intercept.go).
+	icpt *interceptUI
 }
 
 // New returns a model reading opts.Source.
