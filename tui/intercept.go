@@ -27,7 +27,9 @@ import (
 
 	"github.com/charmbracelet/bubbles/textarea"
 	tea "github.com/charmbracelet/bubbletea"
+
 	"github.com/charmbracelet/x/ansi"
+	"github.com/sioproxy/sioproxy/internal/event"
 )
 
 // Interceptor is the active layer as the UI drives it (Options.Intercept).
@@ -349,4 +351,13 @@ func unsafeRune(r rune) bool {
 		return true
 	}
 	return false
+}
+
+// activeMark is what the active layer did to a packet, for its row:
+// "[dropped by r2] ", "" when nothing.
+func activeMark(ev *event.Event) string {
+	if ev.Active == nil {
+		return ""
+	}
+	return termSafe(ev.Active.Mark()) + " "
 }

@@ -391,7 +391,7 @@ func (m *Model) packetRow(seq uint64, e *entry, selected, linked bool) string {
 	sb.WriteString(fit(m.nameCell(seq, e), wName))
 	sb.WriteByte(' ')
 	rest := m.width - ansi.StringWidth(sb.String()) - wSize - 1
-	sb.WriteString(fit(preview(ev), rest))
+	sb.WriteString(fit(activeMark(ev)+preview(ev), rest))
 	sb.WriteByte(' ')
 	sb.WriteString(padLeft(humanBytes(int64(ev.Size)), wSize))
 	return m.styleRow(fit(sb.String(), m.width), selected, linked, false)
