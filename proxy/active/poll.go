@@ -57,7 +57,10 @@ func (e *Engine) Polling(sid string, v eio.Version, client string, w PollWire) *
 		e.polls = map[string]*Poll{}
 	}
 	e.polls[sid] = pl
-	e.sweepPolls()
+	if now := e.opts.Now(); now.Sub(e.swept) > pollIdle/4 {
+		e.swept = now
+		e.sweepPolls()
+	}
 	return pl
 }
 
