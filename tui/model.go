@@ -214,7 +214,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case tea.KeyMsg:
 		m.dirty = true
-		return m, m.onKey(msg)
+		return m, m.onKeyMaybeAlt(msg)
 	}
 	return m, nil
 }
