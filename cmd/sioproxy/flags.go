@@ -17,7 +17,7 @@ import (
 const defaultTarget = "http://127.0.0.1:3000"
 
 // subcommands are reserved names for the first argument.
-var subcommands = []string{"demo", "replay", "export", "ca"}
+var subcommands = []string{"demo", "replay", "export", "ca", "version", "help", "completion"}
 
 // config is everything the command line says.
 type config struct {
@@ -46,6 +46,7 @@ var errHelp = flag.ErrHelp
 
 const usageText = `usage: sioproxy [flags]
        sioproxy demo | replay | export | ca ...
+       sioproxy help [command] | version | completion bash|zsh|fish
 
 sioproxy relays a Socket.IO app unchanged and shows what crosses the wire.
 
@@ -63,6 +64,7 @@ flags:
   --record FILE         also record every observation to FILE (.gz compresses)
   --redact              mask cookies, Authorization and CONNECT auth in recordings
   --view N              packets the terminal UI keeps in memory (default 10000)
+  --version             print the version and exit
 ` + modeUsage
 
 // parseFlags reads the command line (without the program name). Errors
@@ -70,6 +72,9 @@ flags:
 func parseFlags(args []string) (config, error) {
 	var c config
 	if len(args) > 0 {
+		if args[0] == "--version" || args[0] == "-version" {
+			return config{Command: "version"}, nil
+		}
 		for _, s := range subcommands {
 			if args[0] == s {
 				return config{Command: s, Args: args[1:]}, nil
