@@ -20,7 +20,7 @@ func TestViewShows(t *testing.T) {
 		notWant []string
 	}{
 		{"sessions and packets", nil,
-			[]string{"Sessions (2)", "AbCdEf0123456789", "websocket", "/,/admin", "chat #1", "#1 ↩ 12ms", `"probe"`, "BINARY_EVENT", "decode error: sio: bad packet type", ":8080 → http://localhost:3000"},
+			[]string{"Sessions (2)", "AbCdEf0123456789", "websocket", "/,/admin", "chat #1", "#1 ↩ chat 12ms", `"probe"`, "BINARY_EVENT", "decode error: sio: bad packet type", ":8080 → http://localhost:3000"},
 			[]string{"15:09:26.200"}},
 		{"pings shown after p", []string{"p"}, []string{"pings shown", "15:09:26.200", "15:09:26.203"}, nil},
 		{"faults fold by code and sid", nil, []string{"Faults (2)", "cors_origin_mismatch", "×2", "ping_rtt_high", "×1"}, nil},

@@ -420,10 +420,26 @@ func (m *Model) nameCell(seq uint64, e *entry) string {
 		}
 		return id
 	}
-	if ms, ok := m.ackLatency(e); ok {
-		return id + " ↩ " + formatMs(ms)
+	s := id + " ↩"
+	if name := m.ackedEvent(e); name != "" {
+		s += " " + name
 	}
-	return id + " ↩"
+	if ms, ok := m.ackLatency(e); ok {
+		return s + " " + formatMs(ms)
+	}
+	return s
+}
+
+// ackedEvent is the name of the EVENT an ACK answers: the decoder's, else
+// that of the linked row.
+func (m *Model) ackedEvent(e *entry) string {
+	if e.ev.AckEvent != "" {
+		return e.ev.AckEvent
+	}
+	if t := m.store.get(e.link); t != nil {
+		return t.ev.Event
+	}
+	return ""
 }
 
 // ackLatency is the ack's own figure if the decoder gave one, else the time

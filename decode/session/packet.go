@@ -252,17 +252,18 @@ func (t *Tracker) fillSIO(s *Session, dir decode.Dir, sp *sio.Packet, ev *event.
 	case sio.Event, sio.BinaryEvent:
 		if sp.HasID {
 			if s.acks == nil {
-				s.acks = make(map[ackKey]time.Time)
+				s.acks = make(map[ackKey]pendingAck)
 			}
 			if len(s.acks) < maxPendingAcks {
-				s.acks[ackKey{sp.Nsp, sp.ID, dir}] = at
+				s.acks[ackKey{sp.Nsp, sp.ID, dir}] = pendingAck{at, ev.Event}
 			}
 		}
 	case sio.Ack, sio.BinaryAck:
 		if sp.HasID {
 			k := ackKey{sp.Nsp, sp.ID, dir.Reverse()}
-			if t0, ok := s.acks[k]; ok {
-				ev.AckMs = msSince(t0, at)
+			if p, ok := s.acks[k]; ok {
+				ev.AckMs = msSince(p.at, at)
+				ev.AckEvent = p.event
 				delete(s.acks, k)
 			}
 		}

@@ -156,6 +156,10 @@ func (t *Text) packet(b []byte, ev *event.Event) []byte {
 	if isAck && ev.ID != nil {
 		b = append(b, " id="...)
 		b = strconv.AppendInt(b, *ev.ID, 10)
+		if ev.AckEvent != "" {
+			b = append(b, " ↩ "...)
+			b = t.style(b, ansiGreen, strconv.Quote(ev.AckEvent))
+		}
 	}
 	if len(ev.Args) > 0 {
 		b = append(b, ' ')
