@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/sioproxy/sioproxy/decode/sio"
 	"github.com/sioproxy/sioproxy/proxy"
 )
 
@@ -35,8 +36,9 @@ type config struct {
 	InsecureUpstream bool
 	BodyCap          int // bytes kept per body; 0 keeps none
 	Record           string
-	Redact           bool // mask secrets in recordings
-	View             int  // packets the terminal UI keeps for scrolling and filtering
+	Redact           bool            // mask secrets in recordings
+	View             int             // packets the terminal UI keeps for scrolling and filtering
+	Binary           sio.BinaryStyle // attachments in --json and --no-tui
 
 	modeFlags // --mode, --intercept, --tls… (forward.go)
 }
@@ -65,7 +67,7 @@ flags:
   --redact              mask cookies, Authorization and CONNECT auth in recordings
   --view N              packets the terminal UI keeps in memory (default 10000)
   --version             print the version and exit
-` + modeUsage
+` + binaryUsage + modeUsage
 
 // parseFlags reads the command line (without the program name). Errors
 // name the flag and the offending value.
@@ -99,6 +101,7 @@ func parseFlags(args []string) (config, error) {
 	fs.BoolVar(&c.Redact, "redact", false, "")
 	fs.IntVar(&c.View, "view", defaultView, "")
 	c.modeFlags.register(fs)
+	c.registerBinary(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return c, errHelp

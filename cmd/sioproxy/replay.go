@@ -38,6 +38,7 @@ flags:
   --no-tui            one line per event on stdout instead of the terminal UI
   --json              JSON Lines on stdout (implies --no-tui)
   --path PREFIX       Engine.IO path prefix, repeatable (as for the proxy)
+  --binary STYLE      attachments in --json and --no-tui: summary (default), full or none
   --to URL            replay the clients against the server at URL
   --sid SID           with --to: only the recorded session SID
   --transport T       with --to: polling (then upgrade), polling-only or websocket
@@ -73,6 +74,7 @@ func parseReplayFlags(args []string) (replayConfig, error) {
 	fs.StringVar(&c.Sid, "sid", "", "")
 	fs.StringVar(&c.Transport, "transport", "", "")
 	fs.DurationVar(&c.Grace, "grace", 2*time.Second, "")
+	c.registerBinary(fs)
 	files, err := parseInterleaved(fs, args)
 	if err != nil {
 		return c, err

@@ -114,6 +114,7 @@ func (r *runtime) run(ctx context.Context, ui uiInfo, sourceDone <-chan error, s
 			pcfg.Format = "json"
 		}
 		pcfg.Color = isTerminal(stdout) && os.Getenv("NO_COLOR") == ""
+		pcfg.Binary = r.cfg.Binary
 		pcfg.OutErr = func(err error) {
 			fmt.Fprintf(stderr, "sioproxy: output stopped: %v (traffic is still relayed)\n", err)
 		}

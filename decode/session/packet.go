@@ -191,8 +191,11 @@ func (t *Tracker) fillSIO(s *Session, dir decode.Dir, sp *sio.Packet, ev *event.
 	compact := sp.Compact
 	if len(sp.Buffers) > 0 {
 		ev.Buffers, ev.Attachments = sp.Buffers, len(sp.Buffers)
-		if r, err := sio.ReplacePlaceholdersWith(data, sp.Buffers, sp.Base64); err == nil {
+		if r, err := sio.ReplacePlaceholdersStyle(data, sp.Buffers, sp.Base64, t.binStyle); err == nil {
 			data, owned = r, true
+			// A summary nests one level deeper than the placeholder it
+			// replaces: let the writer check the args again (they are small).
+			compact = compact && t.binStyle == sio.BinaryFull
 		}
 	}
 	switch sp.Type {
@@ -221,6 +224,11 @@ func (t *Tracker) fillSIO(s *Session, dir decode.Dir, sp *sio.Packet, ev *event.
 	default:
 		if len(data) > 0 {
 			ev.Args = data
+		}
+	}
+	if sp.Msgpack && t.binStyle != sio.BinaryFull && len(ev.Args) > 0 {
+		if r := sio.RestyleInline(ev.Args, t.binStyle); &r[0] != &ev.Args[0] { // restyled: a new slice
+			ev.Args, compact = r, false
 		}
 	}
 	if len(ev.Args) > 0 && sp.Msgpack && !json.Valid(ev.Args) {
