@@ -32,16 +32,7 @@ func (m *Model) layout() layout {
 	if l.noticeLine {
 		avail--
 	}
-	l.sess = clamp(len(m.sessRows), 1, max(2, avail/5))
-	l.faults = clamp(m.faults.len(), 1, 4)
-	if m.focus == paneFaults && m.faults.len() > 0 {
-		l.faultInfo = clamp(avail/3, 0, min(10, len(m.faultInfoLines(&m.faults.rows[clamp(m.faultCur, 0, m.faults.len()-1)]))))
-	}
-	l.pkts = avail - l.sess - l.faults - l.faultInfo
-	if l.pkts < 1 {
-		l.faultInfo = max(0, l.faultInfo+l.pkts-1)
-		l.pkts = max(1, avail-l.sess-l.faults-l.faultInfo)
-	}
+	l.sess, l.pkts, l.faults, l.faultInfo = m.shareRows(avail)
 	return l
 }
 
@@ -89,6 +80,9 @@ func (m *Model) ensurePacketVisible() {
 	if ci >= ti+rows {
 		ti = ci - rows + 1
 	}
+	// Never leave rows empty below the last one while earlier rows exist
+	// (after a filter or scope change, or when the pane grew).
+	ti = max(0, min(ti, n-rows))
 	m.cursorSeq, m.topSeq = m.view.at(ci), m.view.at(ti)
 }
 
@@ -159,6 +153,7 @@ func (m *Model) paneTitle(b *strings.Builder, p pane, text string) {
 }
 
 func (m *Model) writeMain(b *strings.Builder) {
+	m.ensurePacketVisible() // the pane's height follows the focus and the content
 	l := m.layout()
 
 	m.paneTitle(b, paneSessions, fmt.Sprintf("Sessions (%d)", len(m.sessRows)))
