@@ -301,44 +301,50 @@ func (m *Model) writeStatus(b *strings.Builder) {
 	b.WriteString(ansi.Truncate(" "+m.help.ShortHelpView(m.keys.ShortHelp()), m.width, "…"))
 }
 
-// Column widths of the packet stream.
-const (
-	wTime   = 12
-	wSid    = 8
-	wTrans  = 4
-	wEngine = 7
-	wType   = 13
-	wNsp    = 8
-	wName   = 18
-	wSize   = 7
-)
-
 func (m *Model) packetHeader() string {
+	cols := m.packetCols()
 	var sb strings.Builder
 	sb.WriteString("  ")
-	sb.WriteString(fit("time", wTime))
+	sb.WriteString(fit("time", cols.time))
 	sb.WriteByte(' ')
-	if m.scope == "" {
-		sb.WriteString(fit("sid", wSid))
+	if cols.sid > 0 {
+		sb.WriteString(fit("sid", cols.sid))
 		sb.WriteByte(' ')
 	}
 	sb.WriteString("  ")
+	typ := "socket.io"
+	if cols.shortType {
+		typ = "type"
+	}
 	for _, c := range []struct {
 		s string
 		w int
-	}{{"tr", wTrans}, {"engine", wEngine}, {"socket.io", wType}, {"nsp", wNsp}, {"event / ack", wName}} {
-		sb.WriteString(fit(c.s, c.w))
-		sb.WriteByte(' ')
+	}{{"tr", cols.trans}, {"engine", cols.engine}, {typ, cols.typ}, {"nsp", cols.nsp}, {"event / ack", cols.name}} {
+		if c.w > 0 {
+			sb.WriteString(fit(c.s, c.w))
+			sb.WriteByte(' ')
+		}
 	}
-	rest := m.width - ansi.StringWidth(sb.String()) - wSize - 1
+	rest := m.width - ansi.StringWidth(sb.String()) - sizeCell(cols)
 	sb.WriteString(fit("args", rest))
-	sb.WriteByte(' ')
-	sb.WriteString(padLeft("size", wSize))
+	if cols.size > 0 {
+		sb.WriteByte(' ')
+		sb.WriteString(padLeft("size", cols.size))
+	}
 	return fit(sb.String(), m.width)
+}
+
+// sizeCell is the room the size column takes, its separator included.
+func sizeCell(c packetCols) int {
+	if c.size == 0 {
+		return 0
+	}
+	return c.size + 1
 }
 
 func (m *Model) packetRow(seq uint64, e *entry, selected, linked bool) string {
 	ev := &e.ev
+	cols := m.packetCols()
 	var sb strings.Builder
 	switch {
 	case selected:
@@ -348,10 +354,10 @@ func (m *Model) packetRow(seq uint64, e *entry, selected, linked bool) string {
 	default:
 		sb.WriteString("  ")
 	}
-	sb.WriteString(fit(ev.TS.Format("15:04:05.000"), wTime))
+	sb.WriteString(fit(ev.TS.Format(cols.timeFormat()), cols.time))
 	sb.WriteByte(' ')
-	if m.scope == "" {
-		sb.WriteString(fit(ev.Sid, wSid))
+	if cols.sid > 0 {
+		sb.WriteString(fit(ev.Sid, cols.sid))
 		sb.WriteByte(' ')
 	}
 	arrow := "→"
@@ -369,24 +375,28 @@ func (m *Model) packetRow(seq uint64, e *entry, selected, linked bool) string {
 	if ev.Transport == "websocket" {
 		tr = "ws"
 	}
-	sb.WriteString(fit(tr, wTrans))
+	sb.WriteString(fit(tr, cols.trans))
 	sb.WriteByte(' ')
-	sb.WriteString(fit(ev.Engine, wEngine))
-	sb.WriteByte(' ')
-	sb.WriteString(fit(ev.Type, wType))
+	if cols.engine > 0 {
+		sb.WriteString(fit(ev.Engine, cols.engine))
+		sb.WriteByte(' ')
+	}
+	sb.WriteString(fit(cols.typeCell(ev.Type, ev.Engine), cols.typ))
 	sb.WriteByte(' ')
 	nsp := ev.Nsp
 	if nsp == "" && ev.Type != "" {
 		nsp = "/"
 	}
-	sb.WriteString(fit(nsp, wNsp))
+	sb.WriteString(fit(nsp, cols.nsp))
 	sb.WriteByte(' ')
-	sb.WriteString(fit(m.nameCell(seq, e), wName))
+	sb.WriteString(fit(m.nameCell(seq, e), cols.name))
 	sb.WriteByte(' ')
-	rest := m.width - ansi.StringWidth(sb.String()) - wSize - 1
+	rest := m.width - ansi.StringWidth(sb.String()) - sizeCell(cols)
 	sb.WriteString(fit(preview(ev), rest))
-	sb.WriteByte(' ')
-	sb.WriteString(padLeft(humanBytes(int64(ev.Size)), wSize))
+	if cols.size > 0 {
+		sb.WriteByte(' ')
+		sb.WriteString(padLeft(humanBytes(int64(ev.Size)), cols.size))
+	}
 	return m.styleRow(fit(sb.String(), m.width), selected, linked, false)
 }
 
@@ -511,18 +521,22 @@ func (m *Model) sessionRow(r *SessionRow, selected bool) string {
 	if r.Faults > 0 {
 		badge = "⚠" + strconv.Itoa(r.Faults)
 	}
+	w := sessionWidths(m.width)
 	cols := []struct {
 		s string
 		w int
 	}{
-		{r.Sid, 18}, {r.Client, 19}, {state, 9}, {eio, 2},
+		{r.Sid, w.sid}, {r.Client, w.client}, {state, 9}, {eio, 2},
 		{strings.Join(r.Namespaces, ","), 10},
 		{fmt.Sprintf("↑%d/%s", r.PacketsC2S, humanBytes(r.BytesC2S)), 11},
 		{fmt.Sprintf("↓%d/%s", r.PacketsS2C, humanBytes(r.BytesS2C)), 11},
-		{"age " + m.age(r.Opened) + " idle " + m.age(r.LastActivity), 15},
+		{"age " + m.age(r.Opened) + " idle " + m.age(r.LastActivity), w.age},
 		{"rtt " + rtt, 9}, {badge, 3},
 	}
 	for _, c := range cols {
+		if c.w == 0 {
+			continue
+		}
 		sb.WriteString(fit(c.s, c.w))
 		sb.WriteByte(' ')
 	}
@@ -555,10 +569,15 @@ func (m *Model) faultRow(r *faultRow, selected bool) string {
 	}
 	sb.WriteString(sevStyled)
 	sb.WriteByte(' ')
+	code, sid := 28, 12
+	if m.width < 100 {
+		// Keep room for the summary, the part that says what happened.
+		code, sid = 22, 8
+	}
 	for _, c := range []struct {
 		s string
 		w int
-	}{{r.f.Code, 28}, {r.f.Catalog, 4}, {r.sid, 12}, {"×" + strconv.Itoa(r.f.Count), 6}} {
+	}{{r.f.Code, code}, {r.f.Catalog, 4}, {r.sid, sid}, {"×" + strconv.Itoa(r.f.Count), 6}} {
 		sb.WriteString(fit(c.s, c.w))
 		sb.WriteByte(' ')
 	}
