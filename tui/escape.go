@@ -28,11 +28,37 @@ func (m *Model) splitAlt(msg tea.KeyMsg) (tea.KeyMsg, bool) {
 }
 
 // onKeyMaybeAlt handles a key press, splitting an alt+key into ESC and
-// the key.
+// the key, and several typed keys read at once into single keys.
 func (m *Model) onKeyMaybeAlt(msg tea.KeyMsg) tea.Cmd {
 	k, split := m.splitAlt(msg)
 	if !split {
+		return m.onRunes(msg)
+	}
+	return tea.Sequence(m.onKey(tea.KeyMsg{Type: tea.KeyEsc}), m.onRunes(k))
+}
+
+// inputMode reports whether keys go to a text input.
+func (m *Model) inputMode() bool { return m.mode == modeFilter || m.mode == modeSave }
+
+// onRunes handles typed characters that arrived in one read, as a busy
+// machine or a laggy link delivers "/event:avatar": outside a text input
+// each is a key of its own, and once one of them opens an input (the /)
+// the rest is its text. A bracketed paste is text, never commands.
+func (m *Model) onRunes(msg tea.KeyMsg) tea.Cmd {
+	if msg.Type != tea.KeyRunes || len(msg.Runes) < 2 || msg.Paste || m.inputMode() {
 		return m.onKey(msg)
 	}
-	return tea.Sequence(m.onKey(tea.KeyMsg{Type: tea.KeyEsc}), m.onKey(k))
+	var cmds []tea.Cmd
+	for i, r := range msg.Runes {
+		if m.inputMode() {
+			rest := msg
+			rest.Runes = msg.Runes[i:]
+			cmds = append(cmds, m.onKey(rest))
+			break
+		}
+		one := msg
+		one.Runes = []rune{r}
+		cmds = append(cmds, m.onKey(one))
+	}
+	return tea.Sequence(cmds...)
 }

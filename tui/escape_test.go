@@ -2,6 +2,7 @@ package tui
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -90,5 +91,31 @@ func TestFilterKeepsAltWordKeys(t *testing.T) {
 	}
 	if got := m.input.Value(); got != "event:chat " {
 		t.Fatalf("alt+backspace: input %q, want the last word deleted", got)
+	}
+}
+
+// Keys read together ("/event:avatar" in one read on a busy machine) act
+// as if typed one by one: the / opens the filter, the rest is its text.
+func TestKeysReadTogether(t *testing.T) {
+	m := newTestModel(t, demoEvents())
+	m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("/event:join")})
+	if m.mode != modeFilter || m.input.Value() != "event:join" {
+		t.Fatalf("mode %s, input %q; want the filter open with event:join", m.mode, m.input.Value())
+	}
+	press(m, "enter")
+	if !strings.Contains(m.View(), "Packets (1 shown)") {
+		t.Fatalf("filter not applied:\n%s", m.View())
+	}
+	// p then ? in one read: pings shown, then help.
+	m = newTestModel(t, demoEvents())
+	m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("p?")})
+	if !m.showPings || m.mode != modeHelp {
+		t.Fatalf("showPings %v mode %s; want pings shown and help", m.showPings, m.mode)
+	}
+	// A paste outside an input is not a series of commands.
+	m = newTestModel(t, demoEvents())
+	_, cmd := m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("cq"), Paste: true})
+	if quits(cmd) || m.view.len() == 0 {
+		t.Fatal(`a pasted "cq" cleared the stream or quit`)
 	}
 }

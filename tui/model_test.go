@@ -276,7 +276,7 @@ func TestStatusBar(t *testing.T) {
 	m.Update(tickMsg{now: at(1000)})
 	out := m.View()
 	// 300 packets 1 ms apart ending at 799 ms: all inside the second ending at 1000 ms.
-	for _, w := range []string{"300 pkts/s", "drops 7", "● REC out.jsonl", "replay 5/9"} {
+	for _, w := range []string{"300 pkts/s", "drops 7", "● REC out.jsonl", "replay 55%"} {
 		if !strings.Contains(out, w) {
 			t.Errorf("status lacks %q:\n%s", w, out)
 		}

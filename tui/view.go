@@ -294,7 +294,7 @@ func (m *Model) writeStatus(b *strings.Builder) {
 		parts = append(parts, "● REC "+st.RecordPath)
 	}
 	if st.ReplayTotal > 0 {
-		parts = append(parts, fmt.Sprintf("replay %d/%d", st.ReplayDone, st.ReplayTotal))
+		parts = append(parts, replayProgress(st.ReplayDone, st.ReplayTotal))
 	}
 	b.WriteString(m.styles.Status.Render(fit(" "+strings.Join(parts, " │ "), m.width)))
 	b.WriteByte('\n')

@@ -232,6 +232,9 @@ func (r *runtime) tuiOptions(ui uiInfo) tui.Options {
 		Target:   ui.Target,
 		NoColor:  os.Getenv("NO_COLOR") != "",
 		SaveView: r.saveView,
+		// A replay's packets carry recorded times: packets/s and ages
+		// are read on the replay clock, not the wall clock.
+		Now: ui.Clock,
 	}
 }
 
