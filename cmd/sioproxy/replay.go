@@ -19,7 +19,7 @@ import (
 )
 
 const replayUsage = `usage: sioproxy replay FILE [--speed N | --fast] [--no-tui] [--json] [--path PREFIX]
-       sioproxy replay FILE --to URL [--sid SID] [--transport T] [--speed N | --fast] [--json]
+       sioproxy replay FILE --to URL [--sid SID] [--transport T] [--ignore PATH]... [--speed N | --fast] [--json]
 
 Plays a recording (native .jsonl, .jsonl.gz, or a HAR file from Chrome,
 Firefox, mitmproxy or HTTP Toolkit) through the decoder and the fault
@@ -45,6 +45,12 @@ flags:
                       instead of the recorded transport
   --grace D           with --to: wait D after a session's last packet for late
                       server packets (default 2s)
+  --ignore PATH       with --to: a JSON path of the args whose value may differ,
+                      repeatable: ..key (at any depth), $[0].user.id, $[*].id
+  --no-default-ignore with --to: also compare what is ignored by default: keys
+                      sid, socketId, socket_id, pid, ts, time, timestamp, date,
+                      createdAt, updatedAt, and values that look like a
+                      Socket.IO id or a timestamp
 `
 
 // replayConfig is the replay command line.
@@ -57,6 +63,8 @@ type replayConfig struct {
 	Sid       string
 	Transport string
 	Grace     time.Duration
+	Ignore    []string
+	NoDefIgn  bool // --no-default-ignore
 }
 
 func parseReplayFlags(args []string) (replayConfig, error) {
@@ -74,6 +82,8 @@ func parseReplayFlags(args []string) (replayConfig, error) {
 	fs.StringVar(&c.Sid, "sid", "", "")
 	fs.StringVar(&c.Transport, "transport", "", "")
 	fs.DurationVar(&c.Grace, "grace", 2*time.Second, "")
+	fs.Var((*multiFlag)(&c.Ignore), "ignore", "")
+	fs.BoolVar(&c.NoDefIgn, "no-default-ignore", false, "")
 	c.registerBinary(fs)
 	files, err := parseInterleaved(fs, args)
 	if err != nil {
@@ -112,7 +122,15 @@ func parseReplayFlags(args []string) (replayConfig, error) {
 				return c, fmt.Errorf("replay: %s needs --to URL", name)
 			}
 		}
+		if len(c.Ignore) > 0 || c.NoDefIgn {
+			return c, errors.New("replay: --ignore and --no-default-ignore need --to URL")
+		}
 	} else {
+		for _, p := range c.Ignore {
+			if _, err := recordings.ParseIgnore(p); err != nil {
+				return c, fmt.Errorf("replay: %v", err)
+			}
+		}
 		u, err := parseTarget(c.To)
 		if err != nil {
 			return c, fmt.Errorf("replay: --to %q: %v", c.To, err)
@@ -413,6 +431,7 @@ func replayTo(ctx context.Context, c replayConfig, r *recordings.Reader, stdout 
 	rep, err := recordings.ReplayTo(ctx, r, recordings.ReplayToOptions{
 		URL: c.To, Sid: c.Sid, Transport: c.Transport, Speed: speed, Grace: c.Grace,
 		Paths: c.Paths, HTTP: &http.Client{Transport: tr},
+		Ignore: c.Ignore, NoDefaultIgnore: c.NoDefIgn,
 	})
 	for _, w := range r.Warnings() {
 		fmt.Fprintf(stderr, "sioproxy: warning: %s\n", w)
