@@ -1,5 +1,7 @@
 package tui
 
+import "github.com/charmbracelet/bubbles/key"
+
 // packetCols are the widths of the packet stream's columns for the
 // current terminal width. The args, the column a person reads, keep at
 // least minArgs cells: the engine column goes first (its value moves into
@@ -25,11 +27,18 @@ const (
 // minArgs is the args width the reductions aim for at width w.
 func minArgs(w int) int { return max(20, w/4) }
 
+// wideName is the event / ack column in wide terminals, where a long
+// event name and an ack's latency both fit.
+const wideName = 26
+
 func (m *Model) packetCols() packetCols {
 	c := packetCols{time: wTimeFull, sid: wSidFull, trans: wTrans, engine: wEngine,
 		typ: wTypeFull, nsp: wNspFull, name: wNameFull, size: wSize}
 	if m.scope != "" {
 		c.sid = 0
+	}
+	if m.width >= 160 {
+		c.name = wideName
 	}
 	steps := []func(){
 		func() { c.engine = 0 },
@@ -102,9 +111,25 @@ type sessionCols struct{ sid, client, age int }
 func sessionWidths(w int) sessionCols {
 	switch {
 	case w >= 120:
-		return sessionCols{sid: 18, client: 19, age: 15}
+		return sessionCols{sid: 18, client: 17, age: 17}
 	case w >= 100:
-		return sessionCols{sid: 12, client: 0, age: 15}
+		return sessionCols{sid: 12, client: 0, age: 17}
 	}
 	return sessionCols{sid: 10}
+}
+
+// shortHints drops the hints for the less used keys in narrow terminals,
+// so that "? help" and "q quit" stay on screen.
+func shortHints(all []key.Binding, k KeyMap, w int) []key.Binding {
+	if w >= 100 {
+		return all
+	}
+	out := make([]key.Binding, 0, len(all))
+	for _, b := range all {
+		if b.Help() == k.Pings.Help() || b.Help() == k.Save.Help() {
+			continue
+		}
+		out = append(out, b)
+	}
+	return out
 }

@@ -68,3 +68,22 @@ func TestArgsVisibleAt80(t *testing.T) {
 		})
 	}
 }
+
+// An ACK's latency stays visible however long the event name it answers:
+// the name gives way.
+func TestAckLatencyKeptInNarrowColumn(t *testing.T) {
+	evs := demoEvents()
+	for i := range evs {
+		if evs[i].Event == "chat" {
+			evs[i].Event = "conversation_message_sent"
+		}
+	}
+	for _, w := range []int{80, 120, 200} {
+		m := newTestModel(t, evs)
+		m.SetSize(w, 30)
+		out := m.View()
+		if !strings.Contains(out, "12ms") || !strings.Contains(out, "#1 ↩ con") || !strings.Contains(out, "… #1") && !strings.Contains(out, "conversation_message_sent #1") {
+			t.Fatalf("at %d columns the ACK lacks its latency or event:\n%s", w, out)
+		}
+	}
+}

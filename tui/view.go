@@ -298,7 +298,7 @@ func (m *Model) writeStatus(b *strings.Builder) {
 	}
 	b.WriteString(m.styles.Status.Render(fit(" "+strings.Join(parts, " │ "), m.width)))
 	b.WriteByte('\n')
-	b.WriteString(ansi.Truncate(" "+m.help.ShortHelpView(m.keys.ShortHelp()), m.width, "…"))
+	b.WriteString(ansi.Truncate(" "+m.help.ShortHelpView(shortHints(m.keys.ShortHelp(), m.keys, m.width)), m.width, "…"))
 }
 
 func (m *Model) packetHeader() string {
@@ -389,7 +389,7 @@ func (m *Model) packetRow(seq uint64, e *entry, selected, linked bool) string {
 	}
 	sb.WriteString(fit(nsp, cols.nsp))
 	sb.WriteByte(' ')
-	sb.WriteString(fit(m.nameCell(seq, e), cols.name))
+	sb.WriteString(fit(m.nameCellFit(seq, e, cols.name), cols.name))
 	sb.WriteByte(' ')
 	rest := m.width - ansi.StringWidth(sb.String()) - sizeCell(cols)
 	sb.WriteString(fit(preview(ev), rest))
@@ -433,6 +433,34 @@ func (m *Model) nameCell(seq uint64, e *entry) string {
 		return s + " " + formatMs(ms)
 	}
 	return s
+}
+
+// nameCellFit is nameCell in w cells: the event name gives way before
+// the ack id and latency do.
+func (m *Model) nameCellFit(seq uint64, e *entry, w int) string {
+	s := m.nameCell(seq, e)
+	if ansi.StringWidth(s) <= w || e.ev.ID == nil {
+		return s
+	}
+	if !isAck(e.ev.Type) {
+		id := " #" + strconv.FormatInt(*e.ev.ID, 10)
+		if room := w - ansi.StringWidth(id); e.ev.Event != "" && room >= 2 {
+			return ansi.Truncate(e.ev.Event, room, "…") + id
+		}
+		return s
+	}
+	name := m.ackedEvent(e)
+	ms, ok := m.ackLatency(e)
+	if name == "" || !ok {
+		return s
+	}
+	head := "#" + strconv.FormatInt(*e.ev.ID, 10) + " ↩ "
+	tail := " " + formatMs(ms)
+	room := w - ansi.StringWidth(head) - ansi.StringWidth(tail)
+	if room < 2 {
+		return s
+	}
+	return head + ansi.Truncate(name, room, "…") + tail
 }
 
 // ackedEvent is the name of the EVENT an ACK answers: the decoder's, else
