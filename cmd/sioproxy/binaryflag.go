@@ -7,10 +7,10 @@ import (
 	"github.com/sioproxy/sioproxy/decode/sio"
 )
 
-const binaryUsage = `  --binary STYLE        binary attachments in --json and --no-tui: summary (size,
-                        sha256 prefix, first 32 bytes as hex; the default), full
-                        (base64 of every byte) or none (size only); recordings
-                        always keep the bytes
+const binaryUsage = `  --binary STYLE        attachments in --json and --no-tui: summary (size,
+                        sha256 prefix, first 32 bytes as hex; the default),
+                        full (base64 of every byte) or none (size only);
+                        recordings always keep the bytes
 `
 
 // binaryFlag is --binary full|summary|none.

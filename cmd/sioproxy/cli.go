@@ -25,13 +25,14 @@ const completionUsage = `usage: sioproxy completion bash|zsh|fish
 Prints a shell completion script for subcommands and flags:
 
   bash:  source <(sioproxy completion bash)       (e.g. in ~/.bashrc)
-  zsh:   source <(sioproxy completion zsh)        (after compinit, e.g. in ~/.zshrc)
+  zsh:   source <(sioproxy completion zsh)        (after compinit, in ~/.zshrc)
   fish:  sioproxy completion fish > ~/.config/fish/completions/sioproxy.fish
 `
 
 const helpUsage = `usage: sioproxy help [command]
 
-Prints the usage of sioproxy or of one of its commands: ` + "demo, replay, export, ca, version, completion" + `.
+Prints the usage of sioproxy or of one of its commands: demo, replay,
+export, ca, version, completion.
 `
 
 // commandUsage is each command's usage text; completion reads the flags
@@ -53,7 +54,7 @@ func commandUsage(cmd string) (string, bool) {
 	case "help":
 		return helpUsage, true
 	case "version":
-		return "usage: sioproxy version (or sioproxy --version)\n\nPrints the module version, the VCS revision and the Go version sioproxy was built with.\n", true
+		return "usage: sioproxy version (or sioproxy --version)\n\nPrints the module version, the VCS revision and the Go version sioproxy\nwas built with.\n", true
 	}
 	return "", false
 }

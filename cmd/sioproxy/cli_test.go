@@ -218,3 +218,18 @@ func contains(ss []string, s string) bool {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// Every usage text fits an 80-column terminal.
+func TestUsageFits80Columns(t *testing.T) {
+	for _, c := range append([]string{""}, subcommands...) {
+		u, ok := commandUsage(c)
+		if !ok {
+			t.Fatalf("no usage for %q", c)
+		}
+		for _, l := range strings.Split(u, "\n") {
+			if n := len([]rune(l)); n > 80 {
+				t.Errorf("sioproxy %s usage: a line of %d characters: %s", c, n, l)
+			}
+		}
+	}
+}

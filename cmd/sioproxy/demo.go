@@ -13,7 +13,8 @@ import (
 	"github.com/sioproxy/sioproxy/recordings"
 )
 
-const demoUsage = `usage: sioproxy demo [--no-tui] [--json] [--record FILE] [--redact] [--binary STYLE] [--duration D] [--pace X] [--view N]
+const demoUsage = `usage: sioproxy demo [--no-tui] [--json] [--record FILE] [--redact]
+                     [--binary STYLE] [--duration D] [--pace X] [--view N]
 
 Runs a small Socket.IO chat app built into sioproxy, real sioproxy relays in
 front of it, and simulated clients: polling that upgrades to WebSocket, a

@@ -53,18 +53,21 @@ const usageText = `usage: sioproxy [flags]
 sioproxy relays a Socket.IO app unchanged and shows what crosses the wire.
 
 flags:
-  --target URL          upstream base URL, repeat for several (default ` + defaultTarget + `)
+  --target URL          upstream base URL, repeat for several
+                        (default ` + defaultTarget + `)
   --listen ADDR         address to listen on (default 127.0.0.1:8080)
-  --path PREFIX         Engine.IO path prefix, repeatable (default /socket.io/ and /engine.io/)
-  --balance MODE        with several targets: round-robin or sticky (default round-robin)
+  --path PREFIX         Engine.IO path prefix, repeatable
+                        (default /socket.io/ and /engine.io/)
+  --balance MODE        with several targets: round-robin (default) or sticky
   --keep-host           forward the client's Host header instead of the target's
   --no-tui              one line per event on stdout instead of the terminal UI
   --json                JSON Lines on stdout (implies --no-tui)
   --upstream-ca FILE    PEM roots to verify https upstreams with
   --insecure-upstream   do not verify upstream certificates
-  --body-cap N          bytes of each HTTP body kept for decoding (default 1048576)
+  --body-cap N          bytes of each HTTP body kept for decoding
+                        (default 1048576)
   --record FILE         also record every observation to FILE (.gz compresses)
-  --redact              mask cookies, Authorization and CONNECT auth in recordings
+  --redact              mask cookies, Authorization, CONNECT auth in recordings
   --view N              packets the terminal UI keeps in memory (default 10000)
   --version             print the version and exit
 ` + binaryUsage + modeUsage

@@ -18,8 +18,10 @@ import (
 	"github.com/sioproxy/sioproxy/tui"
 )
 
-const replayUsage = `usage: sioproxy replay FILE [--speed N | --fast] [--no-tui] [--json] [--path PREFIX]
-       sioproxy replay FILE --to URL [--sid SID] [--transport T] [--ignore PATH]... [--speed N | --fast] [--json]
+const replayUsage = `usage: sioproxy replay FILE [--speed N | --fast] [--no-tui] [--json]
+                            [--binary STYLE] [--path PREFIX]
+       sioproxy replay FILE --to URL [--sid SID] [--transport T]
+                            [--ignore PATH]... [--speed N | --fast] [--json]
 
 Plays a recording (native .jsonl, .jsonl.gz, or a HAR file from Chrome,
 Firefox, mitmproxy or HTTP Toolkit) through the decoder and the fault
@@ -33,15 +35,18 @@ when they differ.
 
 flags:
   --speed N           play N times as fast as recorded; 0 is as fast as possible
-                      (default: recorded speed in the UI and with --to, 0 headless)
+                      (default: recorded speed in the UI and with --to,
+                      0 headless)
   --fast              same as --speed 0
   --no-tui            one line per event on stdout instead of the terminal UI
   --json              JSON Lines on stdout (implies --no-tui)
   --path PREFIX       Engine.IO path prefix, repeatable (as for the proxy)
-  --binary STYLE      attachments in --json and --no-tui: summary (default), full or none
+  --binary STYLE      attachments in --json and --no-tui: summary (default),
+                      full or none
   --to URL            replay the clients against the server at URL
   --sid SID           with --to: only the recorded session SID
-  --transport T       with --to: polling (then upgrade), polling-only or websocket
+  --transport T       with --to: polling (then upgrade), polling-only or
+                      websocket
                       instead of the recorded transport
   --grace D           with --to: wait D after a session's last packet for late
                       server packets (default 2s)
