@@ -245,8 +245,12 @@ func replayLocal(ctx context.Context, c replayConfig, r *recordings.Reader, stdo
 	if h := r.Header(); h.Source != "" {
 		title += " (" + h.Source + ")"
 	}
+	target := r.Header().Target
+	if target == "" {
+		target = r.Header().Mode // a demo or a saved view has no upstream
+	}
 	err = rt.run(ctx, uiInfo{
-		Title: title, Listen: c.File, Target: r.Header().Target,
+		Title: title, Listen: c.File, Target: target,
 		Progress: func() (int, int) {
 			prog.Lock()
 			defer prog.Unlock()
