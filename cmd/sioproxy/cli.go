@@ -32,7 +32,7 @@ Prints a shell completion script for subcommands and flags:
 const helpUsage = `usage: sioproxy help [command]
 
 Prints the usage of sioproxy or of one of its commands: demo, replay,
-export, ca, version, completion.
+export, ca, doctor, version, completion.
 `
 
 // commandUsage is each command's usage text; completion reads the flags
@@ -49,6 +49,8 @@ func commandUsage(cmd string) (string, bool) {
 		return exportUsage, true
 	case "ca":
 		return caUsage, true
+	case "doctor":
+		return doctorUsage, true
 	case "completion":
 		return completionUsage, true
 	case "help":

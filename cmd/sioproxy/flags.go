@@ -18,7 +18,7 @@ import (
 const defaultTarget = "http://127.0.0.1:3000"
 
 // subcommands are reserved names for the first argument.
-var subcommands = []string{"demo", "replay", "export", "ca", "version", "help", "completion"}
+var subcommands = []string{"demo", "replay", "export", "ca", "doctor", "version", "help", "completion"}
 
 // config is everything the command line says.
 type config struct {
@@ -47,7 +47,7 @@ type config struct {
 var errHelp = flag.ErrHelp
 
 const usageText = `usage: sioproxy [flags]
-       sioproxy demo | replay | export | ca ...
+       sioproxy demo | replay | export | ca | doctor ...
        sioproxy help [command] | version | completion bash|zsh|fish
 
 sioproxy relays a Socket.IO app unchanged and shows what crosses the wire.

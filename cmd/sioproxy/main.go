@@ -44,6 +44,8 @@ func run(ctx context.Context, args []string, stdout *os.File, stderr io.Writer) 
 		err = runExport(cfg.Args, stdout, stderr)
 	case "ca":
 		err = runCA(cfg.Args, stdout, stderr)
+	case "doctor":
+		return runDoctor(ctx, cfg.Args, stdout, stderr)
 	default:
 		var ok bool
 		if err, ok = runMeta(cfg.Command, cfg.Args, stdout); !ok {
