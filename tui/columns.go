@@ -118,18 +118,21 @@ func sessionWidths(w int) sessionCols {
 	return sessionCols{sid: 10}
 }
 
-// shortHints drops the hints for the less used keys in narrow terminals,
-// so that "? help" and "q quit" stay on screen.
-func shortHints(all []key.Binding, k KeyMap, w int) []key.Binding {
-	if w >= 100 {
-		return all
-	}
-	out := make([]key.Binding, 0, len(all))
-	for _, b := range all {
-		if b.Help() == k.Pings.Help() || b.Help() == k.Save.Help() {
-			continue
+// shortHints drops hints, the less used keys first, until the line fits
+// in w cells, so that "? help" and "q quit" stay on screen in narrow
+// terminals.
+func shortHints(all []key.Binding, k KeyMap, w int, width func([]key.Binding) int) []key.Binding {
+	out := append([]key.Binding(nil), all...)
+	for _, drop := range []key.Binding{k.Pings, k.Save, k.Stats, k.Follow, k.Enter, k.NextPane} {
+		if width(out) <= w {
+			break
 		}
-		out = append(out, b)
+		for i, b := range out {
+			if b.Help() == drop.Help() {
+				out = append(out[:i], out[i+1:]...)
+				break
+			}
+		}
 	}
 	return out
 }

@@ -56,7 +56,7 @@ func TestArgsVisibleAt80(t *testing.T) {
 			m := newTestModel(t, demoEvents())
 			m.SetSize(w, 30)
 			out := m.View()
-			for _, want := range []string{`["hello","world"]`, `[{"ok":true}]`, `["room1"]`, "chat #1", "#1 ↩ chat"} {
+			for _, want := range []string{`["hello","world"]`, `[{"ok":true}]`, `["room1"]`, "chat #1", "#1 ↩ chat", "? help", "q quit"} {
 				if !strings.Contains(out, want) {
 					t.Fatalf("at %d columns the view lacks %s:\n%s", w, want, out)
 				}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/sioproxy/sioproxy/internal/event"
@@ -104,6 +105,12 @@ func (m *Model) View() string {
 		b.WriteByte('\n')
 	case modeHelp:
 		writeLines(&b, m.helpText(), m.width, m.bodyHeight())
+	case modeMain:
+		if m.statsPane.on {
+			m.writeStats(&b)
+			break
+		}
+		m.writeMain(&b)
 	default:
 		m.writeMain(&b)
 	}
@@ -137,6 +144,8 @@ func (m *Model) writeHeader(b *strings.Builder) {
 		left += " › detail"
 	} else if m.mode == modeHelp {
 		left += " › help"
+	} else if m.statsPane.on {
+		left += " › stats"
 	}
 	gap := max(1, m.width-ansi.StringWidth(left)-ansi.StringWidth(right)-1)
 	b.WriteString(m.styles.Title.Render(left) + strings.Repeat(" ", gap) + right + " ")
@@ -299,7 +308,12 @@ func (m *Model) writeStatus(b *strings.Builder) {
 	}
 	b.WriteString(m.styles.Status.Render(fit(termsafe.String(" "+strings.Join(parts, " │ ")), m.width)))
 	b.WriteByte('\n')
-	b.WriteString(ansi.Truncate(" "+m.help.ShortHelpView(shortHints(m.keys.ShortHelp(), m.keys, m.width)), m.width, "…"))
+	hints := shortHints(m.keys.ShortHelp(), m.keys, m.width-1, func(bs []key.Binding) int {
+		h := m.help
+		h.Width = 0 // measure untruncated
+		return ansi.StringWidth(h.ShortHelpView(bs))
+	})
+	b.WriteString(ansi.Truncate(" "+m.help.ShortHelpView(hints), m.width, "…"))
 }
 
 func (m *Model) packetHeader() string {

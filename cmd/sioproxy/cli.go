@@ -32,7 +32,7 @@ Prints a shell completion script for subcommands and flags:
 const helpUsage = `usage: sioproxy help [command]
 
 Prints the usage of sioproxy or of one of its commands: demo, replay,
-export, ca, doctor, version, completion.
+export, ca, doctor, report, version, completion.
 `
 
 // commandUsage is each command's usage text; completion reads the flags
@@ -51,6 +51,8 @@ func commandUsage(cmd string) (string, bool) {
 		return caUsage, true
 	case "doctor":
 		return doctorUsage, true
+	case "report":
+		return reportUsage, true
 	case "completion":
 		return completionUsage, true
 	case "help":

@@ -18,7 +18,7 @@ import (
 const defaultTarget = "http://127.0.0.1:3000"
 
 // subcommands are reserved names for the first argument.
-var subcommands = []string{"demo", "replay", "export", "ca", "doctor", "version", "help", "completion"}
+var subcommands = []string{"demo", "replay", "export", "ca", "doctor", "report", "version", "help", "completion"}
 
 // config is everything the command line says.
 type config struct {
@@ -40,14 +40,15 @@ type config struct {
 	View             int             // packets the terminal UI keeps for scrolling and filtering
 	Binary           sio.BinaryStyle // attachments in --json and --no-tui
 
-	modeFlags // --mode, --intercept, --tls… (forward.go)
+	modeFlags  // --mode, --intercept, --tls… (forward.go)
+	statsFlags // --metrics (metrics.go)
 }
 
 // errHelp is returned for -h/--help; the caller prints usageText.
 var errHelp = flag.ErrHelp
 
 const usageText = `usage: sioproxy [flags]
-       sioproxy demo | replay | export | ca | doctor ...
+       sioproxy demo | replay | export | ca | doctor | report ...
        sioproxy help [command] | version | completion bash|zsh|fish
 
 sioproxy relays a Socket.IO app unchanged and shows what crosses the wire.
@@ -70,7 +71,7 @@ flags:
   --redact              mask cookies, Authorization, CONNECT auth in recordings
   --view N              packets the terminal UI keeps in memory (default 10000)
   --version             print the version and exit
-` + binaryUsage + modeUsage
+` + binaryUsage + metricsUsage + modeUsage
 
 // parseFlags reads the command line (without the program name). Errors
 // name the flag and the offending value.
@@ -105,6 +106,7 @@ func parseFlags(args []string) (config, error) {
 	fs.IntVar(&c.View, "view", defaultView, "")
 	c.modeFlags.register(fs)
 	c.registerBinary(fs)
+	c.statsFlags.register(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return c, errHelp

@@ -42,6 +42,8 @@ func run(ctx context.Context, args []string, stdout *os.File, stderr io.Writer) 
 		err = runCA(cfg.Args, stdout, stderr)
 	case "doctor":
 		return runDoctor(ctx, cfg.Args, stdout, stderr)
+	case "report":
+		err = runReport(cfg.Args, stdout, stderr)
 	default:
 		var ok bool
 		if err, ok = runMeta(cfg.Command, cfg.Args, stdout); !ok {
