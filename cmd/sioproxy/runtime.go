@@ -130,6 +130,7 @@ func (r *runtime) run(ctx context.Context, ui uiInfo, sourceDone <-chan error, s
 			pcfg.Format = "json"
 		}
 		pcfg.Color = isTerminal(stdout) && os.Getenv("NO_COLOR") == ""
+		pcfg.Binary = r.cfg.Binary
 		pcfg.OutErr = func(err error) {
 			fmt.Fprintf(stderr, "sioproxy: output stopped: %v (traffic is still relayed)\n", err)
 		}
@@ -248,6 +249,9 @@ func (r *runtime) tuiOptions(ui uiInfo) tui.Options {
 		NoColor:   os.Getenv("NO_COLOR") != "",
 		SaveView:  r.saveView,
 		Intercept: r.intercept,
+		// A replay's packets carry recorded times: packets/s and ages
+		// are read on the replay clock, not the wall clock.
+		Now: ui.Clock,
 	}
 }
 
