@@ -91,6 +91,7 @@ type Model struct {
 	sessions  *sessionDeriver
 	sessRows  []SessionRow
 	faults    *faultList
+	upstream  *upstreamState
 	exchanges map[uint64]httpInfo
 	exOrder   []uint64 // ring of exchange ids, oldest at exNext
 	exNext    int
@@ -137,6 +138,7 @@ func New(opts Options) *Model {
 		store:     newStore(opts.Capacity),
 		sessions:  newSessionDeriver(),
 		faults:    newFaultList(),
+		upstream:  newUpstreamState(opts.StartCheck),
 		exchanges: make(map[uint64]httpInfo),
 		exOrder:   make([]uint64, 0, 64),
 		focus:     panePackets,
@@ -256,6 +258,7 @@ func (m *Model) ingest(evs []event.Event) {
 	for i := range evs {
 		ev := &evs[i]
 		m.sessions.observe(ev)
+		m.upstream.observe(ev)
 		switch ev.Kind {
 		case event.KindPacket, event.KindError:
 			if ev.Kind == event.KindPacket {

@@ -117,6 +117,9 @@ type Options struct {
 	NoColor bool
 	// Listen and Target are shown in the status bar ("listen → target").
 	Listen, Target string
+	// StartCheck is the start-up check of the targets: one that did not
+	// answer shows as unreachable in the status bar until it serves.
+	StartCheck []UpstreamCheck
 	// Now is the clock read by the tick command (never by the model), for
 	// packets/s, ages and default file names. Default time.Now.
 	Now func() time.Time

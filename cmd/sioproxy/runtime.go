@@ -62,6 +62,8 @@ type uiInfo struct {
 	TogglePause func() bool
 	// Lossless: the headless output waits instead of dropping (replay).
 	Lossless bool
+	// StartCheck is the targets' start-up check, for the status bar.
+	StartCheck []tui.UpstreamCheck
 }
 
 func newRuntime(cfg config, stdout *os.File, hdr recordings.Header) (*runtime, error) {
@@ -231,6 +233,8 @@ func (r *runtime) tuiOptions(ui uiInfo) tui.Options {
 		Target:   ui.Target,
 		NoColor:  os.Getenv("NO_COLOR") != "",
 		SaveView: r.saveView,
+		// The start-up check's state of the targets.
+		StartCheck: ui.StartCheck,
 	}
 }
 

@@ -62,6 +62,7 @@ const (
 	CodeTLSUpstreamHostname   = "tls_upstream_hostname"
 	CodeTLSUpstreamOther      = "tls_upstream_error"
 	CodeAbnormalEnd           = "session_abnormal_end"
+	CodeUpstreamUnreachable   = "upstream_unreachable"
 )
 
 const (
@@ -121,6 +122,7 @@ var catalog = []Entry{
 	{CodeTLSUpstreamExpired, "I3", event.Error, "Upstream certificate expired (or not yet valid)", "Renew the upstream's certificate (check its clock); `--insecure-upstream` skips verification while debugging."},
 	{CodeTLSUpstreamHostname, "I3", event.Error, "Upstream certificate does not name the target host", "Point the target at a name the certificate covers, or reissue it with that name in subjectAltName; `--insecure-upstream` skips verification while debugging."},
 	{CodeTLSUpstreamOther, "I3", event.Error, "Upstream TLS handshake failed", fixUpstreamCA},
+	{CodeUpstreamUnreachable, "K", event.Error, "The target does not accept connections", "Is the server running, and on this port? Start it, or point `--target` at the port it listens on."},
 	{CodeAbnormalEnd, "J", event.Info, "Session ended abnormally", "See the close reason: a transport error means a connection broke (network, proxy or process restart) rather than a close by either side."},
 }
 

@@ -125,6 +125,14 @@ type finding struct {
 	// refine updates the fault's text without counting a new occurrence
 	// (a confirmation of an occurrence already counted).
 	refine bool
+	// key folds by this instead of the client host (e.g. the target of
+	// upstream_unreachable, the event name of an ack timeout).
+	key string
+	// cause is the code of the root fault this one follows from; a
+	// caused fault folds apart from the same code as a root cause.
+	cause string
+	// target is the upstream the fault is about.
+	target string
 }
 
 const (
@@ -141,7 +149,22 @@ func (e *Engine) report(f finding, emit func(event.Event)) {
 	if f.at.IsZero() {
 		f.at = e.now
 	}
-	key := f.code + "|" + hostOf(f.client)
+	if f.cause == "" {
+		f.cause = e.causeOf(f)
+	}
+	if f.cause != "" {
+		// A consequence, not a root cause: shown under its cause, with
+		// the cause's fix.
+		f.severity = event.Info
+		if f.fix == "" {
+			f.fix = causedFix(f.cause)
+		}
+	}
+	fk := f.key
+	if fk == "" {
+		fk = hostOf(f.client)
+	}
+	key := f.code + "|" + fk + "|" + f.cause
 	fd := e.faults[key]
 	if fd == nil {
 		if len(e.faults) >= e.opts.MaxFaults {
@@ -150,6 +173,7 @@ func (e *Engine) report(f finding, emit func(event.Event)) {
 		e.seq++
 		fd = &folded{key: key, seq: e.seq, f: event.Fault{
 			Code: ent.Code, Catalog: ent.Catalog, Severity: ent.Severity, Fix: ent.Fix, First: f.at,
+			Cause: f.cause, Target: f.target,
 		}}
 		e.faults[key] = fd
 	} else if f.refine && fd.f.Count > 0 && fd.f.Summary == f.summary {
@@ -175,8 +199,13 @@ func (e *Engine) report(f finding, emit func(event.Event)) {
 	if f.client != "" {
 		fd.client = f.client
 	}
-	if ss := e.sids[f.sid]; ss != nil && ent.Severity != event.Info {
-		ss.explained = true
+	if ss := e.sids[f.sid]; ss != nil {
+		if ent.Severity != event.Info {
+			ss.explained = true
+		}
+		if !slices.Contains(ss.codes, f.code) && len(ss.codes) < 16 {
+			ss.codes = append(ss.codes, f.code)
+		}
 	}
 	fd.dirty = true
 	if fd.emitted.IsZero() || f.at.Sub(fd.emitted) >= e.opts.RateLimit {

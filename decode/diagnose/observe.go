@@ -13,6 +13,9 @@ import (
 // errors, CORS, path, upgrade refusals, and the per-session request rules.
 func (e *Engine) observeHTTP(o obs.Obs, s *session.Session, emit func(event.Event)) {
 	x := o.HTTP
+	if x.ErrKind == "dial" {
+		e.upstreamDown(x, emit)
+	}
 	path, rawq, _ := strings.Cut(x.URL, "?")
 	q := eio.ParseQuery(rawq)
 	if !q.HasEIO && q.Transport == "" && q.Sid == "" {

@@ -32,7 +32,10 @@ type sidState struct {
 	// explained is set once a warning or error fault named this session:
 	// its abnormal end needs no J fault of its own.
 	explained bool
-	seen      time.Time
+	// codes are the fault codes reported for this session, so that a
+	// fault that follows from one of them is attributed to it.
+	codes []string
+	seen  time.Time
 }
 
 // hostState is per client host.

@@ -25,7 +25,7 @@ func (t *Tracker) http(o obs.Obs) {
 	q := eio.ParseQuery(rawq)
 	hev := event.Event{
 		TS: end, Kind: event.KindHTTP, Method: x.Method, Path: x.URL, Status: x.Status,
-		Client: x.Client, Exchange: x.ID,
+		Client: x.Client, Exchange: x.ID, Upstream: x.Upstream,
 	}
 	if !x.Start.IsZero() {
 		hev.DurationMs = msSince(x.Start, end)

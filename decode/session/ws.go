@@ -23,7 +23,7 @@ func (t *Tracker) wsOpen(o obs.Obs) {
 	path, rawq, _ := strings.Cut(x.URL, "?")
 	q := eio.ParseQuery(rawq)
 	hev := event.Event{
-		TS: o.Time, Kind: event.KindHTTP, Method: "GET", Path: x.URL, Status: x.Status, Client: x.Client, Conn: x.Conn,
+		TS: o.Time, Kind: event.KindHTTP, Method: "GET", Path: x.URL, Status: x.Status, Client: x.Client, Conn: x.Conn, Upstream: x.Upstream,
 	}
 	if !x.Start.IsZero() {
 		hev.DurationMs = msSince(x.Start, o.Time)

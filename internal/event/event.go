@@ -92,6 +92,10 @@ type Event struct {
 	// --json writer copies it instead of scanning it again. The decoder
 	// sets it; whoever changes Args must clear it. False promises nothing.
 	ArgsCompact bool `json:"-"`
+
+	// Upstream is the target that served an http event ("" if unknown),
+	// for the TUI's per-target reachability in the status bar.
+	Upstream string `json:"-"`
 }
 
 // Severity of a fault.
@@ -115,4 +119,11 @@ type Fault struct {
 	Count    int       `json:"count"`
 	First    time.Time `json:"first"`
 	Last     time.Time `json:"last"`
+
+	// Cause is the code of the fault this one follows from (e.g. H2
+	// polling_overlap caused by C2 sid_routed_to_other_upstream): a
+	// consequence to show under its cause, not a root cause of its own.
+	Cause string `json:"cause,omitempty"`
+	// Target is the upstream a fault is about (upstream_unreachable).
+	Target string `json:"target,omitempty"`
 }

@@ -88,6 +88,8 @@ func appendEvent(b []byte, ev *event.Event) ([]byte, bool) {
 		b, ok = appendTime(b, f.First, ok)
 		b = append(b, `,"last":`...)
 		b, ok = appendTime(b, f.Last, ok)
+		b = optString(b, `,"cause":`, f.Cause)
+		b = optString(b, `,"target":`, f.Target)
 		b = append(b, '}')
 	}
 	b = optString(b, `,"error":`, ev.Error)

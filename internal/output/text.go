@@ -40,6 +40,9 @@ type Text struct {
 	bw    LineSink
 	color bool
 	line  []byte
+	// faults holds the folded faults already printed in full: a repeat is
+	// then one short count line, not the block with its growing evidence.
+	faults map[string]struct{}
 }
 
 // NewText returns a human-readable writer on w, with ANSI colors if color.
@@ -277,6 +280,18 @@ func (t *Text) fault(b []byte, ev *event.Event) []byte {
 		b = append(b, " ×"...)
 		b = strconv.AppendInt(b, int64(f.Count), 10)
 	}
+	if f.Cause != "" {
+		// A consequence of another fault: one line under it, no fix of
+		// its own to act on.
+		b = append(b, " ↳ caused by "...)
+		b = append(b, f.Cause...)
+		b = append(b, ": "...)
+		return appendClean(b, f.Summary, 2*maxArgs)
+	}
+	if t.repeat(ev) {
+		b = append(b, " again: "...)
+		return appendClean(b, f.Summary, maxArgs/2)
+	}
 	b = append(b, ": "...)
 	b = append(b, f.Summary...)
 	const indent = "\n                    "
@@ -292,6 +307,29 @@ func (t *Text) fault(b []byte, ev *event.Event) []byte {
 		b = append(b, f.Fix...)
 	}
 	return b
+}
+
+// maxFaultKeys bounds the memory of printed faults; past it a repeat is
+// printed in full again, which is only verbose.
+const maxFaultKeys = 4096
+
+// repeat reports whether ev's folded fault was printed in full before (by
+// code, client host and target, as the diagnoser folds), and remembers it.
+func (t *Text) repeat(ev *event.Event) bool {
+	f := ev.Fault
+	host := ev.Client
+	if i := strings.LastIndexByte(host, ':'); i >= 0 && !strings.Contains(host[i+1:], "]") {
+		host = host[:i]
+	}
+	k := f.Code + "|" + host + "|" + f.Target
+	if _, ok := t.faults[k]; ok {
+		return true
+	}
+	if t.faults == nil || len(t.faults) >= maxFaultKeys {
+		t.faults = make(map[string]struct{})
+	}
+	t.faults[k] = struct{}{}
+	return false
 }
 
 // appendWhere adds " polling c2s" style context to error lines.
