@@ -68,7 +68,7 @@ const (
 const (
 	fixSticky     = "Enable sticky sessions: nginx `hash $remote_addr consistent` or `ip_hash`, a cookie in HAProxy/httpd/Traefik, `@socket.io/sticky` for Node cluster; or connect with `transports: [\"websocket\"]`. With sioproxy, `--balance sticky`."
 	fixUpgrade    = "Forward the upgrade: nginx `proxy_http_version 1.1; proxy_set_header Upgrade $http_upgrade; proxy_set_header Connection \"upgrade\";`, httpd `mod_proxy_wstunnel` with a rewrite on `Upgrade`, Caddy `reverse_proxy` as is."
-	fixCORS       = "CORS is off by default since Socket.IO v3: set `cors: {origin: [\"https://your.app\"]}` on the server, and check with `curl \"<url>/socket.io/?EIO=4&transport=polling\"` (expect `0{\"sid\":…}`)."
+	fixCORS       = "CORS is off by default since Socket.IO v3: set `cors: {origin: [\"<the page's origin>\"]}` on the server; the fault names the origin it saw and a curl check that sends it."
 	fixCreds      = "List the origins explicitly and set `cors: {origin: [...], credentials: true}` on the server, `withCredentials: true` on the client."
 	fixUpstreamCA = "Fix the upstream's certificate chain, or give sioproxy its CA with `--upstream-ca FILE` (or `--insecure-upstream` to skip verification while debugging)."
 )
