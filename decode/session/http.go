@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -94,13 +95,16 @@ func (t *Tracker) pollOutcome(s *Session, x *obs.HTTPExchange, end time.Time) {
 	if code, _, ok := ParseHTTPError(x.RespBody, x.RespHeader.Get("Content-Type")); ok && code == 1 && x.Status == http.StatusBadRequest {
 		// The server (or the node the balancer picked) does not know the
 		// sid: for the client the session is over.
-		t.closeSession(s, CloseInfo{At: end, Reason: "transport error", By: "server", Trigger: "session_unknown"}, decode.Polling, x.ID, 0)
+		t.closeSession(s, CloseInfo{At: end, Reason: "transport error", By: "server", Trigger: "session_unknown", How: "400 Session ID unknown"}, decode.Polling, x.ID, 0)
 		return
 	}
 	if x.Err != "" && s.Transport == decode.Polling {
-		ci := CloseInfo{At: end, Reason: "transport error", By: "server", Trigger: "http_error"}
+		ci := CloseInfo{At: end, Reason: "transport error", By: "server", Trigger: "http_error", How: "HTTP " + x.ErrKind}
+		if x.Status != 0 {
+			ci.How = "HTTP " + strconv.Itoa(x.Status)
+		}
 		if x.ErrKind == "client_gone" {
-			ci.Reason, ci.By = "transport close", "client"
+			ci.Reason, ci.By, ci.How = "transport close", "client", "client went away mid-request"
 		}
 		t.closeSession(s, ci, decode.Polling, x.ID, 0)
 	}

@@ -23,6 +23,9 @@ func (t *Tracker) packet(s *Session, dir decode.Dir, tr decode.Transport, p eio.
 	}
 	s.Packets[dir]++
 	s.Bytes[dir] += int64(size)
+	if p.Type != eio.Close {
+		s.lastPacket = at
+	}
 	ev := event.Event{
 		TS: at, Kind: event.KindPacket, Sid: s.Sid, Transport: tr.String(), Dir: dir.String(), EIO: int(s.EIO),
 		Engine: p.Type.String(), Binary: p.Binary, Size: size, Raw: raw, Exchange: exchange, Conn: conn,
@@ -32,7 +35,7 @@ func (t *Tracker) packet(s *Session, dir decode.Dir, tr decode.Transport, p eio.
 		ev.Data = string(p.Data)
 	case eio.Close:
 		t.emit(s, ev)
-		ci := CloseInfo{At: at, By: "client", Reason: "transport close", Trigger: "close_packet"}
+		ci := CloseInfo{At: at, By: "client", Reason: "transport close", Trigger: "close_packet", How: "close packet"}
 		if dir == decode.S2C {
 			ci.By, ci.Reason = "server", t.serverReason(s, at)
 		}
@@ -252,17 +255,17 @@ func (t *Tracker) fillSIO(s *Session, dir decode.Dir, sp *sio.Packet, ev *event.
 	case sio.Event, sio.BinaryEvent:
 		if sp.HasID {
 			if s.acks == nil {
-				s.acks = make(map[ackKey]time.Time)
+				s.acks = make(map[ackKey]ackInfo)
 			}
 			if len(s.acks) < maxPendingAcks {
-				s.acks[ackKey{sp.Nsp, sp.ID, dir}] = at
+				s.acks[ackKey{sp.Nsp, sp.ID, dir}] = ackInfo{at: at, event: ev.Event}
 			}
 		}
 	case sio.Ack, sio.BinaryAck:
 		if sp.HasID {
 			k := ackKey{sp.Nsp, sp.ID, dir.Reverse()}
-			if t0, ok := s.acks[k]; ok {
-				ev.AckMs = msSince(t0, at)
+			if a, ok := s.acks[k]; ok {
+				ev.AckMs = msSince(a.at, at)
 				delete(s.acks, k)
 			}
 		}

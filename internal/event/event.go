@@ -56,10 +56,13 @@ type Event struct {
 	RTTMs *float64 `json:"rtt_ms,omitempty"`
 
 	// Session.
-	Action       string   `json:"action,omitempty"` // open, upgrade, close
-	Reason       string   `json:"reason,omitempty"` // close reason, e.g. "transport close", "ping timeout"
-	By           string   `json:"by,omitempty"`     // "client" or "server"
-	Code         int      `json:"code,omitempty"`   // WebSocket close code
+	Action       string   `json:"action,omitempty"`  // open, upgrade, close
+	Reason       string   `json:"reason,omitempty"`  // close reason, e.g. "transport close", "ping timeout"
+	By           string   `json:"by,omitempty"`      // "client" or "server"
+	Code         int      `json:"code,omitempty"`    // WebSocket close code
+	How          string   `json:"how,omitempty"`     // close: "close packet", "close frame 1000", "TCP FIN without close frame (1006)", …
+	AgeMs        *float64 `json:"age_ms,omitempty"`  // close: the session's age
+	IdleMs       *float64 `json:"idle_ms,omitempty"` // close: time since its last packet
 	Upgrades     []string `json:"upgrades,omitempty"`
 	PingInterval int      `json:"ping_interval,omitempty"`
 	PingTimeout  int      `json:"ping_timeout,omitempty"`

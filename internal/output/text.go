@@ -230,6 +230,18 @@ func (t *Text) session(b []byte, ev *event.Event) []byte {
 		b = append(b, " code="...)
 		b = strconv.AppendInt(b, int64(ev.Code), 10)
 	}
+	if ev.How != "" {
+		b = append(b, " how="...)
+		b = strconv.AppendQuote(b, ev.How)
+	}
+	if ev.AgeMs != nil {
+		b = append(b, " age="...)
+		b = appendMs(b, *ev.AgeMs)
+	}
+	if ev.IdleMs != nil {
+		b = append(b, " idle="...)
+		b = appendMs(b, *ev.IdleMs)
+	}
 	return b
 }
 
