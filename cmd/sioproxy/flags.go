@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/sioproxy/sioproxy/proxy"
 )
@@ -35,8 +36,9 @@ type config struct {
 	InsecureUpstream bool
 	BodyCap          int // bytes kept per body; 0 keeps none
 	Record           string
-	Redact           bool // mask secrets in recordings
-	View             int  // packets the terminal UI keeps for scrolling and filtering
+	Redact           bool          // mask secrets in recordings
+	View             int           // packets the terminal UI keeps for scrolling and filtering
+	AckTimeout       time.Duration // G5: an ACK later than this is reported; negative is off, 0 the default
 
 	modeFlags // --mode, --intercept, --tls… (forward.go)
 }
@@ -63,6 +65,7 @@ flags:
   --record FILE         also record every observation to FILE (.gz compresses)
   --redact              mask cookies, Authorization and CONNECT auth in recordings
   --view N              packets the terminal UI keeps in memory (default 10000)
+  --ack-timeout DUR     report an EVENT whose ACK has not come after DUR (default 10s, 0 = off)
 ` + modeUsage
 
 // parseFlags reads the command line (without the program name). Errors
@@ -93,6 +96,7 @@ func parseFlags(args []string) (config, error) {
 	fs.StringVar(&c.Record, "record", "", "")
 	fs.BoolVar(&c.Redact, "redact", false, "")
 	fs.IntVar(&c.View, "view", defaultView, "")
+	fs.DurationVar(&c.AckTimeout, "ack-timeout", defaultAckTimeout, "")
 	c.modeFlags.register(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -130,6 +134,12 @@ func parseFlags(args []string) (config, error) {
 	}
 	if err := checkView(c.View); err != nil {
 		return c, err
+	}
+	if c.AckTimeout < 0 {
+		return c, fmt.Errorf("--ack-timeout %v: must be 0 (off) or more", c.AckTimeout)
+	}
+	if c.AckTimeout == 0 {
+		c.AckTimeout = -1 // off, unlike the zero config of replay and demo
 	}
 	if c.BodyCap < 0 {
 		return c, fmt.Errorf("--body-cap %d: must be 0 or more", c.BodyCap)

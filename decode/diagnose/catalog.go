@@ -63,6 +63,7 @@ const (
 	CodeTLSUpstreamOther      = "tls_upstream_error"
 	CodeAbnormalEnd           = "session_abnormal_end"
 	CodeUpstreamUnreachable   = "upstream_unreachable"
+	CodeAckTimeout            = "ack_timeout"
 )
 
 const (
@@ -110,6 +111,7 @@ var catalog = []Entry{
 	{CodeConnectMissing, "G3", event.Warning, "No CONNECT within connectTimeout", "The client must send a CONNECT for each namespace right after the handshake; the server closes the session after `connectTimeout` (45 s)."},
 	{CodeEventUnjoined, "G3", event.Error, "EVENT for a namespace the client has not joined", "Client bug: emit only on connected sockets; the server closes the session."},
 	{CodeDuplicateConnect, "G3", event.Error, "Duplicate CONNECT for a connected namespace", "Client bug: connect each namespace once; the server closes the session."},
+	{CodeAckTimeout, "G5", event.Warning, "EVENT whose ACK never came (within --ack-timeout or the session's life)", "Call the acknowledgement callback on every path of the handler; use `socket.timeout(ms).emit(…)` so a missing reply is an error, and `retries` or connectionStateRecovery for replies lost in a reconnect."},
 	{CodeParseError, "G4", event.Error, "Packet that does not decode", "Use the same parser on both ends (e.g. socket.io-msgpack-parser on client and server); upgrade a 4.8.0 client bundle (BINARY placeholder bug)."},
 	{CodePayloadTooLarge, "H1", event.Error, "Message over maxHttpBufferSize / maxPayload", "Raise `maxHttpBufferSize` on the server (e.g. 1e8) or send smaller chunks; raise `pingTimeout` for long uploads."},
 	{CodePollOverlap, "H2", event.Error, "Overlapping polling requests for one session", "Do not retry requests on /socket.io/ in intermediaries; fix intermediary timeouts (F2) that make clients re-poll."},

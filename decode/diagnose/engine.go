@@ -44,6 +44,19 @@ type Options struct {
 	MaxFaults int
 	// MaxSessions caps the per-session state. Default 20000.
 	MaxSessions int
+	// AckTimeout: an EVENT with an ack id whose ACK has not come after
+	// this long is reported (G5). Default 10 s; negative turns it off.
+	// An ACK still missing when the session ends is reported either way.
+	AckTimeout time.Duration
+	// CSRMaxDisconnection is the server's connectionStateRecovery
+	// maxDisconnectionDuration: a recovery refused within it lost the
+	// server-side state (L1). Default 2 minutes, socket.io's default.
+	CSRMaxDisconnection time.Duration
+	// StormWindow and StormMin: StormMin handshakes or more within
+	// StormWindow, most of them failing or right after many sessions
+	// dropped, is a reconnection storm (L2). Defaults 10 s and 20.
+	StormWindow time.Duration
+	StormMin    int
 }
 
 func (o Options) withDefaults() Options {
@@ -67,6 +80,18 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxSessions <= 0 {
 		o.MaxSessions = 20000
+	}
+	if o.AckTimeout == 0 {
+		o.AckTimeout = 10 * time.Second
+	}
+	if o.CSRMaxDisconnection <= 0 {
+		o.CSRMaxDisconnection = 2 * time.Minute
+	}
+	if o.StormWindow <= 0 {
+		o.StormWindow = 10 * time.Second
+	}
+	if o.StormMin <= 0 {
+		o.StormMin = 20
 	}
 	return o
 }

@@ -32,6 +32,8 @@ type sidState struct {
 	// explained is set once a warning or error fault named this session:
 	// its abnormal end needs no J fault of its own.
 	explained bool
+	// acksFlagged are the pending acks already reported (G5).
+	acksFlagged map[ackRef]struct{}
 	// codes are the fault codes reported for this session, so that a
 	// fault that follows from one of them is attributed to it.
 	codes []string
@@ -137,5 +139,6 @@ func (e *Engine) tickSessions(now time.Time, emit func(event.Event)) {
 		e.tickHeartbeat(now, ss, emit)
 		e.tickUpgrade(now, ss, emit)
 		e.tickConnect(now, ss, emit)
+		e.tickAcks(now, ss, emit)
 	}
 }
