@@ -64,6 +64,8 @@ const (
 	CodeAbnormalEnd           = "session_abnormal_end"
 	CodeUpstreamUnreachable   = "upstream_unreachable"
 	CodeAckTimeout            = "ack_timeout"
+	CodeCORSLatentWildcard    = "cors_wildcard_credentials_latent"
+	CodeCORSReflected         = "cors_origin_reflected_with_credentials"
 )
 
 const (
@@ -88,6 +90,8 @@ var catalog = []Entry{
 	{CodePreflightNoCORS, "B3", event.Error, "CORS preflight refused: the server has no cors option", "Set `cors: {origin: [...], allowedHeaders: [...]}` on the server; a preflight only happens because the client sends `extraHeaders`."},
 	{CodePreflightOrigin, "B3", event.Error, "CORS preflight refused the origin", "Add the page's origin to `cors.origin` on the server."},
 	{CodePreflightHeader, "B3", event.Error, "CORS preflight refused a request header", "Add the client's `extraHeaders` names to `cors.allowedHeaders` on the server (or drop the extra headers)."},
+	{CodeCORSLatentWildcard, "B5", event.Warning, "Access-Control-Allow-Origin: * with Access-Control-Allow-Credentials: true (fails as soon as a client sends credentials)", "List the origins explicitly: `cors: {origin: [\"https://app.example\"], credentials: true}`; `*` never works with credentials."},
+	{CodeCORSReflected, "B5", event.Warning, "Every Origin reflected with credentials allowed: any website can use the user's session", "Replace `origin: true` (or a callback that accepts any origin) with the list of your origins: `cors: {origin: [\"https://app.example\"], credentials: true}`."},
 	{CodeCookieNotSent, "B4", event.Warning, "Cookie set by the server not sent back", "Set `withCredentials: true` on the client and `cors.credentials: true` on the server (the Node client honours it since 4.7.0); cross-site cookies need `SameSite=None; Secure`."},
 	{CodeSessionUnknownLive, "C1", event.Error, "Session ID unknown for a live session: request reached another server", fixSticky},
 	{CodeSidOtherUpstream, "C2", event.Error, "One session routed to several upstreams", "Route by the `sid` query parameter (as `@socket.io/sticky` does) or a cookie; with sioproxy use `--balance sticky`. Cross-node broadcasts also need an adapter."},

@@ -109,8 +109,11 @@ type Engine struct {
 	// tlsAt is when an upstream TLS observation was last seen per client
 	// host: the HTTPExchange that follows it is the same failure.
 	tlsAt map[string]time.Time
-	seq   uint64
-	now   time.Time
+	// reflected are the origins each upstream echoed back in
+	// Access-Control-Allow-Origin with credentials allowed (B5).
+	reflected map[string][]string
+	seq       uint64
+	now       time.Time
 }
 
 var _ session.Diagnoser = (*Engine)(nil)
@@ -118,11 +121,12 @@ var _ session.Diagnoser = (*Engine)(nil)
 // New returns an Engine.
 func New(opts Options) *Engine {
 	return &Engine{
-		opts:   opts.withDefaults(),
-		faults: make(map[string]*folded),
-		sids:   make(map[string]*sidState),
-		hosts:  make(map[string]*hostState),
-		tlsAt:  make(map[string]time.Time),
+		opts:      opts.withDefaults(),
+		faults:    make(map[string]*folded),
+		sids:      make(map[string]*sidState),
+		hosts:     make(map[string]*hostState),
+		tlsAt:     make(map[string]time.Time),
+		reflected: make(map[string][]string),
 	}
 }
 

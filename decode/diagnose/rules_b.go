@@ -65,6 +65,9 @@ func (e *Engine) checkCORS(x *obs.HTTPExchange, sid string, handshake bool, emit
 		f.code = CodeCORSCredsMissing
 		f.summary = fmt.Sprintf("The request from Origin %s carries cookies (withCredentials) but the answer lacks Access-Control-Allow-Credentials: true", org)
 	default:
+		if acac {
+			e.latentCORS(x, sid, org, acao, emit)
+		}
 		return
 	}
 	e.report(f, emit)
