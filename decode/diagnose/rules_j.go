@@ -22,6 +22,7 @@ func (e *Engine) sessionClosed(ev *event.Event, s *session.Session, emit func(ev
 		e.heartbeatEnd(ev, ss, emit)
 		return
 	}
+	e.closeAfterBig(ev, ss, emit)
 	e.closeCut(ev, ss, emit)
 	if ss.explained || ci.Trigger == "session_unknown" || ci.Code == 1009 {
 		return

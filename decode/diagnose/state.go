@@ -32,6 +32,8 @@ type sidState struct {
 	// explained is set once a warning or error fault named this session:
 	// its abnormal end needs no J fault of its own.
 	explained bool
+	// big is the last large WebSocket message (H1 on a close after it).
+	big bigMsg
 	// acksFlagged are the pending acks already reported (G5).
 	acksFlagged map[ackRef]struct{}
 	// codes are the fault codes reported for this session, so that a
@@ -46,8 +48,9 @@ type hostState struct {
 }
 
 type cutAge struct {
-	sid string
-	age time.Duration
+	sid  string
+	age  time.Duration
+	idle time.Duration // without a packet before the cut
 }
 
 const maxCutAges = 32
