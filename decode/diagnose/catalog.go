@@ -66,6 +66,9 @@ const (
 	CodeAckTimeout            = "ack_timeout"
 	CodeCORSLatentWildcard    = "cors_wildcard_credentials_latent"
 	CodeCORSReflected         = "cors_origin_reflected_with_credentials"
+	CodeCSRFailed             = "csr_recovery_failed"
+	CodeCSRPidNotSent         = "csr_pid_not_sent"
+	CodeCSROffsetMissing      = "csr_offset_missing"
 )
 
 const (
@@ -129,6 +132,9 @@ var catalog = []Entry{
 	{CodeTLSUpstreamHostname, "I3", event.Error, "Upstream certificate does not name the target host", "Point the target at a name the certificate covers, or reissue it with that name in subjectAltName; `--insecure-upstream` skips verification while debugging."},
 	{CodeTLSUpstreamOther, "I3", event.Error, "Upstream TLS handshake failed", fixUpstreamCA},
 	{CodeUpstreamUnreachable, "K", event.Error, "The target does not accept connections", "Is the server running, and on this port? Start it, or point `--target` at the port it listens on."},
+	{CodeCSRFailed, "L1", event.Error, "Connection state recovery refused within maxDisconnectionDuration: the server-side state was lost", "Recovery needs the same node and a store that survives: sticky sessions, an adapter with session support (Redis Streams, MongoDB, Postgres; not the Redis pub/sub adapter), and no restart in between."},
+	{CodeCSRPidNotSent, "L1", event.Warning, "Reconnecting client does not send its pid back", "Use socket.io-client ≥ 4.6 and let the Manager reconnect by itself: a new `io()` or `socket.connect()` after `socket.disconnect()` starts a new socket and drops the recovery state."},
+	{CodeCSROffsetMissing, "L1", event.Warning, "Recovery attempt with a pid but no offset (socket.io #5538)", "The client got no event before it lost the connection, so it has no offset and socket.io ≤ 4.8 refuses the recovery: emit an event on connection (e.g. a welcome) so every client holds an offset, or upgrade to a release with the fix."},
 	{CodeAbnormalEnd, "J", event.Info, "Session ended abnormally", "See the close reason: a transport error means a connection broke (network, proxy or process restart) rather than a close by either side."},
 }
 

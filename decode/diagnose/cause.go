@@ -14,6 +14,7 @@ var causes = map[string][]string{
 	CodeSessionUnknown:    {CodeSidOtherUpstream, CodeSidBackendChanged, CodeSessionUnknownLive},
 	CodeCookieNotSent:     {CodeSidOtherUpstream, CodeSidBackendChanged},
 	CodeTransportMismatch: {CodeSidOtherUpstream, CodeSidBackendChanged},
+	CodeCSRFailed:         {CodeCSROffsetMissing, CodeSidOtherUpstream, CodeSessionUnknownLive},
 }
 
 // causeOf returns the root fault code f follows from, "" if none.

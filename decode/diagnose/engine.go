@@ -112,8 +112,10 @@ type Engine struct {
 	// reflected are the origins each upstream echoed back in
 	// Access-Control-Allow-Origin with credentials allowed (B5).
 	reflected map[string][]string
-	seq       uint64
-	now       time.Time
+	// csr is the connection state recovery tracking (L1).
+	csr csrState
+	seq uint64
+	now time.Time
 }
 
 var _ session.Diagnoser = (*Engine)(nil)
@@ -343,6 +345,8 @@ func (e *Engine) Packet(ev *event.Event, s *session.Session, emit func(event.Eve
 				e.sioPacket(ev, s, emit)
 			} else if ev.Type == "EVENT" && ev.Dir == "c2s" {
 				e.checkEventNamespace(ev, s, emit)
+			} else if ev.Type == "EVENT" && len(e.csr.bySid) > 0 {
+				e.csrEvent(ev, s)
 			}
 		case "ping", "pong":
 			if ev.Data != "probe" {
@@ -368,6 +372,7 @@ func (e *Engine) Packet(ev *event.Event, s *session.Session, emit func(event.Eve
 func (e *Engine) Tick(now time.Time, emit func(event.Event)) {
 	e.clock(now)
 	e.tickSessions(now, emit)
+	e.pruneCSR(now, false)
 	var due []*folded
 	for _, fd := range e.faults {
 		if fd.dirty && now.Sub(fd.emitted) >= e.opts.RateLimit {

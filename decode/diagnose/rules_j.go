@@ -17,6 +17,7 @@ func (e *Engine) sessionClosed(ev *event.Event, s *session.Session, emit func(ev
 		return
 	}
 	ci := s.Close
+	e.csrClosed(s)
 	e.acksAtClose(ev, ss, emit)
 	if ci.Reason == "ping timeout" {
 		e.heartbeatEnd(ev, ss, emit)

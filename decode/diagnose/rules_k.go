@@ -17,6 +17,10 @@ func (e *Engine) upstreamDown(x *obs.HTTPExchange, emit func(event.Event)) {
 		target = "the target"
 	}
 	why := dialReason(x.Err)
+	if x.Upstream != "" {
+		e.csr.init()
+		e.csr.downAt[x.Upstream] = x.End
+	}
 	e.report(finding{
 		code: CodeUpstreamUnreachable, client: x.Client, at: x.End, key: target, target: x.Upstream,
 		summary: fmt.Sprintf("The target %s does not answer: %s; sioproxy answered %s %s with 502 Bad Gateway",

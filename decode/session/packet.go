@@ -1,6 +1,7 @@
 package session
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"net/url"
@@ -236,6 +237,7 @@ func (t *Tracker) fillSIO(s *Session, dir decode.Dir, sp *sio.Packet, ev *event.
 		ns := s.namespace(sp.Nsp)
 		if dir == decode.C2S {
 			ns.State, ns.Auth, ns.Query, ns.ConnectAt = "connecting", json.RawMessage(sp.Data), sp.Query, at
+			ns.RecoverPid, ns.RecoverOffset, ns.HasOffset, ns.Recovery = recoveryOf(sp.Data)
 			break
 		}
 		ns.State, ns.ConnectedAt = "connected", at
@@ -245,6 +247,16 @@ func (t *Tracker) fillSIO(s *Session, dir decode.Dir, sp *sio.Packet, ev *event.
 		}
 		if len(sp.Data) > 0 && json.Unmarshal(sp.Data, &reply) == nil {
 			ns.SocketID, ns.Pid = reply.Sid, reply.Pid
+		}
+		if ns.RecoverPid != "" && ns.Recovery == "" {
+			// A recovered session keeps its private id; a refused recovery
+			// gets a new one (socket.io Socket constructor).
+			ok := reply.Pid == ns.RecoverPid
+			ns.Recovery = "failed"
+			if ok {
+				ns.Recovery = "recovered"
+			}
+			ev.Recovered = &ok
 		}
 	case sio.ConnectError:
 		ns := s.namespace(sp.Nsp)
@@ -335,4 +347,22 @@ func queryJSON(q string) json.RawMessage {
 	}
 	b, _ := json.Marshal(m)
 	return b
+}
+
+// recoveryOf reads the connection-state-recovery fields a client merges
+// into its CONNECT auth: {"pid":"…","offset":"…"}. Outcome is reset.
+func recoveryOf(auth []byte) (pid, offset string, hasOffset bool, outcome string) {
+	if len(auth) == 0 || !bytes.Contains(auth, []byte(`"pid"`)) {
+		return "", "", false, ""
+	}
+	var a struct {
+		Pid    any `json:"pid"`
+		Offset any `json:"offset"`
+	}
+	if json.Unmarshal(auth, &a) != nil {
+		return "", "", false, ""
+	}
+	p, _ := a.Pid.(string)
+	o, ok := a.Offset.(string)
+	return p, o, ok, ""
 }

@@ -90,6 +90,13 @@ type Namespace struct {
 	ConnectedAt time.Time // server reply
 	// DisconnectBy is "client" or "server" for a DISCONNECT packet.
 	DisconnectBy string
+	// Connection state recovery: the pid and offset the client's CONNECT
+	// sent back (a recovery attempt), and its outcome once the server
+	// answered: "recovered" (the same pid back) or "failed" (a new one).
+	RecoverPid    string
+	RecoverOffset string
+	HasOffset     bool
+	Recovery      string
 }
 
 // CloseInfo says how a session ended.
@@ -330,6 +337,7 @@ type NamespaceInfo struct {
 	Name     string
 	SocketID string
 	State    string
+	Recovery string // "recovered", "failed" or "" (no recovery attempted)
 }
 
 func (s *Session) info() SessionInfo {
@@ -342,7 +350,7 @@ func (s *Session) info() SessionInfo {
 		DecodeErrors: s.DecodeErrors, Upstreams: append([]string(nil), s.Upstreams...),
 	}
 	for _, n := range s.Namespaces {
-		in.Namespaces = append(in.Namespaces, NamespaceInfo{Name: n.Name, SocketID: n.SocketID, State: n.State})
+		in.Namespaces = append(in.Namespaces, NamespaceInfo{Name: n.Name, SocketID: n.SocketID, State: n.State, Recovery: n.Recovery})
 	}
 	return in
 }

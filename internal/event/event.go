@@ -51,6 +51,10 @@ type Event struct {
 	Attachments int             `json:"attachments,omitempty"`
 	AckMs       *float64        `json:"ack_ms,omitempty"` // on an ACK: ms since its EVENT
 	Parser      string          `json:"parser,omitempty"` // "msgpack" when the msgpack parser was used
+	// Recovered is set on the server's CONNECT answering a connection
+	// state recovery attempt (the client sent a pid back): whether the
+	// server recovered the session.
+	Recovered *bool `json:"recovered,omitempty"`
 	// RTTMs is set on a pong: ms since the ping it answers (v4: server ping,
 	// client pong; v3: the reverse).
 	RTTMs *float64 `json:"rtt_ms,omitempty"`

@@ -57,6 +57,10 @@ func appendEvent(b []byte, ev *event.Event) ([]byte, bool) {
 	b = optInt(b, `,"attachments":`, int64(ev.Attachments))
 	b, ok = optFloat(b, `,"ack_ms":`, ev.AckMs, ok)
 	b = optString(b, `,"parser":`, ev.Parser)
+	if ev.Recovered != nil {
+		b = append(b, `,"recovered":`...)
+		b = strconv.AppendBool(b, *ev.Recovered)
+	}
 	b, ok = optFloat(b, `,"rtt_ms":`, ev.RTTMs, ok)
 	b = optString(b, `,"action":`, ev.Action)
 	b = optString(b, `,"reason":`, ev.Reason)

@@ -182,6 +182,13 @@ func (t *Text) packet(b []byte, ev *event.Event) []byte {
 		b = append(b, ev.Parser...)
 		b = append(b, ')')
 	}
+	if ev.Recovered != nil {
+		if *ev.Recovered {
+			b = append(b, " [state recovered]"...)
+		} else {
+			b = append(b, " [state NOT recovered]"...)
+		}
+	}
 	return b
 }
 
