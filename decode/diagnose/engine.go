@@ -114,6 +114,8 @@ type Engine struct {
 	reflected map[string][]string
 	// csr is the connection state recovery tracking (L1).
 	csr csrState
+	// dup finds one client's duplicate sessions (L3).
+	dup dupState
 	seq uint64
 	now time.Time
 }
@@ -345,12 +347,20 @@ func (e *Engine) Packet(ev *event.Event, s *session.Session, emit func(event.Eve
 				e.sioPacket(ev, s, emit)
 			} else if ev.Type == "EVENT" && ev.Dir == "c2s" {
 				e.checkEventNamespace(ev, s, emit)
-			} else if ev.Type == "EVENT" && len(e.csr.bySid) > 0 {
-				e.csrEvent(ev, s)
+			} else if ev.Type == "EVENT" {
+				if len(e.csr.bySid) > 0 {
+					e.csrEvent(ev, s)
+				}
+				if len(e.dup.watch) > 0 {
+					e.dupEvent(ev, s, emit)
+				}
 			}
 		case "ping", "pong":
 			if ev.Data != "probe" {
 				e.checkHeartbeatDir(ev, s, emit)
+				if len(e.dup.pending) > 0 && ev.Dir == "c2s" {
+					e.dupAlive(ev, s, emit)
+				}
 			}
 		}
 	case event.KindSession:

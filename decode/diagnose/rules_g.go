@@ -34,6 +34,7 @@ func (e *Engine) sioPacket(ev *event.Event, s *session.Session, emit func(event.
 			}
 			e.checkConnectReply(ev, s, emit)
 			e.csrReply(ev, s, emit)
+			e.dupConnected(ev, s, ss)
 			return
 		}
 		e.csrConnect(ev, s, emit)

@@ -18,6 +18,7 @@ func (e *Engine) sessionClosed(ev *event.Event, s *session.Session, emit func(ev
 	}
 	ci := s.Close
 	e.csrClosed(s)
+	e.dupClosed(ss)
 	e.acksAtClose(ev, ss, emit)
 	if ci.Reason == "ping timeout" {
 		e.heartbeatEnd(ev, ss, emit)

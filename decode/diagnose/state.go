@@ -32,6 +32,8 @@ type sidState struct {
 	// explained is set once a warning or error fault named this session:
 	// its abnormal end needs no J fault of its own.
 	explained bool
+	// dupKeys are the identity keys this session is listed under (L3).
+	dupKeys []string
 	// big is the last large WebSocket message (H1 on a close after it).
 	big bigMsg
 	// acksFlagged are the pending acks already reported (G5).
