@@ -70,6 +70,8 @@ const (
 	CodeCSRPidNotSent         = "csr_pid_not_sent"
 	CodeCSROffsetMissing      = "csr_offset_missing"
 	CodeDuplicateSession      = "duplicate_session"
+	CodeReconnectStorm        = "reconnect_storm"
+	CodeReconnectNoBackoff    = "reconnect_without_backoff"
 )
 
 const (
@@ -136,6 +138,8 @@ var catalog = []Entry{
 	{CodeCSRFailed, "L1", event.Error, "Connection state recovery refused within maxDisconnectionDuration: the server-side state was lost", "Recovery needs the same node and a store that survives: sticky sessions, an adapter with session support (Redis Streams, MongoDB, Postgres; not the Redis pub/sub adapter), and no restart in between."},
 	{CodeCSRPidNotSent, "L1", event.Warning, "Reconnecting client does not send its pid back", "Use socket.io-client ≥ 4.6 and let the Manager reconnect by itself: a new `io()` or `socket.connect()` after `socket.disconnect()` starts a new socket and drops the recovery state."},
 	{CodeCSROffsetMissing, "L1", event.Warning, "Recovery attempt with a pid but no offset (socket.io #5538)", "The client got no event before it lost the connection, so it has no offset and socket.io ≤ 4.8 refuses the recovery: emit an event on connection (e.g. a welcome) so every client holds an offset, or upgrade to a release with the fix."},
+	{CodeReconnectStorm, "L2", event.Error, "Reconnection storm: many handshakes at once, mostly failing or after a mass drop", "Keep the clients' backoff (socket.io-client defaults: reconnectionDelay 1000, reconnectionDelayMax 5000, randomizationFactor 0.5; raise them for large fleets); restart servers gracefully (`io.close()`, one node at a time) and fix what makes the handshakes fail first."},
+	{CodeReconnectNoBackoff, "L2", event.Warning, "Client reconnecting without backoff or jitter", "Do not set reconnectionDelay = reconnectionDelayMax or randomizationFactor 0, and do not reconnect by hand in a loop: let the Manager back off (1 s doubling to 5 s, ±50 %)."},
 	{CodeDuplicateSession, "L3", event.Warning, "One client holds two live sessions on one namespace (duplicate events)", "Create the socket once (module scope, or an effect whose cleanup calls `socket.disconnect()`); a second `io()` for a namespace already in use opens a second connection. If a handler runs twice while sioproxy shows one session, the event crossed the wire once: a listener was added twice (`socket.on` without `socket.off`), which the proxy cannot fix."},
 	{CodeAbnormalEnd, "J", event.Info, "Session ended abnormally", "See the close reason: a transport error means a connection broke (network, proxy or process restart) rather than a close by either side."},
 }

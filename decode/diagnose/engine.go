@@ -116,8 +116,10 @@ type Engine struct {
 	csr csrState
 	// dup finds one client's duplicate sessions (L3).
 	dup dupState
-	seq uint64
-	now time.Time
+	// storm watches handshake rates and retry intervals (L2).
+	storm stormState
+	seq   uint64
+	now   time.Time
 }
 
 var _ session.Diagnoser = (*Engine)(nil)

@@ -1,6 +1,7 @@
 package diagnose
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/sioproxy/sioproxy/decode/eio"
@@ -20,6 +21,18 @@ func (e *Engine) observeHTTP(o obs.Obs, s *session.Session, emit func(event.Even
 	q := eio.ParseQuery(rawq)
 	if !q.HasEIO && q.Transport == "" && q.Sid == "" {
 		return // not Engine.IO traffic (pages, bundles, health checks)
+	}
+	if q.Sid == "" && x.Method == "GET" && x.ErrKind != "client_gone" {
+		// A handshake; a WebSocket one that worked is counted when its
+		// session opens.
+		failed := x.Status == 0 || x.Status >= 400
+		if failed || q.Transport != "websocket" {
+			status := strconv.Itoa(x.Status)
+			if x.Status == 0 {
+				status = orNone(x.ErrKind)
+			}
+			e.handshakeAttempt(x.Start, x.End, x.Client, failed, status, emit)
+		}
 	}
 	if x.ErrKind == "tls" {
 		e.httpTLS(x, emit)

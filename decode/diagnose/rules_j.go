@@ -19,6 +19,9 @@ func (e *Engine) sessionClosed(ev *event.Event, s *session.Session, emit func(ev
 	ci := s.Close
 	e.csrClosed(s)
 	e.dupClosed(ss)
+	if !s.Adopted {
+		e.sessionDropped(s)
+	}
 	e.acksAtClose(ev, ss, emit)
 	if ci.Reason == "ping timeout" {
 		e.heartbeatEnd(ev, ss, emit)

@@ -123,6 +123,10 @@ func (e *Engine) sessionOpened(ev *event.Event, s *session.Session, emit func(ev
 		ss.affinity = affinityCookies(s.HandshakeWS.Open.RespHeader.Values("Set-Cookie"))
 	}
 	e.checkOpen(ev, s, emit)
+	e.sessionLive(s)
+	if s.HandshakeWS != nil && s.HandshakeWS.Open != nil {
+		e.handshakeAttempt(s.HandshakeWS.Open.Start, ev.TS, s.Client, false, "101", emit)
+	}
 }
 
 func (e *Engine) tickSessions(now time.Time, emit func(event.Event)) {
