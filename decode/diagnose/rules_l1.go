@@ -158,7 +158,7 @@ func (e *Engine) csrReply(ev *event.Event, s *session.Session, emit func(event.E
 	if !old.closedAt.IsZero() {
 		when = fmt.Sprintf("%s after its previous session %s ended", dur(gap), old.sid)
 	}
-	f.summary = fmt.Sprintf("The client tried to recover its socket on %s (pid %s) %s, within maxDisconnectionDuration %s, but the server answered a new socket id %s instead of %s: the server-side state was lost",
+	f.summary = fmt.Sprintf("The client tried to recover its socket on %s (pid %s) %s, within maxDisconnectionDuration (%s, socket.io's default), but the server answered a new socket id %s instead of %s: the server-side state was lost",
 		ev.Nsp, clip(old.pid, 40), when, dur(e.opts.CSRMaxDisconnection), clip(ns.SocketID, 30), clip(old.socketID, 30))
 	if n := e.missedEvents(old, ev.TS); n > 0 {
 		f.summary += fmt.Sprintf("; the client missed %d events sioproxy saw on %s in between", n, ev.Nsp)

@@ -62,9 +62,10 @@ func TestReconnectWithoutBackoff(t *testing.T) {
 		intervals []int // ms between a failure and the next attempt
 		want      string
 	}{
-		{"constant 100 ms", []int{100, 100, 100, 100, 100, 100}, "constant interval of 100 ms"},
+		{"constant 100 ms", []int{100, 100, 100, 100, 100, 100}, "constant interval of about 100 ms"},
 		{"jittered but not growing", []int{150, 320, 90, 260, 200, 140}, "without growing: no exponential backoff"},
 		{"socket.io-client defaults", []int{1200, 1700, 4400, 5900, 4100, 6300}, ""},
+		{"socket.io-client at reconnectionDelayMax (capped after jitter)", []int{5000, 5000, 5000, 5000, 5000, 5000}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			w := newWire()
