@@ -14,11 +14,14 @@ import (
 // errors, CORS, path, upgrade refusals, and the per-session request rules.
 func (e *Engine) observeHTTP(o obs.Obs, s *session.Session, emit func(event.Event)) {
 	x := o.HTTP
-	if x.ErrKind == "dial" {
-		e.upstreamDown(x, emit)
-	}
 	path, rawq, _ := strings.Cut(x.URL, "?")
 	q := eio.ParseQuery(rawq)
+	// In reverse mode every request goes to the app's server; in forward
+	// mode only Engine.IO traffic is about the app (a browser also fetches
+	// from hosts that may not resolve here).
+	if x.ErrKind == "dial" && (!e.opts.Forward || q.HasEIO || q.Transport != "" || q.Sid != "") {
+		e.upstreamDown(x, emit)
+	}
 	if !q.HasEIO && q.Transport == "" && q.Sid == "" {
 		return // not Engine.IO traffic (pages, bundles, health checks)
 	}

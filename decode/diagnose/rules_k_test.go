@@ -49,3 +49,19 @@ func TestUpstreamUnreachable(t *testing.T) {
 		t.Errorf("second target: %+v", fs[1])
 	}
 }
+
+// In forward mode a browser fetches from many hosts; only Engine.IO
+// traffic that cannot reach its server is K.
+func TestUpstreamUnreachableForwardOnlyEngineIO(t *testing.T) {
+	w := newWire()
+	w.upstream = "https://update.example"
+	seq := []obs.Obs{dialFail(w, 0, 1, "/service/update2")}
+	w.upstream = "https://app.example"
+	seq = append(seq, dialFail(w, 2, 3, q4+"&t=a"))
+	e := New(Options{Forward: true})
+	run(e, seq)
+	fs := e.Faults()
+	if len(fs) != 1 || fs[0].Target != "https://app.example" {
+		t.Fatalf("faults %v, want one K for the Engine.IO target only", faultCodes(fs))
+	}
+}
