@@ -15,7 +15,7 @@
 //   - "disconnect-me"             → the server closes the socket;
 //   - "never-ack"                 → never acked (a handler that forgets its callback);
 //   - "broadcast" arg             → emits "news" arg to every socket of the namespace.
-// Options (all optional): port, host, path, cors, allowEIO3, perMessageDeflate,
+// Options (all optional): port, host, path, cors, cookie, allowEIO3, perMessageDeflate,
 // transports, namespaces [{name, token}], maxHttpBufferSize, pingInterval,
 // pingTimeout, connectTimeout, connectionStateRecovery, welcome (emit "welcome" on connection),
 // static (a directory served at /), refuseRequests, parser ("msgpack"),
@@ -147,6 +147,7 @@ function main() {
     allowEIO3: !!cfg.allowEIO3,
   };
   if (cfg.cors !== undefined) opts.cors = cfg.cors;
+  if (cfg.cookie !== undefined) opts.cookie = cfg.cookie;
   if (cfg.perMessageDeflate !== undefined) opts.perMessageDeflate = cfg.perMessageDeflate;
   if (cfg.transports) opts.transports = cfg.transports;
   if (cfg.maxHttpBufferSize) opts.maxHttpBufferSize = cfg.maxHttpBufferSize;
