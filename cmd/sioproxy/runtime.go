@@ -263,6 +263,10 @@ func (r *runtime) saveView(path string, events []event.Event) error {
 	return w.Close()
 }
 
+// recoveryMark follows a namespace whose socket tried a connection state
+// recovery: ↺ recovered, ↺✗ refused.
+var recoveryMark = map[string]string{"recovered": "↺", "failed": "↺✗"}
+
 func (r *runtime) sessions() []tui.SessionRow {
 	infos := r.tracker.Sessions()
 	rows := make([]tui.SessionRow, len(infos))
@@ -274,7 +278,7 @@ func (r *runtime) sessions() []tui.SessionRow {
 			Closed: s.Closed, ClosedReason: s.Reason,
 		}
 		for _, n := range s.Namespaces {
-			row.Namespaces = append(row.Namespaces, n.Name)
+			row.Namespaces = append(row.Namespaces, n.Name+recoveryMark[n.Recovery])
 		}
 		rows[i] = row
 	}
