@@ -276,6 +276,9 @@ func (e *Engine) pruneCSR(now time.Time, hard bool) {
 		}
 	}
 	c.ended = slices.DeleteFunc(c.ended, func(r *csrRec) bool { return now.Sub(r.closedAt) > e.opts.CSRMaxDisconnection })
+	if len(c.bySid) > e.opts.MaxSessions {
+		clear(c.bySid) // sessions forgotten without an end
+	}
 }
 
 // lastString returns the last element of a JSON array when it is a plain

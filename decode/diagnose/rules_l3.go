@@ -112,7 +112,10 @@ func (e *Engine) dupConnected(ev *event.Event, s *session.Session, ss *sidState)
 		n := o.s.Namespace(ev.Nsp)
 		return n == nil || n.State != "connected"
 	})
-	if len(live) < maxSameIdentity*4 && (len(d.byKey) < e.opts.MaxSessions || d.byKey[key] != nil) {
+	if len(d.byKey) >= e.opts.MaxSessions && d.byKey[key] == nil {
+		clear(d.byKey) // sessions forgotten without an end leave keys behind
+	}
+	if len(live) < maxSameIdentity*4 {
 		d.byKey[key] = append(live, s.Sid)
 		if len(ss.dupKeys) < 8 {
 			ss.dupKeys = append(ss.dupKeys, key)
