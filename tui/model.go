@@ -119,6 +119,8 @@ type Model struct {
 	detail  viewport.Model
 	message string // outcome of the last action, e.g. a save
 
+	statsPane statsPane // the t key (stats_pane.go)
+
 	cache   string
 	dirty   bool
 	renders int // frames actually formatted, for tests
@@ -241,6 +243,7 @@ func (m *Model) onTick(now time.Time) {
 	if m.ticks%10 == 0 {
 		m.dirty = true
 	}
+	m.statsTick()
 	if m.dirty {
 		m.refreshSessions()
 	}
@@ -260,6 +263,7 @@ func (m *Model) ingest(evs []event.Event) {
 		neutralise(ev)
 		m.sessions.observe(ev)
 		m.upstream.observe(ev)
+		m.statsObserve(ev)
 		switch ev.Kind {
 		case event.KindPacket, event.KindError:
 			if ev.Kind == event.KindPacket {

@@ -18,7 +18,7 @@ import (
 const defaultTarget = "http://127.0.0.1:3000"
 
 // subcommands are reserved names for the first argument.
-var subcommands = []string{"demo", "replay", "export", "ca", "doctor"}
+var subcommands = []string{"demo", "replay", "export", "ca", "doctor", "report"}
 
 // config is everything the command line says.
 type config struct {
@@ -40,14 +40,15 @@ type config struct {
 	View             int           // packets the terminal UI keeps for scrolling and filtering
 	AckTimeout       time.Duration // G5: an ACK later than this is reported; negative is off, 0 the default
 
-	modeFlags // --mode, --intercept, --tls… (forward.go)
+	modeFlags  // --mode, --intercept, --tls… (forward.go)
+	statsFlags // --metrics (metrics.go)
 }
 
 // errHelp is returned for -h/--help; the caller prints usageText.
 var errHelp = flag.ErrHelp
 
 const usageText = `usage: sioproxy [flags]
-       sioproxy demo | replay | export | ca ...
+       sioproxy demo | replay | export | ca | doctor | report ...
 
 sioproxy relays a Socket.IO app unchanged and shows what crosses the wire.
 
@@ -66,7 +67,7 @@ flags:
   --redact              mask cookies, Authorization and CONNECT auth in recordings
   --view N              packets the terminal UI keeps in memory (default 10000)
   --ack-timeout DUR     report an EVENT whose ACK has not come after DUR (default 10s, 0 = off)
-` + modeUsage
+` + metricsUsage + modeUsage
 
 // parseFlags reads the command line (without the program name). Errors
 // name the flag and the offending value.
@@ -98,6 +99,7 @@ func parseFlags(args []string) (config, error) {
 	fs.IntVar(&c.View, "view", defaultView, "")
 	fs.DurationVar(&c.AckTimeout, "ack-timeout", defaultAckTimeout, "")
 	c.modeFlags.register(fs)
+	c.statsFlags.register(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return c, errHelp

@@ -42,6 +42,8 @@ func run(ctx context.Context, args []string, stdout *os.File, stderr io.Writer) 
 		err = runCA(cfg.Args, stdout, stderr)
 	case "doctor":
 		return runDoctor(ctx, cfg.Args, stdout, stderr)
+	case "report":
+		err = runReport(cfg.Args, stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "sioproxy: unknown command %q\n", cfg.Command)
 		return 2

@@ -13,9 +13,11 @@ import (
 	"github.com/sioproxy/sioproxy/internal/bus"
 	"github.com/sioproxy/sioproxy/internal/event"
 	"github.com/sioproxy/sioproxy/internal/exchanges"
+	"github.com/sioproxy/sioproxy/internal/metrics"
 	"github.com/sioproxy/sioproxy/internal/obs"
 	"github.com/sioproxy/sioproxy/internal/pipeline"
 	"github.com/sioproxy/sioproxy/recordings"
+	"github.com/sioproxy/sioproxy/stats"
 	"github.com/sioproxy/sioproxy/tui"
 )
 
@@ -48,6 +50,9 @@ type runtime struct {
 	cache   *exchanges.Cache
 	ring    *bus.Ring[event.Event]
 	tracker *session.Tracker
+	// stats feeds the TUI's stats pane and --metrics; nil when neither runs.
+	stats   *stats.Collector
+	metrics *metrics.Server
 }
 
 // uiInfo is what the status bar shows about the mode.
@@ -86,6 +91,9 @@ func newRuntime(cfg config, stdout *os.File, hdr recordings.Header) (*runtime, e
 		r.cache = exchanges.New(0)
 		r.cacheQ = bus.NewQueueBytes(cacheQueueSize, cacheQueueBytes, obsSize)
 	}
+	if r.useTUI || cfg.Metrics != "" {
+		r.stats = stats.New(stats.Options{})
+	}
 	return r, nil
 }
 
@@ -109,6 +117,12 @@ func (r *runtime) run(ctx context.Context, ui uiInfo, sourceDone <-chan error, s
 	var wg sync.WaitGroup
 	var pipeErr, recErr error
 	pcfg := pipeline.Config{In: r.in, Events: r.ring, Tracker: r.tracker, Now: ui.Clock, Lossless: ui.Lossless, Abandon: forceFrom(ctx)}
+	if r.stats != nil {
+		pcfg.Observe, pcfg.OnTick = r.stats.Observe, r.stats.Advance
+	}
+	if r.metrics != nil {
+		defer r.metrics.Close()
+	}
 	if !r.useTUI {
 		pcfg.Out = stdout
 		pcfg.Format = "text"
@@ -224,7 +238,7 @@ func (r *runtime) tuiOptions(ui uiInfo) tui.Options {
 		}
 		return s
 	}
-	src := &uiSource{BusSource: tui.NewBusSource(r.ring, r.sessions, stats), cache: r.cache}
+	src := &uiSource{BusSource: tui.NewBusSource(r.ring, r.sessions, stats), cache: r.cache, stats: r.stats}
 	return tui.Options{
 		Source:   replaySource(src, ui.TogglePause),
 		Capacity: r.cfg.View,
@@ -289,6 +303,7 @@ func (r *runtime) sessions() []tui.SessionRow {
 type uiSource struct {
 	*tui.BusSource
 	cache *exchanges.Cache
+	stats *stats.Collector // the analyzer's, for the stats pane
 }
 
 func (s *uiSource) Exchange(id uint64) (*obs.HTTPExchange, bool) { return s.cache.Exchange(id) }
