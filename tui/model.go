@@ -91,6 +91,7 @@ type Model struct {
 	sessions  *sessionDeriver
 	sessRows  []SessionRow
 	faults    *faultList
+	upstream  *upstreamState
 	exchanges map[uint64]httpInfo
 	exOrder   []uint64 // ring of exchange ids, oldest at exNext
 	exNext    int
@@ -142,6 +143,7 @@ func New(opts Options) *Model {
 		store:     newStore(opts.Capacity),
 		sessions:  newSessionDeriver(),
 		faults:    newFaultList(),
+		upstream:  newUpstreamState(opts.StartCheck),
 		exchanges: make(map[uint64]httpInfo),
 		exOrder:   make([]uint64, 0, 64),
 		focus:     panePackets,
@@ -267,6 +269,7 @@ func (m *Model) ingest(evs []event.Event) {
 		ev := &evs[i]
 		neutralise(ev)
 		m.sessions.observe(ev)
+		m.upstream.observe(ev)
 		m.statsObserve(ev)
 		switch ev.Kind {
 		case event.KindPacket, event.KindError:

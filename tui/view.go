@@ -290,6 +290,9 @@ func (m *Model) writeStatus(b *strings.Builder) {
 	if listen != "" || target != "" {
 		parts = append(parts, listen+" → "+target)
 	}
+	if up := m.upstream.status(); up != "" {
+		parts = append(parts, up)
+	}
 	parts = append(parts, strconv.Itoa(m.rate.shown)+" pkts/s")
 	drops := st.BusDrops + max(st.ObsDrops, m.dropEvts) + m.missed
 	parts = append(parts, "drops "+strconv.FormatUint(drops, 10))
@@ -624,7 +627,7 @@ func (m *Model) faultRow(r *faultRow, selected bool) string {
 	for _, c := range []struct {
 		s string
 		w int
-	}{{r.f.Code, code}, {r.f.Catalog, 4}, {r.sid, sid}, {"×" + strconv.Itoa(r.f.Count), 6}} {
+	}{{causedMark(r.f.Cause) + r.f.Code, code}, {r.f.Catalog, 4}, {r.sid, sid}, {"×" + strconv.Itoa(r.f.Count), 6}} {
 		sb.WriteString(fit(c.s, c.w))
 		sb.WriteByte(' ')
 	}

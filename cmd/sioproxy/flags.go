@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/sioproxy/sioproxy/decode/sio"
 	"github.com/sioproxy/sioproxy/proxy"
@@ -41,6 +42,7 @@ type config struct {
 	Rules            string          // --rules FILE for the active layer
 	Control          string          // control socket path, "" for the default, "off" for none
 	Binary           sio.BinaryStyle // attachments in --json and --no-tui
+	AckTimeout       time.Duration   // G5: an ACK later than this is reported; negative is off, 0 the default
 
 	modeFlags  // --mode, --intercept, --tls… (forward.go)
 	statsFlags // --metrics (metrics.go)
@@ -79,6 +81,8 @@ flags:
   --control PATH|off    control socket for sioproxy inject/sessions (default
                         $XDG_RUNTIME_DIR/sioproxy.sock; off: none, the relay
                         stays purely transparent)
+  --ack-timeout DUR     report an EVENT whose ACK has not come after DUR
+                        (default 10s, 0 = off)
   --version             print the version and exit
 ` + binaryUsage + metricsUsage + modeUsage
 
@@ -115,6 +119,7 @@ func parseFlags(args []string) (config, error) {
 	fs.IntVar(&c.View, "view", defaultView, "")
 	fs.StringVar(&c.Rules, "rules", "", "")
 	fs.StringVar(&c.Control, "control", "", "")
+	fs.DurationVar(&c.AckTimeout, "ack-timeout", defaultAckTimeout, "")
 	c.modeFlags.register(fs)
 	c.registerBinary(fs)
 	c.statsFlags.register(fs)
@@ -154,6 +159,12 @@ func parseFlags(args []string) (config, error) {
 	}
 	if err := checkView(c.View); err != nil {
 		return c, err
+	}
+	if c.AckTimeout < 0 {
+		return c, fmt.Errorf("--ack-timeout %v: must be 0 (off) or more", c.AckTimeout)
+	}
+	if c.AckTimeout == 0 {
+		c.AckTimeout = -1 // off, unlike the zero config of replay and demo
 	}
 	if c.BodyCap < 0 {
 		return c, fmt.Errorf("--body-cap %d: must be 0 or more", c.BodyCap)

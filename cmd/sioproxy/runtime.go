@@ -69,6 +69,8 @@ type uiInfo struct {
 	TogglePause func() bool
 	// Lossless: the headless output waits instead of dropping (replay).
 	Lossless bool
+	// StartCheck is the targets' start-up check, for the status bar.
+	StartCheck []tui.UpstreamCheck
 }
 
 func newRuntime(cfg config, stdout *os.File, hdr recordings.Header) (*runtime, error) {
@@ -252,6 +254,8 @@ func (r *runtime) tuiOptions(ui uiInfo) tui.Options {
 		// A replay's packets carry recorded times: packets/s and ages
 		// are read on the replay clock, not the wall clock.
 		Now: ui.Clock,
+		// The start-up check's state of the targets.
+		StartCheck: ui.StartCheck,
 	}
 }
 
@@ -280,6 +284,10 @@ func (r *runtime) saveView(path string, events []event.Event) error {
 	return w.Close()
 }
 
+// recoveryMark follows a namespace whose socket tried a connection state
+// recovery: ↺ recovered, ↺✗ refused.
+var recoveryMark = map[string]string{"recovered": "↺", "failed": "↺✗"}
+
 func (r *runtime) sessions() []tui.SessionRow {
 	infos := r.tracker.Sessions()
 	rows := make([]tui.SessionRow, len(infos))
@@ -291,7 +299,7 @@ func (r *runtime) sessions() []tui.SessionRow {
 			Closed: s.Closed, ClosedReason: s.Reason,
 		}
 		for _, n := range s.Namespaces {
-			row.Namespaces = append(row.Namespaces, n.Name)
+			row.Namespaces = append(row.Namespaces, n.Name+recoveryMark[n.Recovery])
 		}
 		rows[i] = row
 	}
