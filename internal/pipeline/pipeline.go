@@ -172,6 +172,19 @@ type analyzer struct {
 	cur event.Event
 }
 
+// catchUp observes what is queued at this moment (not what arrives while
+// it runs, so a tick is never starved); false when the queue was closed.
+func (a *analyzer) catchUp(in <-chan obs.Obs) bool {
+	for n := len(in); n > 0; n-- {
+		o, ok := <-in
+		if !ok {
+			return false
+		}
+		a.tr.Observe(o, a.emitFn)
+	}
+	return true
+}
+
 // loop is the analyzer goroutine's body.
 func (a *analyzer) loop(ctx context.Context) error {
 	ticker := time.NewTicker(a.cfg.TickEvery)
@@ -209,6 +222,14 @@ func (a *analyzer) loop(ctx context.Context) error {
 				coalesce()
 			}
 		case <-ticker.C:
+			// Timers judge silence (an unanswered probe, a missing pong).
+			// When the analyzer lags, the answer may already wait in the
+			// queue: catch up on what was queued before the tick, or a
+			// busy machine raises false alarms.
+			if !a.catchUp(in) {
+				a.finish()
+				return nil
+			}
 			now := a.cfg.Now()
 			a.tr.Tick(now, a.emitFn)
 			if a.cfg.OnTick != nil {
