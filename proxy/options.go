@@ -13,6 +13,7 @@ import (
 
 	"github.com/sioproxy/sioproxy/internal/bus"
 	"github.com/sioproxy/sioproxy/internal/obs"
+	"github.com/sioproxy/sioproxy/proxy/inject"
 )
 
 // Balance strategies for Options.Balance.
@@ -91,6 +92,12 @@ type Options struct {
 	// interception; use it only against a test server. Only used by the
 	// default Transport.
 	InsecureUpstream bool
+
+	// Inject holds the fault-injection rules (--inject, issue 14). Nil, or
+	// a Set with every rule off, leaves the relay transparent: each
+	// decision point costs an atomic load. Each injected fault is pushed as
+	// an obs.KindInject observation before what it caused.
+	Inject *inject.Set
 
 	// Now is the clock for observation times. Default time.Now.
 	Now func() time.Time

@@ -86,6 +86,7 @@ type Engine struct {
 	tlsAt map[string]time.Time
 	seq   uint64
 	now   time.Time
+	inj   injected // --inject rules that hit sessions and hosts (injected.go)
 }
 
 var _ session.Diagnoser = (*Engine)(nil)
@@ -141,6 +142,7 @@ func (e *Engine) report(f finding, emit func(event.Event)) {
 	if f.at.IsZero() {
 		f.at = e.now
 	}
+	injectedBy := e.attributeInjection(&f, ent.Catalog)
 	key := f.code + "|" + hostOf(f.client)
 	fd := e.faults[key]
 	if fd == nil {
@@ -168,6 +170,9 @@ func (e *Engine) report(f finding, emit func(event.Event)) {
 		fd.f.Fix = f.fix
 	}
 	fd.f.Summary = f.summary
+	if injectedBy != "" {
+		fd.f.Injected = injectedBy
+	}
 	fd.f.Evidence = addEvidence(fd.f.Evidence, f.evidence)
 	if f.sid != "" {
 		fd.sid = f.sid
@@ -271,6 +276,10 @@ func (e *Engine) Observe(o obs.Obs, s *session.Session, emit func(event.Event)) 
 	case obs.KindTLS:
 		if o.TLS != nil {
 			e.observeTLS(o, emit)
+		}
+	case obs.KindInject:
+		if o.Inject != nil {
+			e.observeInject(o, s)
 		}
 	}
 }

@@ -88,8 +88,10 @@ func appendEvent(b []byte, ev *event.Event) ([]byte, bool) {
 		b, ok = appendTime(b, f.First, ok)
 		b = append(b, `,"last":`...)
 		b, ok = appendTime(b, f.Last, ok)
+		b = optString(b, `,"injected":`, f.Injected)
 		b = append(b, '}')
 	}
+	b = optString(b, `,"rule":`, ev.Rule)
 	b = optString(b, `,"error":`, ev.Error)
 	if ev.Dropped != 0 {
 		b = append(b, `,"dropped":`...)
