@@ -13,6 +13,7 @@ import (
 
 	"github.com/sioproxy/sioproxy/internal/bus"
 	"github.com/sioproxy/sioproxy/internal/obs"
+	"github.com/sioproxy/sioproxy/proxy/active"
 	"github.com/sioproxy/sioproxy/proxy/inject"
 )
 
@@ -98,6 +99,12 @@ type Options struct {
 	// decision point costs an atomic load. Each injected fault is pushed as
 	// an obs.KindInject observation before what it caused.
 	Inject *inject.Set
+
+	// Active is the active rewrite layer (intercept, rules, injection,
+	// faults). Nil keeps every connection on the transparent byte-exact
+	// path; with an Engine, a WebSocket direction is reassembled and
+	// re-framed only while one of its actors can act (see package active).
+	Active *active.Engine
 
 	// Now is the clock for observation times. Default time.Now.
 	Now func() time.Time

@@ -64,6 +64,8 @@ type wire interface {
 type outPacket struct {
 	data   []byte
 	binary bool
+	op     byte        // WebSocket opcode when not a data message (a close frame)
+	mark   *obs.Active // set by the wire while the packet waits
 }
 
 func newConn(e *Engine, id uint64, t decode.Transport, v eio.Version, sid, client string, w wire) *Conn {
@@ -238,7 +240,7 @@ func (c *Conn) Inject(in Injection) (<-chan AckResult, error) {
 
 // InjectRaw sends one Engine.IO packet to dir's receiver as is.
 func (c *Conn) InjectRaw(dir decode.Dir, data []byte, binary bool, rule string) error {
-	return c.w.send(dir, []outPacket{{data, binary}}, &obs.Active{Rules: []string{rule}, Injected: true})
+	return c.w.send(dir, []outPacket{{data: data, binary: binary}}, &obs.Active{Rules: []string{rule}, Injected: true})
 }
 
 // encodeSIO turns a text-parser Socket.IO packet and its attachments into
@@ -255,13 +257,13 @@ func (c *Conn) encodeSIO(text []byte, atts [][]byte) ([]outPacket, error) {
 			return nil, err
 		}
 		d, bin := eio.EncodePacket(c.EIO, eio.Packet{Type: eio.Message, Data: b, Binary: true})
-		return []outPacket{{d, bin}}, nil
+		return []outPacket{{data: d, binary: bin}}, nil
 	}
 	d, bin := eio.EncodePacket(c.EIO, eio.Packet{Type: eio.Message, Data: text})
-	out := []outPacket{{d, bin}}
+	out := []outPacket{{data: d, binary: bin}}
 	for _, a := range atts {
 		d, bin := eio.EncodePacket(c.EIO, eio.Packet{Type: eio.Message, Data: a, Binary: true})
-		out = append(out, outPacket{d, bin})
+		out = append(out, outPacket{data: d, binary: bin})
 	}
 	return out, nil
 }
