@@ -86,6 +86,7 @@ func New(opts Options) (*Proxy, error) {
 		// Engine.IO polling that was most of the proxy's garbage.
 		BufferPool: copyBufPool{},
 	}
+	p.attachFaults()
 	return p, nil
 }
 

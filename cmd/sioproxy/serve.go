@@ -44,7 +44,10 @@ func serve(ctx context.Context, cfg config, stdout *os.File, stderr io.Writer) e
 		return err
 	}
 	errLog := log.New(stderr, "", log.LstdFlags)
+	faults, eng := cfg.injectSet(nil)
 	p, err := proxy.New(proxy.Options{
+		Inject:           faults,
+		Active:           eng,
 		Targets:          cfg.Targets,
 		Balance:          cfg.Balance,
 		Paths:            cfg.Paths,

@@ -41,3 +41,28 @@ func (t *Tracker) inject(o obs.Obs) {
 	}
 	t.emit(s, ev)
 }
+
+// wsDropped shows a WebSocket message the active layer did not forward
+// (obs.Active.Dropped: an --inject rule or a breakpoint dropped it) as a
+// packet event, without touching the session: its receiver never got it,
+// so heartbeat timers, the upgrade and the diagnosis go by what was
+// delivered — a dropped pong must leave its ping unanswered.
+func (t *Tracker) wsDropped(o obs.Obs, c *Conn) {
+	m := o.WSMsg
+	s := c.session
+	if s == nil || (m.Opcode != opText && m.Opcode != opBinary) {
+		return
+	}
+	t.cur = s
+	p, err := eio.DecodePacket(s.EIO, m.Data, m.Opcode == opBinary)
+	if err != nil {
+		return
+	}
+	ev := event.Event{TS: o.Time, Kind: event.KindPacket, Sid: s.Sid, Transport: decode.WebSocket.String(),
+		Dir: (m.Dir & 1).String(), EIO: int(s.EIO), Engine: p.Type.String(), Binary: p.Binary, Size: len(m.Data),
+		Raw: m.Data, Conn: m.Conn}
+	if !p.Binary {
+		ev.Data = string(p.Data)
+	}
+	t.forward(ev)
+}

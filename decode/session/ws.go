@@ -67,6 +67,10 @@ func (t *Tracker) wsMsg(o obs.Obs) {
 	if c == nil || c.noEIO {
 		return
 	}
+	if m.Active != nil && m.Active.Dropped {
+		t.wsDropped(o, c) // inject.go
+		return
+	}
 	s := c.session
 	t.cur = s
 	if m.Err != "" {

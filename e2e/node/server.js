@@ -15,7 +15,7 @@
 //   - "disconnect-me"             → the server closes the socket.
 // Options (all optional): port, host, path, cors, allowEIO3, perMessageDeflate,
 // transports, namespaces [{name, token}], maxHttpBufferSize, pingInterval,
-// pingTimeout, connectTimeout, welcome (emit "welcome" on connection),
+// pingTimeout, connectTimeout, upgradeTimeout, welcome (emit "welcome" on connection),
 // static (a directory served at /), refuseRequests, parser ("msgpack"),
 // version (4 default, or 2 for socket.io@2.5.1, which logs no packets).
 
@@ -146,6 +146,7 @@ function main() {
   if (cfg.pingInterval) opts.pingInterval = cfg.pingInterval;
   if (cfg.pingTimeout) opts.pingTimeout = cfg.pingTimeout;
   if (cfg.connectTimeout) opts.connectTimeout = cfg.connectTimeout;
+  if (cfg.upgradeTimeout) opts.upgradeTimeout = cfg.upgradeTimeout;
   if (cfg.refuseRequests) opts.allowRequest = (req, cb) => cb('refused by allowRequest', false);
   if (cfg.parser === 'msgpack') opts.parser = require('socket.io-msgpack-parser');
 

@@ -17,8 +17,9 @@ type Set struct {
 	// byKind is the first enabled entry of each kind, rebuilt on toggle.
 	byKind atomic.Pointer[map[Kind]*Entry]
 	mu     sync.Mutex // serialises Toggle
-	// onChange is called after a toggle (the proxy logs it).
-	onChange func(e *Entry, on bool)
+	// onChange are called after a toggle (the proxy registers its
+	// active-layer actor, the UI logs it).
+	onChange []func(e *Entry, on bool)
 }
 
 // Entry is one rule of a Set.
@@ -78,10 +79,10 @@ func NewSet(rules []Rule) *Set {
 	return s
 }
 
-// OnChange sets a function called after each toggle.
+// OnChange adds a function called after each toggle.
 func (s *Set) OnChange(f func(e *Entry, on bool)) {
 	s.mu.Lock()
-	s.onChange = f
+	s.onChange = append(s.onChange, f)
 	s.mu.Unlock()
 }
 
@@ -141,9 +142,9 @@ func (s *Set) Enable(i int, on bool) bool {
 	e := s.entries[i]
 	e.on.Store(on)
 	s.rebuild()
-	f := s.onChange
+	fs := s.onChange
 	s.mu.Unlock()
-	if f != nil {
+	for _, f := range fs {
 		f(e, on)
 	}
 	return on
