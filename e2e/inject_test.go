@@ -288,13 +288,13 @@ func injectCutPoll(t *testing.T) {
 // A balancer answering "Session ID unknown" on every third request.
 func injectFailPolls(t *testing.T) {
 	srv := startServer(t, fastServer(nil))
-	px := startProxy(t, srv.url, "--inject", "fail-polls=400:1/3")
+	px := startProxy(t, srv.url, "--inject", "fail-polls=400:1/5")
 	c := startChaosClient(t, px.url, map[string]any{"transports": []string{"polling"}, "chatter": 100})
 	c.wait(t, "a connect", 1, clientIs("connect"))
 	c.wait(t, `a disconnect "transport error"`, 1, disconnectWith("transport error"))
 	c.wait(t, "a reconnection", 2, clientIs("connect"))
-	expectInjectLine(t, px, "fail-polls=400:1/3", "failed")
-	expectInjectedFault(t, px, "fail-polls=400:1/3", faultWant{catalog: []string{"C1"}, code: []string{"session_unknown_live"}})
+	expectInjectLine(t, px, "fail-polls=400:1/5", "failed")
+	expectInjectedFault(t, px, "fail-polls=400:1/5", faultWant{catalog: []string{"C1"}, code: []string{"session_unknown_live"}})
 }
 
 // A 503 from the balancer: the client's poll fails and it reconnects.
@@ -338,19 +338,21 @@ func injectRerouteSid(t *testing.T) {
 	expectInjectedFault(t, px, "reroute-sid", faultWant{catalog: []string{"C1"}, code: []string{"session_unknown_live"}})
 }
 
-// A slow link: server→client latency above pingTimeout makes every pong
-// late, so the server closes with "ping timeout".
+// A slow uplink: client→server latency above pingTimeout makes every pong
+// late, so the server closes with "ping timeout". (sioproxy observes each
+// direction where it delivers: with a client→server delay it sees what the
+// server sees, so the server's timeout is diagnosed as such.)
 func injectDelay(t *testing.T) {
 	srv := startServer(t, fastServer(nil))
-	px := startProxy(t, srv.url, "--inject", "delay=s2c:1500ms±100ms")
+	px := startProxy(t, srv.url, "--inject", "delay=c2s:1500ms±100ms")
 	c := startChaosClient(t, px.url, map[string]any{"transports": []string{"websocket"}})
 	first := c.wait(t, "a connect", 1, clientIs("connect"))
 	c.wait(t, `a disconnect "transport close"`, 1, disconnectWith("transport close"))
-	expectInjectLine(t, px, "delay=s2c:1.5s±100ms", "delayed")
+	expectInjectLine(t, px, "delay=c2s:1.5s±100ms", "delayed")
 	expectWire(t, px, "the session closed by ping timeout", func(e event.Event) bool {
 		return sessionLine("close", first.Sid)(e) && e.Reason == "ping timeout"
 	})
-	expectInjectedFault(t, px, "delay=s2c:1.5s±100ms", faultWant{catalog: []string{"F1"}, sid: first.Sid})
+	expectInjectedFault(t, px, "delay=c2s:1.5s±100ms", faultWant{catalog: []string{"F1"}, code: []string{"pong_missing"}, sid: first.Sid})
 }
 
 // A narrow link: big messages take longer than small ones in the same run.

@@ -23,8 +23,28 @@ type faultActor struct {
 
 	mu    sync.Mutex
 	cuts  map[*active.Conn]*time.Timer
+	links map[linkKey]*link
 	unreg func()
 }
+
+// link is delay's model of one direction of a connection: a constant
+// latency, not a queue. The layer holds a direction while a message waits,
+// so a message read right after the previous one was released had
+// arrived while it was held; it is due at that earlier arrival plus the
+// delay, and a burst keeps its spacing.
+type link struct {
+	arrived  time.Time // estimated arrival of the previous message
+	released time.Time // when the previous message was let go
+}
+
+type linkKey struct {
+	c   *active.Conn
+	dir decode.Dir
+}
+
+// queuedGap: a message handed over within this of the previous release
+// was already waiting.
+const queuedGap = 2 * time.Millisecond
 
 // wsKinds are the rules the actor implements.
 var wsKinds = []inject.Kind{inject.SwallowProbe, inject.DropPongs, inject.DropPings, inject.Corrupt,
@@ -36,7 +56,7 @@ func (p *Proxy) attachFaults() {
 	if set == nil || eng == nil {
 		return
 	}
-	a := &faultActor{p: p, cuts: make(map[*active.Conn]*time.Timer)}
+	a := &faultActor{p: p, cuts: make(map[*active.Conn]*time.Timer), links: make(map[linkKey]*link)}
 	sync := func(*inject.Entry, bool) {
 		on := false
 		for _, k := range wsKinds {
@@ -118,6 +138,7 @@ func (a *faultActor) shape(c *active.Conn, m *active.Message) {
 	if de != nil {
 		a.once(de, c, m, "delayed", fmt.Sprintf("%s messages held %s", m.Dir, de.Text[len("delay="):]))
 		m.Delay(0, rule(de))
+		d = a.latency(c, m.Dir, d)
 	}
 	if le != nil {
 		a.hit(le, c, m, "delayed", fmt.Sprintf("%s message retransmitted after a loss", m.Dir))
@@ -131,6 +152,27 @@ func (a *faultActor) shape(c *active.Conn, m *active.Message) {
 	if d > 0 {
 		m.Delay(d, "")
 	}
+}
+
+// latency turns delay's d into how long to hold this message on link
+// (c, dir): d from its estimated arrival. The release time is recorded
+// as now+hold, which is when the layer lets it go.
+func (a *faultActor) latency(c *active.Conn, dir decode.Dir, d time.Duration) time.Duration {
+	now := time.Now()
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	l := a.links[linkKey{c, dir}]
+	if l == nil {
+		l = &link{}
+		a.links[linkKey{c, dir}] = l
+	}
+	arrived := now
+	if !l.released.IsZero() && now.Sub(l.released) < queuedGap && l.arrived.Before(now) {
+		arrived = l.arrived
+	}
+	hold := max(arrived.Add(d).Sub(now), 0)
+	l.arrived, l.released = arrived, now.Add(hold)
+	return hold
 }
 
 // armCut starts cut-ws's timer the first time a connection is seen.
@@ -147,6 +189,12 @@ func (a *faultActor) armCut(c *active.Conn) {
 			what = "closed with 1001 to both sides"
 		}
 		a.p.injectedConn(e, c, decode.S2C, "cut", fmt.Sprintf("WebSocket %s at age %v", what, e.After))
+		if !e.Frame {
+			// As if the server side dropped it (an intermediary between
+			// sioproxy and the server timed out): the close is the
+			// server's, not sioproxy's own teardown.
+			a.p.markRelayEnd(c.ID, "server")
+		}
 		c.Close(!e.Frame, 1001, "sioproxy --inject "+e.Text)
 	})
 }
@@ -158,6 +206,8 @@ func (a *faultActor) OnClose(c *active.Conn) {
 		t.Stop()
 		delete(a.cuts, c)
 	}
+	delete(a.links, linkKey{c, decode.C2S})
+	delete(a.links, linkKey{c, decode.S2C})
 	a.mu.Unlock()
 }
 
@@ -205,3 +255,15 @@ var (
 	_ active.MessageHook = (*faultActor)(nil)
 	_ active.CloseHook   = (*faultActor)(nil)
 )
+
+// markRelayEnd records side as the one that ended WebSocket conn first.
+func (p *Proxy) markRelayEnd(conn uint64, side string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for rl := range p.relays {
+		if rl.id == conn {
+			rl.markEnd(side)
+			return
+		}
+	}
+}

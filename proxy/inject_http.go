@@ -22,9 +22,6 @@ import (
 // cut-poll, delay, bandwidth). Observations record what the client
 // actually got, so the diagnosis reads the staged fault as a real one.
 
-// injectedUpstream is the Upstream of exchanges the proxy answered itself.
-const injectedUpstream = "sioproxy --inject"
-
 // engineMessages are Engine.IO's handshake error messages by code.
 var engineMessages = []string{"Transport unknown", "Session ID unknown", "Bad handshake method", "Bad request", "Forbidden", "Unsupported protocol version"}
 
@@ -63,7 +60,9 @@ func (p *Proxy) serveInjected(w http.ResponseWriter, r *http.Request, x *exchang
 			p.abortLocally(w, r, x, "sioproxy --inject "+e.Text+": request lost, connection closed")
 			return
 		}
-		if e := set.Get(inject.FailPolls); e != nil && e.Nth() {
+		// Only a session's requests count: a handshake failing every time
+		// would never let a session start.
+		if e := set.Get(inject.FailPolls); e != nil && q.Sid != "" && e.Nth() {
 			p.injected(e, "failed", fmt.Sprintf("%s answered %d instead of relaying", r.Method, e.Status), x, 0, 0)
 			p.failLocally(w, r, x, e)
 			return
@@ -136,7 +135,9 @@ func (p *Proxy) abortLocally(w http.ResponseWriter, r *http.Request, x *exchange
 }
 
 func (p *Proxy) localExchange(x *exchange, r *http.Request) *obs.HTTPExchange {
-	ex := &obs.HTTPExchange{ID: x.id, Client: x.client, Upstream: injectedUpstream, Start: x.start, End: p.opts.Now(),
+	// Upstream stays the one the request was meant for: the client cannot
+	// tell an intermediary's answer from the server's, nor can the diagnosis.
+	ex := &obs.HTTPExchange{ID: x.id, Client: x.client, Upstream: p.upstreamOf(x), Start: x.start, End: p.opts.Now(),
 		Method: x.method, URL: x.uri, Host: x.host, Proto: x.proto, ReqHeader: x.reqHeader, ReqLen: max(r.ContentLength, 0)}
 	st := *ex
 	st.End = time.Time{}
@@ -188,7 +189,6 @@ func (p *Proxy) serveCutPoll(w http.ResponseWriter, r *http.Request, x *exchange
 			} else {
 				ex.Err, ex.ErrKind = fmt.Sprintf("sioproxy --inject %s: connection closed after %v", e.Text, cutAt), "timeout"
 			}
-			ex.Upstream = injectedUpstream
 		}
 		x.fix.Store(&fix)
 		p.injected(e, "cut", fmt.Sprintf("long-poll GET cut after %v", cutAt), x, 0, 0)

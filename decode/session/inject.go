@@ -2,6 +2,7 @@ package session
 
 import (
 	"strings"
+	"time"
 
 	"github.com/sioproxy/sioproxy/decode"
 	"github.com/sioproxy/sioproxy/decode/eio"
@@ -43,8 +44,9 @@ func (t *Tracker) inject(o obs.Obs) {
 }
 
 // wsDropped shows a WebSocket message the active layer did not forward
-// (obs.Active.Dropped: an --inject rule or a breakpoint dropped it) as a
-// packet event, without touching the session: its receiver never got it,
+// (obs.Active.Dropped: an --inject rule or a breakpoint dropped it), or
+// one the server got after its own close frame, as a packet event without
+// touching the session: its receiver never got or never processed it,
 // so heartbeat timers, the upgrade and the diagnosis go by what was
 // delivered — a dropped pong must leave its ping unanswered.
 func (t *Tracker) wsDropped(o obs.Obs, c *Conn) {
@@ -64,5 +66,70 @@ func (t *Tracker) wsDropped(o obs.Obs, c *Conn) {
 	if !p.Binary {
 		ev.Data = string(p.Data)
 	}
+	if p.Type == eio.Ping && string(p.Data) != "probe" && m.Active != nil && m.Active.Dropped {
+		// The sender did ping and waits for the pong: the session's timers
+		// go by that, while the receiver's (which never got it) are kept
+		// apart for clientReason.
+		if s.LastPing != s.drops.last {
+			s.drops.delivered = s.LastPing
+		}
+		t.ping(s, m.Dir&1, decode.WebSocket, o.Time)
+		s.drops.last = o.Time
+	}
 	t.forward(ev)
+}
+
+// droppedPings remembers, when the latest ping was dropped before its
+// receiver got it, when the receiver last got one.
+type droppedPings struct {
+	last      time.Time // the latest dropped ping
+	delivered time.Time // the latest ping before it that was delivered
+}
+
+// clientReason labels a WebSocket the client side ended. It is "transport
+// close" unless pings were being dropped on the way (--inject
+// drop-pings): a v4 client that got no ping for pingInterval+pingTimeout
+// gives up with "ping timeout".
+func (t *Tracker) clientReason(s *Session, at time.Time) string {
+	const tolerance = 100 * time.Millisecond
+	if s.drops.last.IsZero() || s.LastPing != s.drops.last || s.EIO != eio.V4 || !s.HasOpen {
+		return "transport close"
+	}
+	last := s.drops.delivered
+	if last.IsZero() {
+		last = s.Opened
+	}
+	if at.Sub(last) < time.Duration(s.Open.PingInterval+s.Open.PingTimeout)*time.Millisecond-tolerance {
+		return "transport close"
+	}
+	// The client timed out on the pings it did not get: its view wins.
+	pending := s.PendingPings[:0]
+	for _, p := range s.PendingPings {
+		if p.Dir != decode.S2C {
+			pending = append(pending, p)
+		}
+	}
+	s.PendingPings, s.LastPing = pending, s.drops.delivered
+	return "ping timeout"
+}
+
+// afterErrorWindow bounds how soon after a failed request a client's close
+// packet is its reaction to that failure.
+const afterErrorWindow = time.Second
+
+// closeAfterError relabels a client's close packet on polling that comes
+// right after one of the session's requests failed (an intermediary's 503,
+// a lost request): engine.io-client closes with "transport error" and, on
+// polling, still POSTs the close packet on its way out, so the packet
+// alone would read as a clean "transport close".
+func (t *Tracker) closeAfterError(s *Session, ci *CloseInfo, tr decode.Transport) {
+	if tr != decode.Polling || len(s.Requests) == 0 {
+		return
+	}
+	r := s.Requests[len(s.Requests)-1]
+	failed := r.Err != "" || (r.Status >= 400 && r.Status != 0)
+	if !failed || ci.At.Sub(r.End) > afterErrorWindow || ci.At.Before(r.End) {
+		return
+	}
+	ci.Reason, ci.Trigger = "transport error", "http_error"
 }

@@ -66,6 +66,9 @@ type Conn struct {
 	path    string
 	q       eio.Query
 	noEIO   bool // the first S→C message was not an open packet
+	// serverClose is why the server closed, judged when its close frame
+	// passed: a late message after it must not change the verdict.
+	serverClose string
 }
 
 // Ping is a heartbeat waiting for its pong.
@@ -177,6 +180,8 @@ type Session struct {
 	dec  [2]*sio.Decoder
 	bin  [2]binState
 	acks map[ackKey]time.Time
+
+	drops droppedPings // pings the active layer dropped (inject.go)
 }
 
 // binState accumulates a BINARY packet's engine packets until its last
