@@ -131,7 +131,9 @@ func TestSet(t *testing.T) {
 		t.Fatal("an example rule is on without being asked for")
 	}
 	var changes []string
-	s.OnChange(func(e *Entry, on bool) { changes = append(changes, e.Text+map[bool]string{true: " on", false: " off"}[on]) })
+	s.OnChange(func(e *Entry, on bool) {
+		changes = append(changes, e.Text+map[bool]string{true: " on", false: " off"}[on])
+	})
 	i := -1
 	for j, e := range s.Entries() {
 		if e.Kind == CutWS {
