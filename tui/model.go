@@ -116,7 +116,8 @@ type Model struct {
 	faultCur, faultTop int
 
 	detail  viewport.Model
-	message string // outcome of the last action, e.g. a save
+	inj     injectMenu // the "!" fault menu (inject.go)
+	message string     // outcome of the last action, e.g. a save
 
 	cache   string
 	dirty   bool
@@ -257,7 +258,7 @@ func (m *Model) ingest(evs []event.Event) {
 		ev := &evs[i]
 		m.sessions.observe(ev)
 		switch ev.Kind {
-		case event.KindPacket, event.KindError:
+		case event.KindPacket, event.KindError, event.KindInject:
 			if ev.Kind == event.KindPacket {
 				m.rate.add(ev.TS)
 			}

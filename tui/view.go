@@ -301,6 +301,9 @@ func (m *Model) writeStatus(b *strings.Builder) {
 	if st.ReplayTotal > 0 {
 		parts = append(parts, fmt.Sprintf("replay %d/%d", st.ReplayDone, st.ReplayTotal))
 	}
+	if s := m.injectStatus(); s != "" {
+		parts = append(parts, s)
+	}
 	b.WriteString(m.styles.Status.Render(fit(" "+strings.Join(parts, " │ "), m.width)))
 	b.WriteByte('\n')
 	b.WriteString(ansi.Truncate(" "+m.help.ShortHelpView(m.keys.ShortHelp()), m.width, "…"))
@@ -365,6 +368,9 @@ func (m *Model) packetRow(seq uint64, e *entry, selected, linked bool) string {
 	}
 	sb.WriteString(arrow)
 	sb.WriteByte(' ')
+	if ev.Kind == event.KindInject {
+		return m.injectRow(&sb, ev, selected, linked) // inject.go
+	}
 	if ev.Kind == "error" {
 		rest := m.width - ansi.StringWidth(sb.String())
 		sb.WriteString(fit("decode error: "+ev.Error, rest))

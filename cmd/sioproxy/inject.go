@@ -3,9 +3,13 @@ package main
 import (
 	"flag"
 	"fmt"
+	"io"
+	"strings"
 
+	"github.com/sioproxy/sioproxy/internal/obs"
 	"github.com/sioproxy/sioproxy/proxy/active"
 	"github.com/sioproxy/sioproxy/proxy/inject"
+	"github.com/sioproxy/sioproxy/tui"
 )
 
 // injectFlags is --inject (issue 14): faults staged on purpose.
@@ -47,4 +51,78 @@ func (f *injectFlags) injectSet(eng *active.Engine) (*inject.Set, *active.Engine
 		eng = active.New(active.Options{})
 	}
 	return inject.NewSet(f.Inject), eng
+}
+
+// announceInject says on stderr which rules are on, so a headless run's
+// log starts with what was staged.
+func announceInject(w io.Writer, set *inject.Set) {
+	var on []string
+	for _, e := range set.Entries() {
+		if e.On() {
+			on = append(on, e.Text)
+		}
+	}
+	if len(on) > 0 {
+		fmt.Fprintf(w, "sioproxy: injecting faults: %s (marked INJECTED; the diagnosis names the rule)\n", strings.Join(on, ", "))
+	}
+}
+
+// injectUISource adds the fault menu to a UI source.
+type injectUISource struct {
+	tui.Source
+	set *inject.Set
+}
+
+// withInject gives src the UI's "!" fault menu over set (nil: none).
+func withInject(src tui.Source, set *inject.Set) tui.Source {
+	if set == nil {
+		return src
+	}
+	return &injectUISource{Source: src, set: set}
+}
+
+func (s *injectUISource) InjectRules() []tui.InjectRule {
+	es := s.set.Entries()
+	out := make([]tui.InjectRule, len(es))
+	for i, e := range es {
+		out[i] = tui.InjectRule{Text: e.Text, On: e.On(), Given: e.Given, Hits: e.Hits()}
+	}
+	return out
+}
+
+func (s *injectUISource) ToggleInject(i int) bool { return s.set.Toggle(i) }
+
+// The wrapper must not hide what the UI looks for on the source.
+func (s *injectUISource) Exchange(id uint64) (*obs.HTTPExchange, bool) {
+	if hs, ok := s.Source.(tui.HeaderSource); ok {
+		return hs.Exchange(id)
+	}
+	return nil, false
+}
+
+func (s *injectUISource) WSOpen(conn uint64) (*obs.WSOpen, bool) {
+	if hs, ok := s.Source.(tui.HeaderSource); ok {
+		return hs.WSOpen(conn)
+	}
+	return nil, false
+}
+
+var (
+	_ tui.Injector     = (*injectUISource)(nil)
+	_ tui.HeaderSource = (*injectUISource)(nil)
+)
+
+// chaosAnnouncer tells a headless `demo --chaos` run which rule is on; the
+// UI shows it in its status bar instead.
+func chaosAnnouncer(w io.Writer, ui bool) func(string) {
+	if ui {
+		return nil
+	}
+	return func(rule string) {
+		if rule == "" {
+			fmt.Fprintln(w, "sioproxy demo: no fault injected for a while")
+			return
+		}
+		fmt.Fprintf(w, "sioproxy demo: now injecting --inject %s\n", rule)
+	}
 }

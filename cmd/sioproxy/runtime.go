@@ -15,6 +15,7 @@ import (
 	"github.com/sioproxy/sioproxy/internal/exchanges"
 	"github.com/sioproxy/sioproxy/internal/obs"
 	"github.com/sioproxy/sioproxy/internal/pipeline"
+	"github.com/sioproxy/sioproxy/proxy/inject"
 	"github.com/sioproxy/sioproxy/recordings"
 	"github.com/sioproxy/sioproxy/tui"
 )
@@ -48,6 +49,7 @@ type runtime struct {
 	cache   *exchanges.Cache
 	ring    *bus.Ring[event.Event]
 	tracker *session.Tracker
+	faults  *inject.Set // --inject rules, toggled by the UI's "!" menu; nil outside the proxy modes
 }
 
 // uiInfo is what the status bar shows about the mode.
@@ -224,7 +226,7 @@ func (r *runtime) tuiOptions(ui uiInfo) tui.Options {
 	}
 	src := &uiSource{BusSource: tui.NewBusSource(r.ring, r.sessions, stats), cache: r.cache}
 	return tui.Options{
-		Source:   replaySource(src, ui.TogglePause),
+		Source:   withInject(replaySource(src, ui.TogglePause), r.faults),
 		Capacity: r.cfg.View,
 		Title:    ui.Title,
 		Listen:   ui.Listen,

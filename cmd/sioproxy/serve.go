@@ -45,6 +45,8 @@ func serve(ctx context.Context, cfg config, stdout *os.File, stderr io.Writer) e
 	}
 	errLog := log.New(stderr, "", log.LstdFlags)
 	faults, eng := cfg.injectSet(nil)
+	rt.faults = faults
+	announceInject(stderr, faults)
 	p, err := proxy.New(proxy.Options{
 		Inject:           faults,
 		Active:           eng,
