@@ -138,8 +138,10 @@ func TestInject(t *testing.T) {
 		{"no-upgrade", injectNoUpgrade},
 		{"no-upgrade-websocket-only", injectNoUpgradeWSOnly},
 		{"swallow-probe", injectSwallowProbe},
-		{"drop-pongs", injectDropPongs},
-		{"drop-pings", injectDropPings},
+		{"drop-pongs", func(t *testing.T) { injectDropPongs(t, "websocket") }},
+		{"drop-pongs-polling", func(t *testing.T) { injectDropPongs(t, "polling") }},
+		{"drop-pings", func(t *testing.T) { injectDropPings(t, "websocket") }},
+		{"drop-pings-polling", func(t *testing.T) { injectDropPings(t, "polling") }},
 		{"cut-ws", injectCutWS},
 		{"cut-ws-close", injectCutWSClose},
 		{"cut-poll", injectCutPoll},
@@ -151,7 +153,8 @@ func TestInject(t *testing.T) {
 		{"bandwidth", injectBandwidth},
 		{"loss-websocket", injectLossWS},
 		{"loss-polling", injectLossPolling},
-		{"corrupt", injectCorrupt},
+		{"corrupt", func(t *testing.T) { injectCorrupt(t, "websocket") }},
+		{"corrupt-polling", func(t *testing.T) { injectCorrupt(t, "polling") }},
 		{"oversize-websocket", func(t *testing.T) { injectOversize(t, "websocket") }},
 		{"oversize-polling", func(t *testing.T) { injectOversize(t, "polling") }},
 	} {
@@ -208,19 +211,22 @@ func injectSwallowProbe(t *testing.T) {
 		t.Errorf("the client upgraded although 3probe was swallowed: %v", c.events()[i])
 	}
 	expectInjectLine(t, px, "swallow-probe", "dropped")
-	expectWire(t, px, "the dropped 3probe shown", func(e event.Event) bool {
-		return e.Kind == event.KindPacket && e.Engine == "pong" && e.Data == "probe" && e.Dir == "s2c"
+	expectWire(t, px, "the dropped 3probe, shown and marked", func(e event.Event) bool {
+		return e.Kind == event.KindPacket && e.Engine == "pong" && e.Data == "probe" && e.Dir == "s2c" &&
+			e.Active != nil && e.Active.Dropped && slices.Contains(e.Active.Rules, "--inject swallow-probe")
 	})
 	expectInjectedFault(t, px, "swallow-probe", faultWant{catalog: []string{"D2"}, code: []string{"upgrade_probe_unanswered"}})
 }
 
 // A frozen tab: pongs never reach the server, which closes the session
 // ("ping timeout"); the client sees the transport close and reconnects.
-func injectDropPongs(t *testing.T) {
+func injectDropPongs(t *testing.T, transport string) {
 	srv := startServer(t, fastServer(nil))
 	px := startProxy(t, srv.url, "--inject", "drop-pongs")
-	c := startChaosClient(t, px.url, map[string]any{"transports": []string{"websocket"}})
+	c := startChaosClient(t, px.url, map[string]any{"transports": []string{transport}})
 	first := c.wait(t, "a connect", 1, clientIs("connect"))
+	// The server closes the session: the socket closes, or (polling) the
+	// pending GET is answered with a close packet.
 	c.wait(t, `a disconnect "transport close"`, 1, disconnectWith("transport close"))
 	c.wait(t, "a reconnection", 2, clientIs("connect"))
 	expectInjectLine(t, px, "drop-pongs", "dropped")
@@ -231,10 +237,10 @@ func injectDropPongs(t *testing.T) {
 }
 
 // Pings lost on the way: the client gives up first ("ping timeout").
-func injectDropPings(t *testing.T) {
+func injectDropPings(t *testing.T, transport string) {
 	srv := startServer(t, fastServer(nil))
 	px := startProxy(t, srv.url, "--inject", "drop-pings")
-	c := startChaosClient(t, px.url, map[string]any{"transports": []string{"websocket"}})
+	c := startChaosClient(t, px.url, map[string]any{"transports": []string{transport}})
 	first := c.wait(t, "a connect", 1, clientIs("connect"))
 	c.wait(t, `a disconnect "ping timeout"`, 1, disconnectWith("ping timeout"))
 	c.wait(t, "a reconnection", 2, clientIs("connect"))
@@ -400,10 +406,10 @@ func injectLossPolling(t *testing.T) {
 
 // A corrupted Socket.IO packet: the receiving parser refuses it and the
 // connection ends.
-func injectCorrupt(t *testing.T) {
+func injectCorrupt(t *testing.T, transport string) {
 	srv := startServer(t, fastServer(nil))
 	px := startProxy(t, srv.url, "--inject", "corrupt=100%")
-	c := startChaosClient(t, px.url, map[string]any{"transports": []string{"websocket"}, "reconnection": false})
+	c := startChaosClient(t, px.url, map[string]any{"transports": []string{transport}, "reconnection": false})
 	c.wait(t, "a connect_error or disconnect", 1, func(e clientEv) bool {
 		return e.Ev == "connect_error" || e.Ev == "disconnect"
 	})

@@ -12,10 +12,13 @@ import (
 	"github.com/sioproxy/sioproxy/proxy/inject"
 )
 
-// faultActor is the --inject rules that act on WebSocket messages, as an
+// faultActor is the --inject rules that act on Engine.IO packets, as an
 // actor of the active layer (Options.Active): it drops, delays, corrupts
 // or refuses messages and cuts connections through the layer's Message
-// and Conn, so the relay's framing, masking and deflate stay right. It is
+// and Conn, so the relay's framing, masking, deflate and polling payloads
+// stay right. Heartbeat drops and corruption apply to WebSocket and
+// polling alike; the others are WebSocket's (polling has its own in
+// inject_http.go). It is
 // registered only while one of its rules is on: a MessageHook switches
 // connections to message mode, which the transparent path avoids.
 type faultActor struct {
@@ -85,10 +88,10 @@ func rule(e *inject.Entry) string { return "--inject " + e.Text }
 // OnMessage implements active.MessageHook.
 func (a *faultActor) OnMessage(c *active.Conn, m *active.Message) {
 	set := a.p.opts.Inject
-	if c.Transport != decode.WebSocket {
-		return // polling faults act on exchanges (inject_http.go)
+	ws := c.Transport == decode.WebSocket
+	if ws {
+		a.armCut(c)
 	}
-	a.armCut(c)
 	data := m.Opcode == 1 || m.Opcode == 2
 	if !data || m.EIOErr != nil {
 		return
@@ -114,7 +117,9 @@ func (a *faultActor) OnMessage(c *active.Conn, m *active.Message) {
 			return
 		}
 	case m.EIO.Type == eio.Message:
-		if e := set.Get(inject.Oversize); e != nil && m.Dir == decode.C2S && int64(len(m.Raw)) > e.Size {
+		// On polling, oversize, cuts and shaping act on the exchanges
+		// (inject_http.go).
+		if e := set.Get(inject.Oversize); e != nil && ws && m.Dir == decode.C2S && int64(len(m.Raw)) > e.Size {
 			a.hit(e, c, m, "refused", fmt.Sprintf("client message of %d bytes over %d: closed with 1009", len(m.Raw), e.Size))
 			m.Drop(rule(e))
 			c.Close(false, 1009, "Max payload size exceeded")
@@ -127,7 +132,9 @@ func (a *faultActor) OnMessage(c *active.Conn, m *active.Message) {
 			}
 		}
 	}
-	a.shape(c, m)
+	if ws {
+		a.shape(c, m)
+	}
 }
 
 // shape holds a message as delay, loss and bandwidth say. The layer holds

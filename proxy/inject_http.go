@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sioproxy/sioproxy/decode/eio"
@@ -48,7 +49,7 @@ func (p *Proxy) serveInjected(w http.ResponseWriter, r *http.Request, x *exchang
 			r2 := r.Clone(r.Context())
 			r2.Header.Del("Upgrade")
 			r2.Header.Del("Connection")
-			p.rp.ServeHTTP(w, r2)
+			p.relayHTTP(w, r2, x)
 			return
 		}
 		p.serveUpgrade(w, r, x)
@@ -83,7 +84,7 @@ func (p *Proxy) serveInjected(w http.ResponseWriter, r *http.Request, x *exchang
 		p.serveCutPoll(w, r, x, e)
 		return
 	}
-	p.rp.ServeHTTP(w, r)
+	p.relayHTTP(w, r, x)
 }
 
 // failLocally answers fail-polls' status: an Engine.IO JSON error when the
@@ -178,6 +179,7 @@ func (p *Proxy) serveCutPoll(w http.ResponseWriter, r *http.Request, x *exchange
 	defer cancel()
 	cw := &cutWriter{ResponseWriter: w}
 	cutAt := e.After
+	x.fix = new(atomic.Pointer[func(*obs.HTTPExchange)])
 	t := time.AfterFunc(cutAt, func() {
 		if !cw.cut() {
 			return // the answer has begun: the poll finished in time
@@ -194,7 +196,7 @@ func (p *Proxy) serveCutPoll(w http.ResponseWriter, r *http.Request, x *exchange
 		p.injected(e, "cut", fmt.Sprintf("long-poll GET cut after %v", cutAt), x, 0, 0)
 		cancel()
 	})
-	p.rp.ServeHTTP(cw, r.WithContext(ctx))
+	p.relayHTTP(cw, r.WithContext(ctx), x)
 	t.Stop()
 	if !cw.wasCut() {
 		return

@@ -118,6 +118,19 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.serveUpgrade(w, r, x)
 		return
 	}
+	p.relayHTTP(w, r, x)
+}
+
+// relayHTTP relays a request that is not a WebSocket upgrade: through the
+// active layer's polling relay while it wants the session, else through
+// ReverseProxy.
+func (p *Proxy) relayHTTP(w http.ResponseWriter, r *http.Request, x *exchange) {
+	if p.opts.Active != nil {
+		if pl, rel := p.pollSession(r, x); pl != nil {
+			p.servePoll(w, r, x, pl, rel)
+			return
+		}
+	}
 	p.rp.ServeHTTP(w, r)
 }
 
@@ -244,9 +257,10 @@ type exchange struct {
 	setCookie bool // sticky: the response must pin the client
 	sniff     bool // sticky: look for an Engine.IO sid in the response
 
-	// fix, set by an inject rule that cut the exchange, rewrites its
+	// fix, set by an inject rule that may cut the exchange before it is
+	// relayed (the pointer) and filled when it does, rewrites its
 	// observation to what the client got (inject_http.go).
-	fix atomic.Pointer[func(*obs.HTTPExchange)]
+	fix *atomic.Pointer[func(*obs.HTTPExchange)]
 
 	// fwd is set in forward mode, where the upstream is the request's
 	// own origin rather than one of Options.Targets (see forward.go).

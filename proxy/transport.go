@@ -106,9 +106,11 @@ func (p *Proxy) finishExchange(x *exchange, reqCap *capture, resp *observedBody,
 		ex.RespHeader = resp.header
 		ex.RespBody, ex.RespLen, ex.RespTrunc = respCap.snapshot()
 	}
-	if fix := x.fix.Load(); fix != nil {
-		err = nil
-		(*fix)(ex)
+	if x.fix != nil {
+		if fix := x.fix.Load(); fix != nil {
+			err = nil
+			(*fix)(ex)
+		}
 	}
 	p.exchanges.Add(1)
 	if err != nil {

@@ -18,7 +18,7 @@ type injectFlags struct {
 	Inject    []inject.Rule
 }
 
-const injectUsage = `  --inject RULE         stage a production failure, repeatable; the faults show as
+const injectFlagUsage = `  --inject RULE         stage a production failure, repeatable; the faults show as
                         INJECTED and the diagnosis names the rule. RULE is one of:
 ` + inject.Usage
 
@@ -44,10 +44,12 @@ func (f *injectFlags) validate(targets int) error {
 }
 
 // injectSet is the rules of the run: the given ones on, every other rule
-// available to the UI's fault menu but off. active is the rewrite layer
-// the WebSocket rules act through; one is made if the run has none.
-func (f *injectFlags) injectSet(eng *active.Engine) (*inject.Set, *active.Engine) {
-	if eng == nil {
+// available to the UI's fault menu but off. eng is the rewrite layer the
+// WebSocket rules act through; when the run has none (--control off, no
+// --rules) one is made if a rule is given or the UI may switch one on, and
+// otherwise the relay stays without one.
+func (f *injectFlags) injectSet(eng *active.Engine, ui bool) (*inject.Set, *active.Engine) {
+	if eng == nil && (len(f.Inject) > 0 || ui) {
 		eng = active.New(active.Options{})
 	}
 	return inject.NewSet(f.Inject), eng

@@ -44,7 +44,17 @@ func serve(ctx context.Context, cfg config, stdout *os.File, stderr io.Writer) e
 		return err
 	}
 	errLog := log.New(stderr, "", log.LstdFlags)
-	faults, eng := cfg.injectSet(nil)
+	ln, scheme, err := cfg.listen(cfg.Listen, rt.sinks(), stderr)
+	if err != nil {
+		return err
+	}
+	eng, ctlPath, stopActive, err := startActive(ctx, cfg, stderr)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer stopActive()
+	faults, eng := cfg.injectSet(eng, rt.useTUI)
 	rt.faults = faults
 	announceInject(stderr, faults)
 	p, err := proxy.New(proxy.Options{
@@ -61,10 +71,7 @@ func serve(ctx context.Context, cfg config, stdout *os.File, stderr io.Writer) e
 		ErrorLog:         errLog,
 	})
 	if err != nil {
-		return err
-	}
-	ln, scheme, err := cfg.listen(cfg.Listen, rt.sinks(), stderr)
-	if err != nil {
+		ln.Close()
 		return err
 	}
 	balance := ""
@@ -73,6 +80,9 @@ func serve(ctx context.Context, cfg config, stdout *os.File, stderr io.Writer) e
 	}
 	listen := scheme + "://" + ln.Addr().String()
 	fmt.Fprintf(stderr, "sioproxy: listening on %s → %s%s\n", listen, targetList(cfg), balance)
+	if ctlPath != "" {
+		fmt.Fprintf(stderr, "sioproxy: control socket %s (sioproxy inject, sioproxy sessions)\n", ctlPath)
+	}
 	if rt.useTUI {
 		// The UI owns the terminal; relay errors would garble it.
 		errLog.SetOutput(io.Discard)

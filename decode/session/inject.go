@@ -66,17 +66,60 @@ func (t *Tracker) wsDropped(o obs.Obs, c *Conn) {
 	if !p.Binary {
 		ev.Data = string(p.Data)
 	}
-	if p.Type == eio.Ping && string(p.Data) != "probe" && m.Active != nil && m.Active.Dropped {
-		// The sender did ping and waits for the pong: the session's timers
-		// go by that, while the receiver's (which never got it) are kept
-		// apart for clientReason.
-		if s.LastPing != s.drops.last {
-			s.drops.delivered = s.LastPing
-		}
-		t.ping(s, m.Dir&1, decode.WebSocket, o.Time)
-		s.drops.last = o.Time
+	if m.Active != nil && m.Active.Dropped {
+		t.droppedPing(s, p, m.Dir&1, decode.WebSocket, o.Time)
 	}
 	t.forward(ev)
+}
+
+// droppedPing keeps the sender's view of a dropped ping: it did ping and
+// waits for the pong, so the session's timers go by that, while the
+// receiver's (which never got it) is kept apart for clientReason.
+func (t *Tracker) droppedPing(s *Session, p eio.Packet, dir decode.Dir, tr decode.Transport, at time.Time) {
+	if p.Type != eio.Ping || string(p.Data) == "probe" {
+		return
+	}
+	if s.LastPing != s.drops.last {
+		s.drops.delivered = s.LastPing
+	}
+	t.ping(s, dir, tr, at)
+	s.drops.last = at
+}
+
+// pollDropped shows the packets of a polling exchange the active layer
+// made of what it did not forward (obs.Active.Dropped), as packet events
+// that leave the session alone, as wsDropped does.
+func (t *Tracker) pollDropped(o obs.Obs) {
+	x := o.HTTP
+	_, rawq, _ := strings.Cut(x.URL, "?")
+	q := eio.ParseQuery(rawq)
+	s := t.sessions[q.Sid]
+	if s == nil {
+		return
+	}
+	t.cur = s
+	dir, body, h := decode.S2C, x.RespBody, x.RespHeader
+	if x.Method == "POST" {
+		dir, body, h = decode.C2S, x.ReqBody, x.ReqHeader
+	}
+	body, err := t.prepare(body, h, false, int64(len(body)), q, dir == decode.C2S)
+	if err != nil {
+		return
+	}
+	pkts, _ := eio.AppendPayloadWith(nil, s.EIO, body, h.Get("Content-Type"), eio.PayloadOptions{})
+	at := x.End
+	if at.IsZero() {
+		at = o.Time
+	}
+	for _, p := range pkts {
+		ev := event.Event{TS: at, Kind: event.KindPacket, Sid: s.Sid, Transport: decode.Polling.String(),
+			Dir: dir.String(), EIO: int(s.EIO), Engine: p.Type.String(), Binary: p.Binary, Exchange: x.ID}
+		if !p.Binary {
+			ev.Data = string(p.Data)
+		}
+		t.droppedPing(s, p, dir, decode.Polling, at)
+		t.forward(ev)
+	}
 }
 
 // droppedPings remembers, when the latest ping was dropped before its
@@ -117,12 +160,17 @@ func (t *Tracker) clientReason(s *Session, at time.Time) string {
 // packet is its reaction to that failure.
 const afterErrorWindow = time.Second
 
-// closeAfterError relabels a client's close packet on polling that comes
+// closeAfterError relabels a client's close packet that follows dropped
+// pings (see clientReason), or one on polling that comes
 // right after one of the session's requests failed (an intermediary's 503,
 // a lost request): engine.io-client closes with "transport error" and, on
 // polling, still POSTs the close packet on its way out, so the packet
 // alone would read as a clean "transport close".
 func (t *Tracker) closeAfterError(s *Session, ci *CloseInfo, tr decode.Transport) {
+	if r := t.clientReason(s, ci.At); r == "ping timeout" {
+		ci.Reason = r // pings were dropped on the way (--inject drop-pings)
+		return
+	}
 	if tr != decode.Polling || len(s.Requests) == 0 {
 		return
 	}

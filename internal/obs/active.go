@@ -7,10 +7,11 @@ type Active struct {
 	// Rules names every rule, breakpoint or fault that acted, in order.
 	Rules []string `json:"rules,omitempty"`
 	// Original is the message as its sender sent it, when it was changed
-	// (nil when it was forwarded unchanged or was injected).
-	Original []byte `json:"-"`
+	// (nil when it was forwarded unchanged or was injected); base64 in a
+	// recording.
+	Original []byte `json:"original,omitempty"`
 	// OriginalBinary tells whether Original was a binary message.
-	OriginalBinary bool `json:"-"`
+	OriginalBinary bool `json:"original_binary,omitempty"`
 	// Injected marks a message sioproxy sent in the sender's name.
 	Injected bool `json:"injected,omitempty"`
 	// Dropped marks a message the receiver never got.

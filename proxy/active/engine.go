@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -30,7 +31,8 @@ type Engine struct {
 	mu     sync.Mutex
 	actors []Actor
 	conns  map[*Conn]struct{}
-	seq    uint64 // orders conns for Sessions
+	polls  map[string]*Poll // polling sessions by sid
+	seq    uint64           // orders conns for Sessions
 
 	// ackBase is where injected ack ids start: far above what a peer's
 	// counter (from 0, one per emit) reaches, below 2^53 so JavaScript
@@ -190,25 +192,18 @@ func (e *Engine) Inject(sid string, in Injection) (<-chan AckResult, *Conn, erro
 func (e *Engine) find(sid string) (*Conn, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	// The newest connection wins: after an upgrade the WebSocket, not the
+	// polling transport it replaced.
 	var best *Conn
-	n := 0
+	sids := map[string]bool{}
 	for c := range e.conns {
 		s := c.Sid()
-		if s == "" || c.closed.Load() {
+		if s == "" || c.closed.Load() || !strings.HasPrefix(s, sid) {
 			continue
 		}
-		if sid == "" {
-			if best == nil || c.seq > best.seq {
-				best = c
-			}
-			continue
-		}
-		if s == sid {
-			return c, nil
-		}
-		if len(s) > len(sid) && s[:len(sid)] == sid {
+		sids[s] = true
+		if best == nil || c.seq > best.seq {
 			best = c
-			n++
 		}
 	}
 	switch {
@@ -216,8 +211,17 @@ func (e *Engine) find(sid string) (*Conn, error) {
 		return nil, ErrNoSession
 	case best == nil:
 		return nil, fmt.Errorf("%w with sid %q", ErrNoSession, sid)
-	case n > 1:
-		return nil, fmt.Errorf("sid prefix %q matches %d sessions; give more of it", sid, n)
+	case sid != "" && len(sids) > 1 && !sids[sid]:
+		return nil, fmt.Errorf("sid prefix %q matches %d sessions; give more of it", sid, len(sids))
+	case sids[sid]:
+		// An exact sid beats longer ones it prefixes.
+		var exact *Conn
+		for c := range e.conns {
+			if c.Sid() == sid && !c.closed.Load() && (exact == nil || c.seq > exact.seq) {
+				exact = c
+			}
+		}
+		return exact, nil
 	}
 	return best, nil
 }

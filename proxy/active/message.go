@@ -7,6 +7,7 @@ import (
 
 	"github.com/sioproxy/sioproxy/decode/eio"
 	"github.com/sioproxy/sioproxy/decode/sio"
+	"github.com/sioproxy/sioproxy/internal/event"
 )
 
 // decodeMessage fills m's Engine.IO and Socket.IO fields from m.Raw.
@@ -62,4 +63,36 @@ func (m *Message) setArgs(args json.RawMessage, rule string) error {
 	}
 	m.Replace(data, binary, rule)
 	return nil
+}
+
+// Event describes the message the way the decoder's events do, so that
+// the TUI's filter syntax (tui.ParseFilter) can match it: direction,
+// transport, sid, Engine.IO type, and the Socket.IO type, namespace, event
+// name, ack id and args.
+func (m *Message) Event() *event.Event {
+	ev := &event.Event{Kind: event.KindPacket, Dir: m.Dir.String(), Transport: m.Transport.String()}
+	if c := m.conn; c != nil {
+		ev.Sid, ev.EIO = c.Sid(), int(c.EIO)
+	}
+	if m.Opcode != 1 && m.Opcode != 2 || m.EIOErr != nil {
+		return ev
+	}
+	ev.Engine = m.EIO.Type.String()
+	if m.SIO == nil {
+		if !m.EIO.Binary {
+			ev.Data = string(m.EIO.Data)
+		}
+		ev.Binary = m.EIO.Binary
+		return ev
+	}
+	p := m.SIO
+	ev.Type, ev.Nsp, ev.Event, ev.Args = p.Type.String(), nspOr(p.Nsp), p.EventName(), json.RawMessage(p.Data)
+	if p.HasID {
+		id := p.ID
+		ev.ID = &id
+	}
+	if p.Msgpack {
+		ev.Parser = "msgpack"
+	}
+	return ev
 }
