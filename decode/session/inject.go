@@ -60,6 +60,14 @@ func (t *Tracker) wsDropped(o obs.Obs, c *Conn) {
 	if err != nil {
 		return
 	}
+	if p.Type == eio.Message {
+		// Socket.IO packets are decoded as usual (their marks say they
+		// were not delivered); only the Engine.IO heartbeat, probe and
+		// upgrade state must not see them.
+		s.touch(o.Time)
+		t.packet(s, m.Dir, decode.WebSocket, p, m.Data, len(m.Data), o.Time, 0, m.Conn)
+		return
+	}
 	ev := event.Event{TS: o.Time, Kind: event.KindPacket, Sid: s.Sid, Transport: decode.WebSocket.String(),
 		Dir: (m.Dir & 1).String(), EIO: int(s.EIO), Engine: p.Type.String(), Binary: p.Binary, Size: len(m.Data),
 		Raw: m.Data, Conn: m.Conn}
@@ -111,7 +119,13 @@ func (t *Tracker) pollDropped(o obs.Obs) {
 	if at.IsZero() {
 		at = o.Time
 	}
+	xhr2 := isXHR2(body, h.Get("Content-Type"))
 	for _, p := range pkts {
+		if p.Type == eio.Message {
+			raw, size := t.rawPolling(s.EIO, p, xhr2)
+			t.packet(s, dir, decode.Polling, p, raw, size, at, x.ID, 0)
+			continue
+		}
 		ev := event.Event{TS: at, Kind: event.KindPacket, Sid: s.Sid, Transport: decode.Polling.String(),
 			Dir: dir.String(), EIO: int(s.EIO), Engine: p.Type.String(), Binary: p.Binary, Exchange: x.ID}
 		if !p.Binary {
