@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sioproxy/sioproxy/internal/event"
 )
@@ -77,6 +78,29 @@ func (c *iclient) emit(t *testing.T, event string, args []any, timeoutMs int) ma
 		t.Fatal(err)
 	}
 	return c.waitLine(t, func(m map[string]any) bool { return m["tag"] == tag && m["sent"] == nil })
+}
+
+// emitAsync is emit with an ack, safe to call from another goroutine: it
+// reports failures as a result instead of failing the test.
+func (c *iclient) emitAsync(t *testing.T, event string, args []any) map[string]any {
+	tag := fmt.Sprintf("async-%s", event)
+	cmd := map[string]any{"tag": tag, "emit": event, "args": args, "ack": true, "timeout": int(clientTimeout / time.Millisecond)}
+	b, _ := json.Marshal(cmd)
+	if _, err := c.stdin.Write(append(b, '\n')); err != nil {
+		return map[string]any{"error": err.Error()}
+	}
+	var got map[string]any
+	c.stdout.waitFor(clientTimeout, func(lines []string) bool {
+		for _, l := range lines {
+			var m map[string]any
+			if json.Unmarshal([]byte(l), &m) == nil && m["tag"] == tag {
+				got = m
+				return true
+			}
+		}
+		return false
+	})
+	return got
 }
 
 // got waits for the client to receive event and returns its args as JSON.

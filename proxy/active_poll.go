@@ -57,6 +57,7 @@ type pollAnswer struct {
 	header http.Header
 	body   []byte
 	end    bool
+	mark   *obs.Active
 }
 
 // pollSession returns the active polling session of r, or nil when r
@@ -127,6 +128,10 @@ func (p *Proxy) servePoll(w http.ResponseWriter, r *http.Request, x *exchange, p
 // upstream (one GET at a time) until there are some.
 func (rel *pollRelay) get(w http.ResponseWriter, r *http.Request, x *exchange) {
 	pl := rel.pl
+	if ax := (&active.Exchange{Dir: decode.S2C, Request: r}); pl.OnRequest(ax) {
+		rel.answer(w, r, x, nil, ax)
+		return
+	}
 	for {
 		wake := pl.Notify()
 		ps, mark := pl.Take(decode.S2C)
@@ -160,7 +165,7 @@ func (rel *pollRelay) get(w http.ResponseWriter, r *http.Request, x *exchange) {
 			}
 			w.WriteHeader(fail.status)
 			w.Write(fail.body)
-			rel.pushClient(x, r, nil, fail.status, fail.header, fail.body, nil)
+			rel.pushClient(x, r, nil, fail.status, fail.header, fail.body, fail.mark)
 			if fail.end {
 				pl.End()
 			}
@@ -186,6 +191,13 @@ func (rel *pollRelay) upstreamGet(r *http.Request, x *exchange) {
 	ctx, cancel := context.WithTimeout(context.Background(), pollUpstreamTimeout)
 	defer cancel()
 	resp, body, err := rel.roundTrip(ctx, r, x, http.MethodGet, nil, "")
+	if err == nil {
+		ax := &active.Exchange{Dir: decode.S2C, Request: r, Status: resp.StatusCode, Header: resp.Header.Clone(), Body: body}
+		if rel.pl.OnResponse(ax) {
+			rel.setFail(&pollAnswer{status: ax.Status, header: ax.Header, body: ax.Body, mark: ax.Mark()})
+			return
+		}
+	}
 	if err != nil {
 		rel.setFail(&pollAnswer{status: http.StatusBadGateway, header: http.Header{"Content-Type": {"text/plain; charset=utf-8"}},
 			body: []byte(upstreamErrorText(rel.p.upstreamOf(x), err) + "\n"), end: true})
@@ -249,6 +261,10 @@ func (rel *pollRelay) post(w http.ResponseWriter, r *http.Request, x *exchange) 
 	if err != nil {
 		return // the client is gone
 	}
+	if ax := (&active.Exchange{Dir: decode.C2S, Request: r, ReqBody: body}); pl.OnRequest(ax) {
+		rel.answer(w, r, x, body, ax)
+		return
+	}
 	ps, derr := eio.DecodePayload(pl.Conn().EIO, body, r.Header.Get("Content-Type"))
 	var mark *obs.Active
 	out := ps
@@ -294,6 +310,12 @@ func (rel *pollRelay) post(w http.ResponseWriter, r *http.Request, x *exchange) 
 		rel.p.errorHandler(w, r, err)
 		ex := rel.observed(x, send, nil, nil, err, mark)
 		rel.p.push(obs.Obs{Kind: obs.KindHTTP, Time: ex.End, HTTP: ex})
+		return
+	}
+	if ax := (&active.Exchange{Dir: decode.C2S, Request: r, ReqBody: send, Status: resp.StatusCode, Header: resp.Header.Clone(), Body: rbody}); pl.OnResponse(ax) {
+		ex := rel.observed(x, send, resp, rbody, nil, active.MergeMark(mark, ax.Mark()))
+		rel.p.push(obs.Obs{Kind: obs.KindHTTP, Time: ex.End, HTTP: ex})
+		rel.answer(w, r, x, nil, ax)
 		return
 	}
 	h := cleanHeader(resp.Header)
@@ -433,3 +455,15 @@ func capBody(b []byte, max int) []byte {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// answer writes an answer an ExchangeHook gave and observes it.
+func (rel *pollRelay) answer(w http.ResponseWriter, r *http.Request, x *exchange, reqBody []byte, ax *active.Exchange) {
+	h := cleanHeader(ax.Header)
+	h.Set("Content-Length", itoa(len(ax.Body)))
+	for k, vv := range h {
+		w.Header()[k] = vv
+	}
+	w.WriteHeader(ax.Status)
+	w.Write(ax.Body)
+	rel.pushClient(x, r, reqBody, ax.Status, h, ax.Body, ax.Mark())
+}

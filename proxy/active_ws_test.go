@@ -7,11 +7,13 @@ import (
 	"net"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gorilla/websocket"
 
 	"github.com/sioproxy/sioproxy/decode"
 	"github.com/sioproxy/sioproxy/decode/sio"
+	"github.com/sioproxy/sioproxy/internal/event"
 	"github.com/sioproxy/sioproxy/internal/obs"
 	"github.com/sioproxy/sioproxy/proxy/active"
 )
@@ -208,4 +210,60 @@ func TestActiveUpgradeRefused(t *testing.T) {
 	if n := len(rl.all()); n != 1 {
 		t.Fatalf("upstream saw %d connections, want 1 (the refused one never reached it)", n)
 	}
+}
+
+type eventNameIs string
+
+func (e eventNameIs) Match(ev *event.Event) bool { return ev.Event == string(e) && ev.Dir == "c2s" }
+
+// A breakpoint holds a matching message and everything behind it in its
+// direction; heartbeats pass; the edit reaches the server.
+func TestActiveBreakpoint(t *testing.T) {
+	up := echoServer(t, websocket.Upgrader{}, nil)
+	e := active.New(active.Options{})
+	bp := active.NewBreakpoints(e, func(s string) (active.Matcher, error) { return eventNameIs(strings.TrimPrefix(s, "event:")), nil })
+	h := newHarness(t, Options{Active: e}, up.URL)
+	c, _, err := websocket.DefaultDialer.DialContext(withTimeout(t), wsURL(h.url, "/socket.io/?EIO=4&transport=websocket&sid=s1"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := bp.Add("event:chat"); err != nil {
+		t.Fatal(err)
+	}
+	c.WriteMessage(websocket.TextMessage, []byte(`3`)) // a pong: never held
+	if _, b, err := c.ReadMessage(); err != nil || string(b) != "3" {
+		t.Fatalf("heartbeat echo %q %v", b, err)
+	}
+	c.WriteMessage(websocket.TextMessage, []byte(`42["chat","orig"]`))
+	c.WriteMessage(websocket.TextMessage, []byte(`42["after",1]`))
+	var held []active.Held
+	deadline := time.Now().Add(waitLimit)
+	for len(held) == 0 && time.Now().Before(deadline) {
+		held = bp.Held()
+		time.Sleep(time.Millisecond)
+	}
+	if len(held) != 1 || held[0].Event != "chat" || string(held[0].Args) != `["chat","orig"]` || held[0].Dir != "c2s" {
+		t.Fatalf("held %+v", held)
+	}
+	if err := bp.Resolve(held[0].ID, active.Forward, json.RawMessage(`["chat","edited"]`)); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`42["chat","edited"]`, `42["after",1]`} {
+		if _, b, err := c.ReadMessage(); err != nil || string(b) != want {
+			t.Fatalf("echo %q %v, want %q", b, err, want)
+		}
+	}
+	bp.Clear()
+	if e.WantsMessages() {
+		t.Fatal("cleared breakpoints left the hook registered")
+	}
+	// A connection that ends while a message is held releases it: the
+	// harness's Proxy.Close at cleanup would hang otherwise.
+	bp.Add("event:chat")
+	c.WriteMessage(websocket.TextMessage, []byte(`42["chat","again"]`))
+	for len(bp.Held()) == 0 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	c.Close()
 }

@@ -15,7 +15,7 @@ import (
 	"github.com/sioproxy/sioproxy/proxy/inject"
 )
 
-func rules(t testing.TB, specs ...string) *inject.Set {
+func injectRules(t testing.TB, specs ...string) *inject.Set {
 	t.Helper()
 	var rs []inject.Rule
 	for _, s := range specs {
@@ -71,7 +71,7 @@ func get(t *testing.T, c *http.Client, u string, h http.Header) (*http.Response,
 func TestInjectFailPolls(t *testing.T) {
 	var up seen
 	srv := backend(t, up.handler(200, nil, "ok"))
-	h := newHarness(t, Options{Inject: rules(t, "fail-polls=400:1/2")}, srv.URL)
+	h := newHarness(t, Options{Inject: injectRules(t, "fail-polls=400:1/2")}, srv.URL)
 	c := testClient(t)
 	poll := h.url + "/socket.io/?EIO=4&transport=polling&sid=S1"
 	if resp, _ := get(t, c, poll, nil); resp.StatusCode != 200 {
@@ -107,7 +107,7 @@ func TestInjectFailPolls(t *testing.T) {
 func TestInjectStripCORS(t *testing.T) {
 	var up seen
 	srv := backend(t, up.handler(200, http.Header{"Access-Control-Allow-Origin": {"http://app.example"}, "Access-Control-Allow-Credentials": {"true"}, "X-Kept": {"1"}}, "ok"))
-	h := newHarness(t, Options{Inject: rules(t, "strip-cors")}, srv.URL)
+	h := newHarness(t, Options{Inject: injectRules(t, "strip-cors")}, srv.URL)
 	resp, _ := get(t, testClient(t), h.url+"/socket.io/?EIO=4&transport=polling", http.Header{"Origin": {"http://app.example"}})
 	if resp.Header.Get("Access-Control-Allow-Origin") != "" || resp.Header.Get("Access-Control-Allow-Credentials") != "" || resp.Header.Get("X-Kept") != "1" {
 		t.Fatalf("answer headers %v: want Access-Control-* gone, others kept", resp.Header)
@@ -121,7 +121,7 @@ func TestInjectStripCORS(t *testing.T) {
 func TestInjectNoUpgradeForwardsStripped(t *testing.T) {
 	var up seen
 	srv := backend(t, up.handler(400, http.Header{"Content-Type": {"application/json"}}, `{"code":3,"message":"Bad request"}`))
-	h := newHarness(t, Options{Inject: rules(t, "no-upgrade")}, srv.URL)
+	h := newHarness(t, Options{Inject: injectRules(t, "no-upgrade")}, srv.URL)
 	resp, body := get(t, testClient(t), h.url+"/socket.io/?EIO=4&transport=websocket&sid=S1", http.Header{
 		"Upgrade": {"websocket"}, "Connection": {"Upgrade"}, "Sec-Websocket-Key": {"dGhlIHNhbXBsZSBub25jZQ=="}, "Sec-Websocket-Version": {"13"},
 	})
@@ -145,7 +145,7 @@ func TestInjectNoUpgradeForwardsStripped(t *testing.T) {
 func TestInjectOversizePolling(t *testing.T) {
 	var up seen
 	srv := backend(t, up.handler(200, nil, "ok"))
-	h := newHarness(t, Options{Inject: rules(t, "oversize=100")}, srv.URL)
+	h := newHarness(t, Options{Inject: injectRules(t, "oversize=100")}, srv.URL)
 	c := testClient(t)
 	post := func(n int) int {
 		resp, err := c.Post(h.url+"/socket.io/?EIO=4&transport=polling&sid=S1", "text/plain", bytes.NewReader(bytes.Repeat([]byte("x"), n)))
@@ -171,7 +171,7 @@ func TestInjectRerouteSid(t *testing.T) {
 	var a, b seen
 	sa := backend(t, a.handler(200, http.Header{"Content-Type": {"text/plain"}}, `0{"sid":"AAAA","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}`))
 	sb := backend(t, b.handler(400, http.Header{"Content-Type": {"application/json"}}, `{"code":1,"message":"Session ID unknown"}`))
-	h := newHarness(t, Options{Inject: rules(t, "reroute-sid"), Balance: Sticky}, sa.URL, sb.URL)
+	h := newHarness(t, Options{Inject: injectRules(t, "reroute-sid"), Balance: Sticky}, sa.URL, sb.URL)
 	c := testClient(t)
 	// The handshake lands on one node (round-robin, first is a)...
 	if resp, _ := get(t, c, h.url+"/socket.io/?EIO=4&transport=polling", nil); resp.StatusCode != 200 {
@@ -194,7 +194,7 @@ func BenchmarkInjectPollingOff(b *testing.B) {
 	for _, tc := range []struct {
 		name string
 		set  *inject.Set
-	}{{"nil", nil}, {"all-off", inject.NewSet(nil)}, {"websocket-rule-on", rules(b, "cut-ws=1h")}} {
+	}{{"nil", nil}, {"all-off", inject.NewSet(nil)}, {"websocket-rule-on", injectRules(b, "cut-ws=1h")}} {
 		b.Run(tc.name, func(b *testing.B) {
 			sink := drainedSink(b)
 			u, _ := url.Parse("http://upstream.invalid")

@@ -355,6 +355,9 @@ func (rl *relay) teardown() {
 		rl.closing.Store(true)
 		rl.client.Close()
 		rl.upstream.Close()
+		if rl.act != nil {
+			rl.act.Close() // releases held messages: their goroutines end too
+		}
 	})
 }
 

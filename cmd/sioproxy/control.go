@@ -159,3 +159,27 @@ func runSessions(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	return nil
 }
+
+// breakpointUI adapts the active layer's breakpoints to the TUI.
+type breakpointUI struct{ bp *active.Breakpoints }
+
+func newBreakpointUI(e *active.Engine) *breakpointUI {
+	return &breakpointUI{bp: active.NewBreakpoints(e, func(s string) (active.Matcher, error) { return tui.ParseFilter(s) })}
+}
+
+func (b *breakpointUI) AddBreakpoint(f string) error { return b.bp.Add(f) }
+func (b *breakpointUI) ClearBreakpoints()            { b.bp.Clear() }
+func (b *breakpointUI) Breakpoints() []string        { return b.bp.Filters() }
+func (b *breakpointUI) Resolve(id int, action string, args []byte) error {
+	return b.bp.Resolve(id, action, args)
+}
+
+func (b *breakpointUI) Held() []tui.HeldMessage {
+	hs := b.bp.Held()
+	out := make([]tui.HeldMessage, len(hs))
+	for i, h := range hs {
+		out[i] = tui.HeldMessage{ID: h.ID, Sid: h.Sid, Dir: h.Dir, Transport: h.Transport, Type: h.Type, Nsp: h.Nsp,
+			Event: h.Event, Args: h.Args, Filter: h.Filter, Since: h.Since, Deadline: h.Deadline}
+	}
+	return out
+}

@@ -17,7 +17,7 @@ import (
 const defaultTarget = "http://127.0.0.1:3000"
 
 // subcommands are reserved names for the first argument.
-var subcommands = []string{"demo", "replay", "export", "ca", "inject", "sessions"}
+var subcommands = []string{"demo", "replay", "export", "ca", "doctor", "inject", "sessions"}
 
 // config is everything the command line says.
 type config struct {
@@ -48,7 +48,7 @@ type config struct {
 var errHelp = flag.ErrHelp
 
 const usageText = `usage: sioproxy [flags]
-       sioproxy demo | replay | export | ca | inject | sessions ...
+       sioproxy demo | replay | export | ca | doctor | inject | sessions ...
 
 sioproxy relays a Socket.IO app unchanged and shows what crosses the wire.
 

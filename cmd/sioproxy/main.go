@@ -44,6 +44,8 @@ func run(ctx context.Context, args []string, stdout *os.File, stderr io.Writer) 
 		err = runExport(cfg.Args, stdout, stderr)
 	case "ca":
 		err = runCA(cfg.Args, stdout, stderr)
+	case "doctor":
+		return runDoctor(ctx, cfg.Args, stdout, stderr)
 	case "inject":
 		err = runInject(ctx, cfg.Args, stdout, stderr)
 	case "sessions":

@@ -50,6 +50,8 @@ type runtime struct {
 	ring    *bus.Ring[event.Event]
 	tracker *session.Tracker
 	faults  *inject.Set // --inject rules, toggled by the UI's "!" menu; nil outside the proxy modes
+	// intercept drives breakpoints from the TUI (nil without an active layer).
+	intercept tui.Interceptor
 }
 
 // uiInfo is what the status bar shows about the mode.
@@ -226,13 +228,14 @@ func (r *runtime) tuiOptions(ui uiInfo) tui.Options {
 	}
 	src := &uiSource{BusSource: tui.NewBusSource(r.ring, r.sessions, stats), cache: r.cache}
 	return tui.Options{
-		Source:   withInject(replaySource(src, ui.TogglePause), r.faults),
-		Capacity: r.cfg.View,
-		Title:    ui.Title,
-		Listen:   ui.Listen,
-		Target:   ui.Target,
-		NoColor:  os.Getenv("NO_COLOR") != "",
-		SaveView: r.saveView,
+		Source:    withInject(replaySource(src, ui.TogglePause), r.faults),
+		Capacity:  r.cfg.View,
+		Title:     ui.Title,
+		Listen:    ui.Listen,
+		Target:    ui.Target,
+		NoColor:   os.Getenv("NO_COLOR") != "",
+		SaveView:  r.saveView,
+		Intercept: r.intercept,
 	}
 }
 

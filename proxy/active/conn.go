@@ -33,6 +33,7 @@ type Conn struct {
 	// the Engine's MessageHooks (an ACK awaited for an injected EVENT).
 	want   [2]atomic.Int32
 	closed atomic.Bool
+	doneCh chan struct{} // closed by end
 
 	mu           sync.Mutex
 	sid          string
@@ -70,7 +71,7 @@ type outPacket struct {
 
 func newConn(e *Engine, id uint64, t decode.Transport, v eio.Version, sid, client string, w wire) *Conn {
 	return &Conn{e: e, ID: id, Transport: t, EIO: v, sid: sid, Client: client, Opened: e.opts.Now(), w: w,
-		nsps: map[string]bool{}, acks: map[int64]*pendingAck{}}
+		nsps: map[string]bool{}, acks: map[int64]*pendingAck{}, doneCh: make(chan struct{})}
 }
 
 // Sid is the Engine.IO session id, "" until the handshake was seen.
@@ -311,5 +312,9 @@ func (c *Conn) end() {
 	if c.closed.Swap(true) {
 		return
 	}
+	close(c.doneCh)
 	c.e.remove(c)
 }
+
+// done is closed when the connection ended.
+func (c *Conn) done() <-chan struct{} { return c.doneCh }

@@ -62,3 +62,29 @@
 // line's mark, the TUI and recordings, which keep the original message
 // beside what was sent and flag injected ones.
 package active
+
+// Writing an actor: a fault that drops every server ping and one that
+// answers upgrades with 400 look like this (register them with
+// Engine.Register, unregister with the returned function):
+//
+//	type dropPings struct{}
+//
+//	func (dropPings) Name() string { return "drop-pings" }
+//	func (dropPings) OnMessage(c *active.Conn, m *active.Message) {
+//		if m.Dir == decode.S2C && m.EIOErr == nil && m.EIO.Type == eio.Ping {
+//			m.Drop("drop-pings")
+//		}
+//	}
+//
+//	type refuseUpgrade struct{}
+//
+//	func (refuseUpgrade) Name() string { return "refuse-upgrade" }
+//	func (refuseUpgrade) OnUpgrade(u *active.Upgrade) {
+//		u.Refuse(400, `{"code":3,"message":"Bad request"}`, "refuse-upgrade")
+//	}
+//
+// Swallowing the upgrade probe is a Drop of the S2C pong whose EIO.Data is
+// "probe"; corrupting a packet is a Replace with other bytes; closing at an
+// age is Conn.Close from OnMessage once Conn.Age passes it (or from a timer
+// holding the Conn); an ExchangeHook can answer a polling request itself
+// (Exchange.Respond) or replace the upstream's answer.

@@ -32,6 +32,7 @@ type Engine struct {
 	actors []Actor
 	conns  map[*Conn]struct{}
 	polls  map[string]*Poll // polling sessions by sid
+	swept  time.Time        // last sweep of idle polling sessions
 	seq    uint64           // orders conns for Sessions
 
 	// ackBase is where injected ack ids start: far above what a peer's

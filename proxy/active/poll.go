@@ -57,7 +57,10 @@ func (e *Engine) Polling(sid string, v eio.Version, client string, w PollWire) *
 		e.polls = map[string]*Poll{}
 	}
 	e.polls[sid] = pl
-	e.sweepPolls()
+	if now := e.opts.Now(); now.Sub(e.swept) > pollIdle/4 {
+		e.swept = now
+		e.sweepPolls()
+	}
 	return pl
 }
 
@@ -72,7 +75,9 @@ func (e *Engine) sweepPolls() {
 		if now.Sub(pl.last) > pollIdle {
 			delete(e.polls, sid)
 			delete(e.conns, pl.c)
-			pl.c.closed.Store(true)
+			if !pl.c.closed.Swap(true) {
+				close(pl.c.doneCh)
+			}
 		}
 	}
 }
@@ -334,3 +339,40 @@ func (pl *Poll) Wake() {
 	pl.notify = make(chan struct{})
 	pl.mu.Unlock()
 }
+
+// OnRequest runs the ExchangeHooks on a polling request before it goes
+// upstream; it reports whether one answered it (x.Respond).
+func (pl *Poll) OnRequest(x *Exchange) bool {
+	x.Sid, x.EIO = pl.c.Sid(), pl.c.EIO
+	for _, h := range pl.c.e.hooks.Load().exchange {
+		h.OnRequest(x)
+		if x.respond {
+			return true
+		}
+	}
+	return false
+}
+
+// OnResponse runs the ExchangeHooks on the upstream's whole answer; it
+// reports whether one replaced it (x.Respond).
+func (pl *Poll) OnResponse(x *Exchange) bool {
+	x.Sid, x.EIO = pl.c.Sid(), pl.c.EIO
+	for _, h := range pl.c.e.hooks.Load().exchange {
+		h.OnResponse(x)
+		if x.respond {
+			return true
+		}
+	}
+	return false
+}
+
+// Mark is what the exchange hooks did, nil if nothing.
+func (x *Exchange) Mark() *obs.Active {
+	if len(x.rules) == 0 {
+		return nil
+	}
+	return &obs.Active{Rules: x.rules}
+}
+
+// Responded reports whether a hook answered or replaced the exchange.
+func (x *Exchange) Responded() bool { return x.respond }

@@ -150,10 +150,11 @@ func compile(r Rule, i int, parse ParseFilter) (*compiled, error) {
 	} else if r.Inject == nil {
 		return c, errors.New("no match (only an inject may go without one)")
 	}
-	for _, raw := range []json.RawMessage{r.Replace, r.Respond} {
-		if raw != nil && (!json.Valid(raw) || bytes.TrimSpace(raw)[0] != '[') {
-			return c, fmt.Errorf("replace/respond %s: want a JSON list of arguments", raw)
+	for _, raw := range []*json.RawMessage{&c.Replace, &c.Respond} {
+		if *raw != nil && (!json.Valid(*raw) || bytes.TrimSpace(*raw)[0] != '[') {
+			return c, fmt.Errorf("replace/respond %s: want a JSON list of arguments", *raw)
 		}
+		*raw = compact(*raw) // sent as written, without the file's layout
 	}
 	for p, v := range r.Set {
 		steps, err := parsePath(p)
@@ -178,11 +179,16 @@ func compile(r Rule, i int, parse ParseFilter) (*compiled, error) {
 		if in.Event == "" {
 			return c, errors.New("inject without an event name")
 		}
+		args := make([]json.RawMessage, len(in.Args))
 		for j, a := range in.Args {
 			if !json.Valid(a) {
 				return c, fmt.Errorf("inject argument %d is not JSON", j+1)
 			}
+			args[j] = compact(a)
 		}
+		inj := *in
+		inj.Args = args
+		c.Inject = &inj
 	}
 	if r.EveryS < 0 || r.EveryS > 0 && r.Inject == nil {
 		return c, fmt.Errorf("every_s %v: only with inject, and positive", r.EveryS)
@@ -290,6 +296,14 @@ func (r *compiled) edit(m *active.Message) error {
 		return err
 	}
 	return m.SetArgs(bytes.TrimSpace(buf.Bytes()), r.Name)
+}
+
+func compact(b json.RawMessage) json.RawMessage {
+	var out bytes.Buffer
+	if json.Compact(&out, b) != nil {
+		return b
+	}
+	return out.Bytes()
 }
 
 func unmarshalNumber(b []byte, v any) error {
