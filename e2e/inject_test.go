@@ -3,6 +3,7 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -168,7 +169,8 @@ func TestInject(t *testing.T) {
 // nginx without `proxy_set_header Upgrade`: the client stays on polling.
 func injectNoUpgrade(t *testing.T) {
 	srv := startServer(t, fastServer(nil))
-	px := startProxy(t, srv.url, "--inject", "no-upgrade")
+	rec := filepath.Join(t.TempDir(), "rec.jsonl")
+	px := startProxy(t, srv.url, "--inject", "no-upgrade", "--record", rec)
 	c := startChaosClient(t, px.url, map[string]any{"chatter": 200})
 	con := c.wait(t, "a connect", 1, clientIs("connect"))
 	if con.Transport != "polling" {
@@ -182,6 +184,18 @@ func injectNoUpgrade(t *testing.T) {
 	expectInjectLine(t, px, "no-upgrade", "stripped")
 	expectWire(t, px, "the WebSocket request answered 400", httpLine("GET", 400, "transport=websocket"))
 	expectInjectedFault(t, px, "no-upgrade", faultWant{catalog: []string{"D1"}, code: []string{"upgrade_headers_stripped"}})
+	// The recording marks it too (it is complete once sioproxy stopped).
+	px.stop()
+	b, err := os.ReadFile(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `{"kind":"inject",`) || !strings.Contains(string(b), `"rule":"no-upgrade","action":"stripped"`) {
+		t.Errorf("the recording has no inject line for no-upgrade:\n%.2000s", b)
+	}
+	if !strings.Contains(strings.Join(px.stderr.all(), "\n"), "injecting faults: no-upgrade") {
+		t.Errorf("stderr does not say which rules are on:\n%s", px.describe())
+	}
 }
 
 // A WebSocket-only client behind the same proxy cannot connect at all.
