@@ -9,6 +9,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/sioproxy/sioproxy/internal/event"
+	"github.com/sioproxy/sioproxy/internal/termsafe"
 )
 
 // layout is how many rows each section of the main screen gets.
@@ -306,7 +307,7 @@ func (m *Model) writeStatus(b *strings.Builder) {
 	if s := m.injectStatus(); s != "" {
 		parts = append(parts, s)
 	}
-	b.WriteString(m.styles.Status.Render(fit(" "+strings.Join(parts, " │ "), m.width)))
+	b.WriteString(m.styles.Status.Render(fit(termsafe.String(" "+strings.Join(parts, " │ ")), m.width)))
 	b.WriteByte('\n')
 	b.WriteString(ansi.Truncate(" "+m.help.ShortHelpView(m.keys.ShortHelp()), m.width, "…"))
 }
@@ -421,7 +422,7 @@ func (m *Model) nameCell(seq uint64, e *entry) string {
 	if ev.ID == nil {
 		return ev.Event
 	}
-	id := "#" + strconv.FormatInt(*ev.ID, 10)
+	id := "#" + ev.IDString()
 	if !isAck(ev.Type) {
 		if ev.Event != "" {
 			return ev.Event + " " + id
