@@ -153,3 +153,11 @@ func (m *Model) injectRow(sb *strings.Builder, ev *event.Event, selected, linked
 	sb.WriteString(fit(text, rest))
 	return m.styleRow(fit(sb.String(), m.width), selected, linked, true)
 }
+
+// injectHelp is the help screen's line about "!", when the proxy can inject.
+func (m *Model) injectHelp() string {
+	if _, ok := m.opts.Source.(Injector); !ok {
+		return ""
+	}
+	return " " + m.styles.Help.Render("! lists the --inject fault rules (nginx without Upgrade, idle timeouts, a frozen tab…) and toggles them.") + "\n"
+}

@@ -19,7 +19,8 @@ type injectFlags struct {
 }
 
 const injectFlagUsage = `  --inject RULE         stage a production failure, repeatable; the faults show as
-                        INJECTED and the diagnosis names the rule. RULE is one of:
+                        INJECTED and the diagnosis names the rule (TUI: ! toggles).
+                        RULE is one of:
 ` + inject.Usage
 
 func (f *injectFlags) register(fs *flag.FlagSet) {
