@@ -251,9 +251,28 @@ func TestIntercept(t *testing.T) {
 					t.Errorf("server received %s: %v", ev, got)
 				}
 			}
-			for _, l := range c.stdout.all() {
-				if strings.Contains(l, `"ok":true`) && strings.Contains(l, "ask-srv") {
-					t.Errorf("the client saw the ACK of the injected event: %s", l)
+			// socket.io-client logs a packet a tick after handling it: wait
+			// for the client's own three acks (edit-me, mock-me, last).
+			var acks []string
+			c.stdout.waitFor(settleTimeout, func(lines []string) bool {
+				acks = acks[:0]
+				for _, l := range lines {
+					var p struct {
+						Type *int    `json:"recv_packet"`
+						ID   *uint64 `json:"id"`
+					}
+					if json.Unmarshal([]byte(l), &p) == nil && p.Type != nil && (*p.Type == 3 || *p.Type == 6) && p.ID != nil {
+						acks = append(acks, l)
+					}
+				}
+				return len(acks) >= 3
+			})
+			if len(acks) != 3 {
+				t.Errorf("the client received %d ACK packets, want its own 3 only:\n%s", len(acks), strings.Join(acks, "\n"))
+			}
+			for _, l := range acks {
+				if strings.Contains(l, `"id":11258999068426`) {
+					t.Errorf("the client received the ACK of the injected event: %s", l)
 				}
 			}
 

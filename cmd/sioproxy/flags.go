@@ -66,7 +66,7 @@ flags:
   --record FILE         also record every observation to FILE (.gz compresses)
   --redact              mask cookies, Authorization and CONNECT auth in recordings
   --view N              packets the terminal UI keeps in memory (default 10000)
-  --rules FILE          rewrite traffic by the JSON rules in FILE (drop, delay, set, replace,
+  --rules FILE          rewrite traffic by the rules in FILE, JSON or .yaml (drop, delay, set, replace,
                         respond, inject); reloaded when it changes
   --control PATH|off    control socket for sioproxy inject/sessions (default
                         $XDG_RUNTIME_DIR/sioproxy.sock; off: none, the relay stays purely transparent)

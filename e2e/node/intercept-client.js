@@ -8,7 +8,8 @@
 // Options: url, transports, version (4 default, or 2 for socket.io-client
 // 2.5.0 / EIO3), parser ("msgpack"), perMessageDeflate (Node ws offers it
 // when true).
-// Output: {"connected":"<engine sid>"} once connected; {"got":EVENT,"args":[…]}
+// Output: {"connected":"<engine sid>"} once connected; {"recv_packet":TYPE,"id":ID}
+// for every packet decoded; {"got":EVENT,"args":[…]}
 // for every event received (binary as {"_binary":"<base64>"}); an event
 // received with an ack callback is acked with {"client_ack":EVENT}.
 // Commands: {"tag":"t1","emit":"chat","args":[…],"ack":true,"timeout":ms}
@@ -50,6 +51,10 @@ if (cfg.version === 2) {
 } else {
   socket.onAny(onEvent);
 }
+
+// Every packet the client's parser decoded, so a test can tell that an
+// ACK sioproxy consumed never arrived: {"recv_packet":TYPE,"id":ID}.
+socket.io.on('packet', (p) => emitLine({ recv_packet: p.type, id: p.id === undefined ? null : p.id, nsp: p.nsp }));
 
 socket.on('connect', () => emitLine({ connected: engineId(), transport: socket.io.engine.transport.name }));
 socket.io.engine && socket.io.engine.on && socket.io.engine.on('upgrade', (t) => emitLine({ upgraded: t.name }));

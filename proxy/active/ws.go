@@ -350,6 +350,12 @@ func (d *wsDir) emit(m *ws.Message) {
 		d.write(span, markOf(msg, false))
 		return
 	}
+	if d.deflate && m.Compressed {
+		// The receiver's window now lacks what the sender compressed
+		// against: the sender's later messages may point into it, so
+		// this direction is re-framed from here on, compressed or not.
+		d.sticky = true
+	}
 	data, binary := msg.Data()
 	op := m.Opcode
 	if msg.replaced && !control {

@@ -1,5 +1,5 @@
 // Package rules is the --rules FILE front end of the active layer: a JSON
-// list of rules, each matching packets with the TUI's filter syntax and
+// (or YAML, for a .yaml or .yml file) list of rules, each matching packets with the TUI's filter syntax and
 // acting on them (drop, delay, set, replace, respond, inject). The file is
 // reloaded when it changes; a file that does not parse keeps the rules in
 // force and the error is reported.

@@ -75,3 +75,24 @@ func TestSetPath(t *testing.T) {
 		t.Fatal("index past the end accepted")
 	}
 }
+
+func TestYAML(t *testing.T) {
+	y := `
+- name: mock
+  match: event:getUser
+  respond: [{id: 1}]
+- match: event:chat
+  set:
+    "[0].text": edited
+`
+	s, err := ParseFile("r.yaml", []byte(y), parseFilter)
+	if err != nil || s.Len() != 2 || s.rules[0].Name != "mock" || string(s.rules[0].Respond) != `[{"id":1}]` {
+		t.Fatalf("%v %v", s, err)
+	}
+	if _, err := ParseFile("r.yml", []byte("- match: event:a\n  dorp: true\n"), parseFilter); err == nil || !strings.Contains(err.Error(), `unknown field "dorp"`) {
+		t.Fatalf("bad YAML rule: %v", err)
+	}
+	if _, err := ParseFile("r.yaml", []byte("- [unclosed"), parseFilter); err == nil {
+		t.Fatal("broken YAML accepted")
+	}
+}

@@ -22,7 +22,7 @@ func Watch(ctx context.Context, path string, e *active.Engine, parse ParseFilter
 	if err != nil {
 		return fmt.Errorf("--rules: %w", err)
 	}
-	set, err := Parse(data, parse)
+	set, err := ParseFile(path, data, parse)
 	if err != nil {
 		return fmt.Errorf("--rules %s: %w", path, err)
 	}
@@ -45,7 +45,7 @@ func Watch(ctx context.Context, path string, e *active.Engine, parse ParseFilter
 				continue // a file being replaced may be missing for a moment
 			}
 			data = nd
-			ns, err := Parse(nd, parse)
+			ns, err := ParseFile(path, nd, parse)
 			if err != nil {
 				logf("sioproxy: --rules %s: %v (the previous rules stay in force)", path, err)
 				continue
