@@ -17,7 +17,8 @@ import (
 // stream as INJECTED rows, and the status bar names the rules that are on.
 
 // Injector is optionally implemented by a Source whose proxy can inject
-// faults. Calls come from Update and must not block.
+// faults; an empty list means it cannot (a replay). Calls come from
+// Update and must not block.
 type Injector interface {
 	// InjectRules lists the rules: those given with --inject first.
 	InjectRules() []InjectRule
@@ -44,8 +45,8 @@ type injectMenu struct {
 // onInjectKey handles "!" and, while the menu is open, its keys; it
 // reports whether msg was one.
 func (m *Model) onInjectKey(msg tea.KeyMsg) bool {
-	inj, ok := m.opts.Source.(Injector)
-	if !ok {
+	inj := m.injector()
+	if inj == nil {
 		return false
 	}
 	if !m.inj.open {
@@ -123,8 +124,8 @@ func (m *Model) showInjectMenu(inj Injector) {
 
 // injectStatus names the rules that are on, for the status bar.
 func (m *Model) injectStatus() string {
-	inj, ok := m.opts.Source.(Injector)
-	if !ok {
+	inj := m.injector()
+	if inj == nil {
 		return ""
 	}
 	var on []string
@@ -156,8 +157,16 @@ func (m *Model) injectRow(sb *strings.Builder, ev *event.Event, selected, linked
 
 // injectHelp is the help screen's line about "!", when the proxy can inject.
 func (m *Model) injectHelp() string {
-	if _, ok := m.opts.Source.(Injector); !ok {
+	if m.injector() == nil {
 		return ""
 	}
 	return " " + m.styles.Help.Render("! lists the --inject fault rules (nginx without Upgrade, idle timeouts, a frozen tab…) and toggles them.") + "\n"
+}
+
+// injector is the Source's fault menu, nil if it has none.
+func (m *Model) injector() Injector {
+	if inj, ok := m.opts.Source.(Injector); ok && len(inj.InjectRules()) > 0 {
+		return inj
+	}
+	return nil
 }

@@ -119,6 +119,8 @@ type Model struct {
 	inj     injectMenu // the "!" fault menu (inject.go)
 	message string     // outcome of the last action, e.g. a save
 
+	statsPane statsPane // the t key (stats_pane.go)
+
 	cache   string
 	dirty   bool
 	renders int // frames actually formatted, for tests
@@ -247,6 +249,7 @@ func (m *Model) onTick(now time.Time) {
 	if m.ticks%10 == 0 {
 		m.dirty = true
 	}
+	m.statsTick()
 	if m.dirty {
 		m.refreshSessions()
 	}
@@ -265,6 +268,7 @@ func (m *Model) ingest(evs []event.Event) {
 		ev := &evs[i]
 		neutralise(ev)
 		m.sessions.observe(ev)
+		m.statsObserve(ev)
 		switch ev.Kind {
 		case event.KindPacket, event.KindError, event.KindInject:
 			if ev.Kind == event.KindPacket {

@@ -110,6 +110,14 @@ func (m *Model) View() string {
 		b.WriteByte('\n')
 	case modeHelp:
 		writeLines(&b, m.helpText(), m.width, m.bodyHeight())
+	case modeMain:
+		if m.statsPane.on {
+			m.writeStats(&b)
+			break
+		}
+		if !m.interceptView(&b) {
+			m.writeMain(&b)
+		}
 	default:
 		if !m.interceptView(&b) {
 			m.writeMain(&b)
@@ -145,6 +153,8 @@ func (m *Model) writeHeader(b *strings.Builder) {
 		left += " › detail"
 	} else if m.mode == modeHelp {
 		left += " › help"
+	} else if m.statsPane.on {
+		left += " › stats"
 	}
 	gap := max(1, m.width-ansi.StringWidth(left)-ansi.StringWidth(right)-1)
 	b.WriteString(m.styles.Title.Render(left) + strings.Repeat(" ", gap) + right + " ")

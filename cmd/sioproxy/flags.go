@@ -17,7 +17,7 @@ import (
 const defaultTarget = "http://127.0.0.1:3000"
 
 // subcommands are reserved names for the first argument.
-var subcommands = []string{"demo", "replay", "export", "ca", "doctor", "inject", "sessions"}
+var subcommands = []string{"demo", "replay", "export", "ca", "doctor", "inject", "sessions", "report"}
 
 // config is everything the command line says.
 type config struct {
@@ -41,6 +41,7 @@ type config struct {
 	Control          string // control socket path, "" for the default, "off" for none
 
 	modeFlags   // --mode, --intercept, --tls… (forward.go)
+	statsFlags  // --metrics (metrics.go)
 	injectFlags // --inject (inject.go)
 }
 
@@ -48,7 +49,7 @@ type config struct {
 var errHelp = flag.ErrHelp
 
 const usageText = `usage: sioproxy [flags]
-       sioproxy demo | replay | export | ca | doctor | inject | sessions ...
+       sioproxy demo | replay | export | ca | doctor | inject | sessions | report ...
 
 sioproxy relays a Socket.IO app unchanged and shows what crosses the wire.
 
@@ -70,7 +71,7 @@ flags:
                         respond, inject); reloaded when it changes
   --control PATH|off    control socket for sioproxy inject/sessions (default
                         $XDG_RUNTIME_DIR/sioproxy.sock; off: none, the relay stays purely transparent)
-` + modeUsage + injectFlagUsage
+` + metricsUsage + modeUsage + injectFlagUsage
 
 // parseFlags reads the command line (without the program name). Errors
 // name the flag and the offending value.
@@ -103,6 +104,7 @@ func parseFlags(args []string) (config, error) {
 	fs.StringVar(&c.Rules, "rules", "", "")
 	fs.StringVar(&c.Control, "control", "", "")
 	c.modeFlags.register(fs)
+	c.statsFlags.register(fs)
 	c.injectFlags.register(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {

@@ -6,7 +6,6 @@ import (
 	"io"
 	"strings"
 
-	"github.com/sioproxy/sioproxy/internal/obs"
 	"github.com/sioproxy/sioproxy/proxy/active"
 	"github.com/sioproxy/sioproxy/proxy/inject"
 	"github.com/sioproxy/sioproxy/tui"
@@ -70,22 +69,10 @@ func announceInject(w io.Writer, set *inject.Set) {
 	}
 }
 
-// injectUISource adds the fault menu to a UI source.
-type injectUISource struct {
-	tui.Source
-	set *inject.Set
-}
-
-// withInject gives src the UI's "!" fault menu over set (nil: none).
-func withInject(src tui.Source, set *inject.Set) tui.Source {
-	if set == nil {
-		return src
-	}
-	return &injectUISource{Source: src, set: set}
-}
-
-func (s *injectUISource) InjectRules() []tui.InjectRule {
-	es := s.set.Entries()
+// InjectRules implements tui.Injector: the UI's "!" menu over the run's
+// --inject rules (none in replay, where the menu stays closed).
+func (s *uiSource) InjectRules() []tui.InjectRule {
+	es := s.faults.Entries()
 	out := make([]tui.InjectRule, len(es))
 	for i, e := range es {
 		out[i] = tui.InjectRule{Text: e.Text, On: e.On(), Given: e.Given, Hits: e.Hits()}
@@ -93,27 +80,10 @@ func (s *injectUISource) InjectRules() []tui.InjectRule {
 	return out
 }
 
-func (s *injectUISource) ToggleInject(i int) bool { return s.set.Toggle(i) }
+// ToggleInject implements tui.Injector.
+func (s *uiSource) ToggleInject(i int) bool { return s.faults.Toggle(i) }
 
-// The wrapper must not hide what the UI looks for on the source.
-func (s *injectUISource) Exchange(id uint64) (*obs.HTTPExchange, bool) {
-	if hs, ok := s.Source.(tui.HeaderSource); ok {
-		return hs.Exchange(id)
-	}
-	return nil, false
-}
-
-func (s *injectUISource) WSOpen(conn uint64) (*obs.WSOpen, bool) {
-	if hs, ok := s.Source.(tui.HeaderSource); ok {
-		return hs.WSOpen(conn)
-	}
-	return nil, false
-}
-
-var (
-	_ tui.Injector     = (*injectUISource)(nil)
-	_ tui.HeaderSource = (*injectUISource)(nil)
-)
+var _ tui.Injector = (*uiSource)(nil)
 
 // chaosAnnouncer tells a headless `demo --chaos` run which rule is on; the
 // UI shows it in its status bar instead.

@@ -46,6 +46,8 @@ func run(ctx context.Context, args []string, stdout *os.File, stderr io.Writer) 
 		err = runInject(ctx, cfg.Args, stdout, stderr)
 	case "sessions":
 		err = runSessions(ctx, cfg.Args, stdout, stderr)
+	case "report":
+		err = runReport(cfg.Args, stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "sioproxy: unknown command %q\n", cfg.Command)
 		return 2

@@ -13,10 +13,12 @@ import (
 	"github.com/sioproxy/sioproxy/internal/bus"
 	"github.com/sioproxy/sioproxy/internal/event"
 	"github.com/sioproxy/sioproxy/internal/exchanges"
+	"github.com/sioproxy/sioproxy/internal/metrics"
 	"github.com/sioproxy/sioproxy/internal/obs"
 	"github.com/sioproxy/sioproxy/internal/pipeline"
 	"github.com/sioproxy/sioproxy/proxy/inject"
 	"github.com/sioproxy/sioproxy/recordings"
+	"github.com/sioproxy/sioproxy/stats"
 	"github.com/sioproxy/sioproxy/tui"
 )
 
@@ -52,6 +54,9 @@ type runtime struct {
 	faults  *inject.Set // --inject rules, toggled by the UI's "!" menu; nil outside the proxy modes
 	// intercept drives breakpoints from the TUI (nil without an active layer).
 	intercept tui.Interceptor
+	// stats feeds the TUI's stats pane and --metrics; nil when neither runs.
+	stats   *stats.Collector
+	metrics *metrics.Server
 }
 
 // uiInfo is what the status bar shows about the mode.
@@ -88,6 +93,9 @@ func newRuntime(cfg config, stdout *os.File, hdr recordings.Header) (*runtime, e
 		r.cache = exchanges.New(0)
 		r.cacheQ = bus.NewQueueBytes(cacheQueueSize, cacheQueueBytes, obsSize)
 	}
+	if r.useTUI || cfg.Metrics != "" {
+		r.stats = stats.New(stats.Options{})
+	}
 	return r, nil
 }
 
@@ -111,6 +119,12 @@ func (r *runtime) run(ctx context.Context, ui uiInfo, sourceDone <-chan error, s
 	var wg sync.WaitGroup
 	var pipeErr, recErr error
 	pcfg := pipeline.Config{In: r.in, Events: r.ring, Tracker: r.tracker, Now: ui.Clock, Lossless: ui.Lossless, Abandon: forceFrom(ctx)}
+	if r.stats != nil {
+		pcfg.Observe, pcfg.OnTick = r.stats.Observe, r.stats.Advance
+	}
+	if r.metrics != nil {
+		defer r.metrics.Close()
+	}
 	if !r.useTUI {
 		pcfg.Out = stdout
 		pcfg.Format = "text"
@@ -226,9 +240,9 @@ func (r *runtime) tuiOptions(ui uiInfo) tui.Options {
 		}
 		return s
 	}
-	src := &uiSource{BusSource: tui.NewBusSource(r.ring, r.sessions, stats), cache: r.cache}
+	src := &uiSource{BusSource: tui.NewBusSource(r.ring, r.sessions, stats), cache: r.cache, stats: r.stats, faults: r.faults}
 	return tui.Options{
-		Source:    withInject(replaySource(src, ui.TogglePause), r.faults),
+		Source:    replaySource(src, ui.TogglePause),
 		Capacity:  r.cfg.View,
 		Title:     ui.Title,
 		Listen:    ui.Listen,
@@ -286,6 +300,10 @@ func (r *runtime) sessions() []tui.SessionRow {
 type uiSource struct {
 	*tui.BusSource
 	cache *exchanges.Cache
+	stats *stats.Collector // the analyzer's, for the stats pane
+	// faults are the --inject rules behind the UI's "!" menu (inject.go);
+	// nil in replay.
+	faults *inject.Set
 }
 
 func (s *uiSource) Exchange(id uint64) (*obs.HTTPExchange, bool) { return s.cache.Exchange(id) }

@@ -43,6 +43,9 @@ func serve(ctx context.Context, cfg config, stdout *os.File, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
+	if err := rt.startMetrics(stderr); err != nil {
+		return err
+	}
 	errLog := log.New(stderr, "", log.LstdFlags)
 	ln, scheme, err := cfg.listen(cfg.Listen, rt.sinks(), stderr)
 	if err != nil {

@@ -52,6 +52,13 @@ type Config struct {
 	// to protect and must print every event however fast they play; a
 	// live proxy leaves it false so that a slow terminal never slows it.
 	Lossless bool
+	// Observe, if set, sees every event (and the output's drop reports)
+	// on the analyzer goroutine, before the ring and the writer; it must
+	// not keep ev. The stats collector hooks in here.
+	Observe func(ev *event.Event)
+	// OnTick, if set, is called on every tick with Now, on the analyzer
+	// goroutine, so time-based views move on when the traffic stops.
+	OnTick func(now time.Time)
 	// Abandon, once closed, makes Run stop waiting for an output that is
 	// not being read (stdout piped to a stuck program): it returns an
 	// *UnwrittenError counting the lines that never got out. The writer
@@ -196,7 +203,11 @@ func (a *analyzer) loop(ctx context.Context) error {
 				coalesce()
 			}
 		case <-ticker.C:
-			a.tr.Tick(a.cfg.Now(), a.emitFn)
+			now := a.cfg.Now()
+			a.tr.Tick(now, a.emitFn)
+			if a.cfg.OnTick != nil {
+				a.cfg.OnTick(now)
+			}
 			a.checkDrops()
 			a.armFlush()
 		case <-a.flushAt.C:
@@ -237,7 +248,11 @@ func (a *analyzer) checkDrops() {
 	if a.w != nil && a.w.dropped > a.seenOutDrop {
 		// Only in the output, where the lines went missing; the TUI's
 		// ring lost nothing.
-		a.write(event.Event{TS: a.cfg.Now(), Kind: event.KindDrop, Dropped: a.w.dropped - a.seenOutDrop, Where: "output"})
+		ev := event.Event{TS: a.cfg.Now(), Kind: event.KindDrop, Dropped: a.w.dropped - a.seenOutDrop, Where: "output"}
+		if a.cfg.Observe != nil {
+			a.cfg.Observe(&ev)
+		}
+		a.write(ev)
 		a.seenOutDrop = a.w.dropped
 	}
 }
@@ -267,6 +282,9 @@ func (a *analyzer) write(ev event.Event) {
 }
 
 func (a *analyzer) emit(ev event.Event) {
+	if a.cfg.Observe != nil {
+		a.cfg.Observe(&ev)
+	}
 	if r := a.cfg.Events; r != nil {
 		// The pipeline is the ring's only publisher, so the next sequence
 		// number is known before publishing.
