@@ -223,7 +223,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case tea.KeyMsg:
 		m.dirty = true
-		return m, m.onKey(msg)
+		return m, m.onKeyMaybeAlt(msg)
 	}
 	return m, nil
 }
@@ -335,14 +335,14 @@ func (m *Model) passes(ev *event.Event) bool {
 // rebuildView re-applies the filter to every held row; only on a filter,
 // scope or toggle change, never per tick.
 func (m *Model) rebuildView() {
-	atBottom := m.atBottom()
 	m.view.reset()
 	for seq := m.store.oldest(); seq < m.store.next; seq++ {
 		if m.passes(&m.store.get(seq).ev) {
 			m.view.push(seq)
 		}
 	}
-	if m.follow && atBottom {
+	if m.follow {
+		// Following: the newest matching rows, as many as fill the pane.
 		m.cursorSeq, _ = m.view.last()
 	} else if n := m.view.len(); n > 0 {
 		m.cursorSeq = m.view.at(min(m.view.index(m.cursorSeq), n-1))

@@ -81,7 +81,8 @@ type Stats struct {
 	// WebSocket opens) could not take: those details show "no longer held".
 	DetailDrops uint64
 
-	// Replay progress, shown when ReplayTotal > 0.
+	// Replay progress in any unit (bytes of the recording played), shown
+	// as a percentage when ReplayTotal > 0.
 	ReplayDone, ReplayTotal int
 }
 

@@ -17,9 +17,9 @@ type injectFlags struct {
 	Inject    []inject.Rule
 }
 
-const injectFlagUsage = `  --inject RULE         stage a production failure, repeatable; the faults show as
-                        INJECTED and the diagnosis names the rule (TUI: ! toggles).
-                        RULE is one of:
+const injectFlagUsage = `  --inject RULE         stage a production failure, repeatable (TUI: ! toggles);
+                        faults show as INJECTED and the diagnosis names the
+                        rule. RULE is one of:
 ` + inject.Usage
 
 func (f *injectFlags) register(fs *flag.FlagSet) {

@@ -52,11 +52,11 @@ type runtime struct {
 	ring    *bus.Ring[event.Event]
 	tracker *session.Tracker
 	faults  *inject.Set // --inject rules, toggled by the UI's "!" menu; nil outside the proxy modes
-	// intercept drives breakpoints from the TUI (nil without an active layer).
-	intercept tui.Interceptor
 	// stats feeds the TUI's stats pane and --metrics; nil when neither runs.
 	stats   *stats.Collector
 	metrics *metrics.Server
+	// intercept drives breakpoints from the TUI (nil without an active layer).
+	intercept tui.Interceptor
 }
 
 // uiInfo is what the status bar shows about the mode.
@@ -132,6 +132,7 @@ func (r *runtime) run(ctx context.Context, ui uiInfo, sourceDone <-chan error, s
 			pcfg.Format = "json"
 		}
 		pcfg.Color = isTerminal(stdout) && os.Getenv("NO_COLOR") == ""
+		pcfg.Binary = r.cfg.Binary
 		pcfg.OutErr = func(err error) {
 			fmt.Fprintf(stderr, "sioproxy: output stopped: %v (traffic is still relayed)\n", err)
 		}
@@ -250,6 +251,9 @@ func (r *runtime) tuiOptions(ui uiInfo) tui.Options {
 		NoColor:   os.Getenv("NO_COLOR") != "",
 		SaveView:  r.saveView,
 		Intercept: r.intercept,
+		// A replay's packets carry recorded times: packets/s and ages
+		// are read on the replay clock, not the wall clock.
+		Now: ui.Clock,
 	}
 }
 

@@ -179,7 +179,7 @@ type Session struct {
 
 	dec  [2]*sio.Decoder
 	bin  [2]binState
-	acks map[ackKey]time.Time
+	acks map[ackKey]pendingAck
 
 	drops droppedPings // pings the active layer dropped (inject.go)
 }
@@ -189,6 +189,13 @@ type Session struct {
 type binState struct {
 	size int
 	raw  []byte
+}
+
+// pendingAck is an EVENT waiting for its ACK: when it was sent, and its
+// name, so the ACK line can say what it answers.
+type pendingAck struct {
+	at    time.Time
+	event string
 }
 
 type ackKey struct {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/sioproxy/sioproxy/decode"
 	"github.com/sioproxy/sioproxy/decode/eio"
+	"github.com/sioproxy/sioproxy/decode/sio"
 	"github.com/sioproxy/sioproxy/internal/event"
 	"github.com/sioproxy/sioproxy/internal/obs"
 )
@@ -40,6 +41,7 @@ type Tracker struct {
 	// wire bytes, so they are not rebuilt (a 64 KiB attachment costs an
 	// 87 KB base64 encoding per event just to be thrown away).
 	noBinaryRaw bool
+	binStyle    sio.BinaryStyle // how attachments appear in Args
 }
 
 // OmitBinaryRaw stops filling Raw on events of binary packets that came
@@ -51,6 +53,12 @@ type Tracker struct {
 // and their entry in Event.Buffers is nil (Attachments, Size and Args are
 // as without the option). Call it before the first Observe.
 func (t *Tracker) OmitBinaryRaw() { t.noBinaryRaw = true }
+
+// SetBinaryStyle sets how binary attachments are written into Args
+// (default sio.BinaryFull, the base64 of the bytes). Event.Buffers still
+// holds the bytes, and a recording the wire. Call it before the first
+// Observe.
+func (t *Tracker) SetBinaryStyle(st sio.BinaryStyle) { t.binStyle = st }
 
 // NewTracker returns an empty Tracker.
 func NewTracker(opts Options) *Tracker {

@@ -56,6 +56,7 @@ func appendEvent(b []byte, ev *event.Event) ([]byte, bool) {
 	}
 	b = optInt(b, `,"attachments":`, int64(ev.Attachments))
 	b, ok = optFloat(b, `,"ack_ms":`, ev.AckMs, ok)
+	b = optString(b, `,"ack_event":`, ev.AckEvent)
 	b = optString(b, `,"parser":`, ev.Parser)
 	b, ok = optFloat(b, `,"rtt_ms":`, ev.RTTMs, ok)
 	b = optString(b, `,"action":`, ev.Action)

@@ -171,6 +171,16 @@ func (t *Text) packet(b []byte, ev *event.Event) []byte {
 	if isAck && ev.ID != nil {
 		b = append(b, " id="...)
 		b = ev.AppendID(b)
+		if ev.AckEvent != "" {
+			b = append(b, " ↩ "...)
+			if t.color {
+				b = append(b, ansiGreen...)
+			}
+			b = termsafe.AppendQuoted(b, ev.AckEvent)
+			if t.color {
+				b = append(b, ansiReset...)
+			}
+		}
 	}
 	if len(ev.Args) > 0 {
 		b = append(b, ' ')

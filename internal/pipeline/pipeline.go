@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/sioproxy/sioproxy/decode/session"
+	"github.com/sioproxy/sioproxy/decode/sio"
 	"github.com/sioproxy/sioproxy/internal/bus"
 	"github.com/sioproxy/sioproxy/internal/event"
 	"github.com/sioproxy/sioproxy/internal/obs"
@@ -47,6 +48,10 @@ type Config struct {
 	// be told while the traffic goes on. Later lines are discarded; Run
 	// still returns the error.
 	OutErr func(error)
+	// Binary is how the writer shows binary attachments in args when it
+	// is the only consumer (Events nil); the TUI keeps the bytes for its
+	// detail view whatever this says. Default sio.BinaryFull.
+	Binary sio.BinaryStyle
 	// Lossless makes the analyzer wait for room in the writer's queue
 	// instead of dropping events. For replays, which have no live traffic
 	// to protect and must print every event however fast they play; a
@@ -110,6 +115,7 @@ func Run(ctx context.Context, cfg Config) error {
 	if cfg.Events == nil {
 		// Only the writer gets events, and it drops the wire bytes anyway.
 		tr.OmitBinaryRaw()
+		tr.SetBinaryStyle(cfg.Binary)
 	}
 	a := &analyzer{cfg: cfg, tr: tr}
 	a.emitFn = a.emit

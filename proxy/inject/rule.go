@@ -101,20 +101,34 @@ const (
 
 // Usage describes every rule's syntax, for --help (indented under the
 // flag).
-const Usage = `      no-upgrade                 forward WebSocket upgrades without Upgrade/Connection (400 code 3)
-      swallow-probe              let the WebSocket open but never relay 3probe
-      drop-pongs[=N%]            drop the client's heartbeat pongs (a frozen tab)
-      drop-pings[=N%]            drop the server's heartbeat pings
-      cut-ws=DURATION[:close]    cut WebSockets at that age (:close sends close frames first)
-      cut-poll=DURATION[:504]    cut long-polls at that age (:504 answers 504 instead)
-      fail-polls=STATUS[:CODE]/N answer every Nth polling request with STATUS (e.g. 503/3, 400:1/5)
-      strip-cors                 remove Access-Control-* headers from answers
-      reroute-sid[=N]            send sessions' requests (every Nth) to another --target
-      delay=DIR:DURATION[±JITTER] add latency; DIR is c2s, s2c or both (e.g. s2c:300ms±100ms)
-      bandwidth=RATE             cap each connection per direction (e.g. 56kbit, 1mbit, 20KB)
-      loss=N%                    WebSocket: retransmission delays; polling: N% of requests fail
-      corrupt=N%                 corrupt N% of Socket.IO packets (a parse error on the receiver)
-      oversize[=SIZE]            refuse messages over SIZE bytes (default 1000): 413 / close 1009
+const Usage = `      no-upgrade
+          forward WebSocket upgrades without Upgrade/Connection (400 code 3)
+      swallow-probe
+          let the WebSocket open but never relay 3probe
+      drop-pongs[=N%]
+          drop (N% of) the client's heartbeat pongs: a frozen tab
+      drop-pings[=N%]
+          drop (N% of) the server's heartbeat pings
+      cut-ws=DURATION[:close]
+          cut WebSockets at that age (:close sends close frames first)
+      cut-poll=DURATION[:504]
+          cut long-polls at that age (:504 answers 504 instead)
+      fail-polls=STATUS[:CODE]/N
+          answer every Nth session request with STATUS (503/3, 400:1/5)
+      strip-cors
+          remove Access-Control-* headers from answers
+      reroute-sid[=N]
+          send sessions' requests (every Nth) to another --target
+      delay=DIR:DURATION[±JITTER]
+          add latency; DIR is c2s, s2c or both (s2c:300ms±100ms)
+      bandwidth=RATE
+          cap each connection per direction (56kbit, 1mbit, 20KB)
+      loss=N%
+          WebSocket: retransmission delays; polling: N% of requests fail
+      corrupt=N%
+          corrupt N% of Socket.IO packets (the receiver's parser refuses them)
+      oversize[=SIZE]
+          refuse messages over SIZE bytes (default 1000): 413 / close 1009
 `
 
 // ParseError is a rule that could not be parsed; it names the rule and
