@@ -113,6 +113,12 @@ func (p *Proxy) finishExchange(x *exchange, reqCap *capture, resp *observedBody,
 		ex.RespHeader = resp.header
 		ex.RespBody, ex.RespLen, ex.RespTrunc = respCap.snapshot()
 	}
+	if x.fix != nil {
+		if fix := x.fix.Load(); fix != nil {
+			err = nil
+			(*fix)(ex)
+		}
+	}
 	p.exchanges.Add(1)
 	if err != nil {
 		kind, tlsKind := classify(err)

@@ -232,5 +232,6 @@ func (m *Model) helpText() string {
 	}
 	b.WriteString("\n " + m.styles.Help.Render("Pings and pongs are hidden until p; upgrade probes always show.") + "\n")
 	b.WriteString(" " + m.styles.Help.Render("Enter on a session limits the stream to it; esc shows all sessions again.") + "\n")
+	b.WriteString(m.injectHelp()) // inject.go
 	return b.String()
 }

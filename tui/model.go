@@ -117,7 +117,8 @@ type Model struct {
 	faultCur, faultTop int
 
 	detail  viewport.Model
-	message string // outcome of the last action, e.g. a save
+	inj     injectMenu // the "!" fault menu (inject.go)
+	message string     // outcome of the last action, e.g. a save
 
 	statsPane statsPane // the t key (stats_pane.go)
 
@@ -272,7 +273,7 @@ func (m *Model) ingest(evs []event.Event) {
 		m.upstream.observe(ev)
 		m.statsObserve(ev)
 		switch ev.Kind {
-		case event.KindPacket, event.KindError:
+		case event.KindPacket, event.KindError, event.KindInject:
 			if ev.Kind == event.KindPacket {
 				m.rate.add(ev.TS)
 			}

@@ -313,6 +313,9 @@ func (m *Model) writeStatus(b *strings.Builder) {
 	if st.ReplayTotal > 0 {
 		parts = append(parts, replayProgress(st.ReplayDone, st.ReplayTotal))
 	}
+	if s := m.injectStatus(); s != "" {
+		parts = append(parts, s)
+	}
 	b.WriteString(m.styles.Status.Render(fit(termsafe.String(" "+strings.Join(parts, " │ ")), m.width)))
 	b.WriteByte('\n')
 	hints := shortHints(m.keys.ShortHelp(), m.keys, m.width-1, func(bs []key.Binding) int {
@@ -388,6 +391,9 @@ func (m *Model) packetRow(seq uint64, e *entry, selected, linked bool) string {
 	}
 	sb.WriteString(arrow)
 	sb.WriteByte(' ')
+	if ev.Kind == event.KindInject {
+		return m.injectRow(&sb, ev, selected, linked) // inject.go
+	}
 	if ev.Kind == "error" {
 		rest := m.width - ansi.StringWidth(sb.String())
 		sb.WriteString(fit("decode error: "+ev.Error, rest))

@@ -44,8 +44,9 @@ type config struct {
 	Binary           sio.BinaryStyle // attachments in --json and --no-tui
 	AckTimeout       time.Duration   // G5: an ACK later than this is reported; negative is off, 0 the default
 
-	modeFlags  // --mode, --intercept, --tls… (forward.go)
-	statsFlags // --metrics (metrics.go)
+	modeFlags   // --mode, --intercept, --tls… (forward.go)
+	statsFlags  // --metrics (metrics.go)
+	injectFlags // --inject (inject.go)
 }
 
 // errHelp is returned for -h/--help; the caller prints usageText.
@@ -84,7 +85,7 @@ flags:
   --ack-timeout DUR     report an EVENT whose ACK has not come after DUR
                         (default 10s, 0 = off)
   --version             print the version and exit
-` + binaryUsage + metricsUsage + modeUsage
+` + binaryUsage + metricsUsage + modeUsage + injectFlagUsage
 
 // parseFlags reads the command line (without the program name). Errors
 // name the flag and the offending value.
@@ -123,6 +124,7 @@ func parseFlags(args []string) (config, error) {
 	c.modeFlags.register(fs)
 	c.registerBinary(fs)
 	c.statsFlags.register(fs)
+	c.injectFlags.register(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return c, errHelp
@@ -173,6 +175,9 @@ func parseFlags(args []string) (config, error) {
 		return c, fmt.Errorf("--upstream-ca %q with --insecure-upstream: choose one", c.UpstreamCA)
 	}
 	if err := c.modeFlags.validate(); err != nil {
+		return c, err
+	}
+	if err := c.injectFlags.validate(len(c.Targets)); err != nil {
 		return c, err
 	}
 	if c.JSON {

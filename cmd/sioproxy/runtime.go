@@ -16,6 +16,7 @@ import (
 	"github.com/sioproxy/sioproxy/internal/metrics"
 	"github.com/sioproxy/sioproxy/internal/obs"
 	"github.com/sioproxy/sioproxy/internal/pipeline"
+	"github.com/sioproxy/sioproxy/proxy/inject"
 	"github.com/sioproxy/sioproxy/recordings"
 	"github.com/sioproxy/sioproxy/stats"
 	"github.com/sioproxy/sioproxy/tui"
@@ -50,6 +51,7 @@ type runtime struct {
 	cache   *exchanges.Cache
 	ring    *bus.Ring[event.Event]
 	tracker *session.Tracker
+	faults  *inject.Set // --inject rules, toggled by the UI's "!" menu; nil outside the proxy modes
 	// stats feeds the TUI's stats pane and --metrics; nil when neither runs.
 	stats   *stats.Collector
 	metrics *metrics.Server
@@ -241,7 +243,7 @@ func (r *runtime) tuiOptions(ui uiInfo) tui.Options {
 		}
 		return s
 	}
-	src := &uiSource{BusSource: tui.NewBusSource(r.ring, r.sessions, stats), cache: r.cache, stats: r.stats}
+	src := &uiSource{BusSource: tui.NewBusSource(r.ring, r.sessions, stats), cache: r.cache, stats: r.stats, faults: r.faults}
 	return tui.Options{
 		Source:    replaySource(src, ui.TogglePause),
 		Capacity:  r.cfg.View,
@@ -311,6 +313,9 @@ type uiSource struct {
 	*tui.BusSource
 	cache *exchanges.Cache
 	stats *stats.Collector // the analyzer's, for the stats pane
+	// faults are the --inject rules behind the UI's "!" menu (inject.go);
+	// nil in replay.
+	faults *inject.Set
 }
 
 func (s *uiSource) Exchange(id uint64) (*obs.HTTPExchange, bool) { return s.cache.Exchange(id) }

@@ -57,10 +57,14 @@ func serve(ctx context.Context, cfg config, stdout *os.File, stderr io.Writer) e
 		return err
 	}
 	defer stopActive()
+	faults, eng := cfg.injectSet(eng, rt.useTUI)
+	rt.faults = faults
+	announceInject(stderr, faults)
 	if eng != nil {
 		rt.intercept = newBreakpointUI(eng)
 	}
 	p, err := proxy.New(proxy.Options{
+		Inject:           faults,
 		Active:           eng,
 		Targets:          cfg.Targets,
 		Balance:          cfg.Balance,

@@ -120,6 +120,7 @@ type Engine struct {
 	storm stormState
 	seq   uint64
 	now   time.Time
+	inj   injected // --inject rules that hit sessions and hosts (injected.go)
 }
 
 var _ session.Diagnoser = (*Engine)(nil)
@@ -200,6 +201,7 @@ func (e *Engine) report(f finding, emit func(event.Event)) {
 		fk = hostOf(f.client)
 	}
 	key := f.code + "|" + fk + "|" + f.cause
+	injectedBy := e.attributeInjection(&f, ent.Catalog)
 	fd := e.faults[key]
 	if fd == nil {
 		if len(e.faults) >= e.opts.MaxFaults {
@@ -227,6 +229,9 @@ func (e *Engine) report(f finding, emit func(event.Event)) {
 		fd.f.Fix = f.fix
 	}
 	fd.f.Summary = f.summary
+	if injectedBy != "" {
+		fd.f.Injected = injectedBy
+	}
 	fd.f.Evidence = addEvidence(fd.f.Evidence, f.evidence)
 	if f.sid != "" {
 		fd.sid = f.sid
@@ -335,6 +340,10 @@ func (e *Engine) Observe(o obs.Obs, s *session.Session, emit func(event.Event)) 
 	case obs.KindTLS:
 		if o.TLS != nil {
 			e.observeTLS(o, emit)
+		}
+	case obs.KindInject:
+		if o.Inject != nil {
+			e.observeInject(o, s)
 		}
 	}
 }

@@ -18,6 +18,10 @@ import (
 // POST of a known sid, or anything else (an "http" event only).
 func (t *Tracker) http(o obs.Obs) {
 	x := o.HTTP
+	if x.Active != nil && x.Active.Dropped {
+		t.pollDropped(o) // inject.go
+		return
+	}
 	end := x.End
 	if end.IsZero() {
 		end = o.Time

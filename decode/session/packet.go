@@ -39,6 +39,8 @@ func (t *Tracker) packet(s *Session, dir decode.Dir, tr decode.Transport, p eio.
 		ci := CloseInfo{At: at, By: "client", Reason: "transport close", Trigger: "close_packet", How: "close packet"}
 		if dir == decode.S2C {
 			ci.By, ci.Reason = "server", t.serverReason(s, at)
+		} else {
+			t.closeAfterError(s, &ci, tr)
 		}
 		t.closeSession(s, ci, tr, exchange, conn)
 		return

@@ -66,6 +66,9 @@ type Conn struct {
 	path    string
 	q       eio.Query
 	noEIO   bool // the first S→C message was not an open packet
+	// serverClose is why the server closed, judged when its close frame
+	// passed: a late message after it must not change the verdict.
+	serverClose string
 }
 
 // Ping is a heartbeat waiting for its pong.
@@ -192,6 +195,8 @@ type Session struct {
 	acks map[ackKey]ackInfo
 	// lastPacket is when the last Engine.IO packet (either way) passed.
 	lastPacket time.Time
+
+	drops droppedPings // pings the active layer dropped (inject.go)
 }
 
 // ackInfo is an EVENT waiting for its ACK: when it was sent, and its

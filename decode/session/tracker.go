@@ -100,6 +100,10 @@ func (t *Tracker) Observe(o obs.Obs, emit func(event.Event)) {
 		if o.WSClose != nil {
 			t.wsClose(o)
 		}
+	case obs.KindInject:
+		if o.Inject != nil {
+			t.inject(o)
+		}
 	case obs.KindDrop:
 		if o.Drop != nil {
 			t.forward(event.Event{TS: o.Time, Kind: event.KindDrop, Dropped: o.Drop.Count, Where: o.Drop.Where})

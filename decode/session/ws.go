@@ -68,6 +68,12 @@ func (t *Tracker) wsMsg(o obs.Obs) {
 	if c == nil || c.noEIO {
 		return
 	}
+	if (m.Active != nil && m.Active.Dropped) || (m.Dir&1 == decode.C2S && c.CloseFrame[decode.S2C] != 0) {
+		// Not received (dropped by the active layer), or received by a
+		// server that had already closed: shown, not processed (inject.go).
+		t.wsDropped(o, c)
+		return
+	}
 	s := c.session
 	t.cur = s
 	if m.Err != "" {
@@ -81,6 +87,9 @@ func (t *Tracker) wsMsg(o obs.Obs) {
 			code = -1
 		}
 		c.CloseFrame[m.Dir&1] = code
+		if m.Dir&1 == decode.S2C && c.session != nil && c.serverClose == "" {
+			c.serverClose = t.serverReason(c.session, o.Time)
+		}
 		return
 	case opText, opBinary:
 	default:
@@ -163,6 +172,8 @@ func (t *Tracker) wsClose(o obs.Obs) {
 		ci.Reason = "transport error"
 	case x.Code == 1009:
 		ci.Reason = "transport error" // message over maxPayload
+	case x.By == "server" && c.serverClose != "":
+		ci.Reason = c.serverClose
 	case x.By == "server" && !x.Clean && x.Code == 0 && c.CloseFrame[decode.S2C] == 0:
 		// The server's side ended without a close frame: its process
 		// died or something cut the connection. Clients call that
@@ -176,7 +187,7 @@ func (t *Tracker) wsClose(o obs.Obs) {
 	case x.By == "server":
 		ci.Reason = t.serverReason(s, o.Time)
 	default:
-		ci.Reason = "transport close"
+		ci.Reason = t.clientReason(s, o.Time) // inject.go
 	}
 	if ci.By == "" {
 		ci.By = "client"

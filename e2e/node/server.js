@@ -17,7 +17,7 @@
 //   - "broadcast" arg             → emits "news" arg to every socket of the namespace.
 // Options (all optional): port, host, path, cors, cookie, allowEIO3, perMessageDeflate,
 // transports, namespaces [{name, token}], maxHttpBufferSize, pingInterval,
-// pingTimeout, connectTimeout, connectionStateRecovery, welcome (emit "welcome" on connection),
+// pingTimeout, connectTimeout, upgradeTimeout, connectionStateRecovery, welcome (emit "welcome" on connection),
 // static (a directory served at /), refuseRequests, parser ("msgpack"),
 // version (4 default, or 2 for socket.io@2.5.1, which logs no packets).
 
@@ -155,6 +155,7 @@ function main() {
   if (cfg.pingTimeout) opts.pingTimeout = cfg.pingTimeout;
   if (cfg.connectTimeout) opts.connectTimeout = cfg.connectTimeout;
   if (cfg.connectionStateRecovery) opts.connectionStateRecovery = cfg.connectionStateRecovery;
+  if (cfg.upgradeTimeout) opts.upgradeTimeout = cfg.upgradeTimeout;
   if (cfg.refuseRequests) opts.allowRequest = (req, cb) => cb('refused by allowRequest', false);
   if (cfg.parser === 'msgpack') opts.parser = require('socket.io-msgpack-parser');
 

@@ -22,6 +22,7 @@ const (
 	KindFault   Kind = "fault"   // a diagnosed fault (first report or an update)
 	KindError   Kind = "error"   // a decode error (the traffic still flowed)
 	KindDrop    Kind = "drop"    // observations lost because a consumer lagged
+	KindInject  Kind = "inject"  // a fault sioproxy injected on purpose (--inject)
 )
 
 // Event is one line of --json output. Fields irrelevant to a Kind are empty
@@ -83,6 +84,10 @@ type Event struct {
 	// Fault.
 	Fault *Fault `json:"fault,omitempty"`
 
+	// Inject: the rule (canonical form, e.g. "drop-pongs=50%"); Action
+	// says what it did ("dropped", "cut", "failed"…), Data what exactly.
+	Rule string `json:"rule,omitempty"`
+
 	// Error: what failed to decode.
 	Error string `json:"error,omitempty"`
 
@@ -141,6 +146,9 @@ type Fault struct {
 	Cause string `json:"cause,omitempty"`
 	// Target is the upstream a fault is about (upstream_unreachable).
 	Target string `json:"target,omitempty"`
+	// Injected names the --inject rule that staged this fault
+	// ("--inject drop-pongs"); empty for a fault sioproxy did not cause.
+	Injected string `json:"injected,omitempty"`
 }
 
 // AppendID appends the ack id in decimal, exactly as it was on the wire;

@@ -98,8 +98,10 @@ func appendEvent(b []byte, ev *event.Event) ([]byte, bool) {
 		b, ok = appendTime(b, f.Last, ok)
 		b = optString(b, `,"cause":`, f.Cause)
 		b = optString(b, `,"target":`, f.Target)
+		b = optString(b, `,"injected":`, f.Injected)
 		b = append(b, '}')
 	}
+	b = optString(b, `,"rule":`, ev.Rule)
 	b = optString(b, `,"error":`, ev.Error)
 	if ev.Dropped != 0 {
 		b = append(b, `,"dropped":`...)

@@ -89,6 +89,8 @@ func (t *Text) Write(ev *event.Event) error {
 			b = termsafe.AppendString(b, ev.Where)
 		}
 		b = append(b, " (a consumer lagged)"...)
+	case event.KindInject:
+		b = t.inject(b, ev)
 	default:
 		b = termsafe.AppendString(b, string(ev.Kind))
 	}
@@ -420,6 +422,28 @@ func appendClean(b []byte, s string, max int) []byte {
 	b = termsafe.AppendString(b, s)
 	if cut {
 		b = append(b, "…"...)
+	}
+	return b
+}
+
+// inject shows a fault sioproxy staged: "INJECTED drop-pongs: dropped
+// pong \"3\"", so that it is never mistaken for the application's own.
+func (t *Text) inject(b []byte, ev *event.Event) []byte {
+	b = t.style(b, ansiYellow, "INJECTED ")
+	b = appendClean(b, ev.Rule, maxPath)
+	if ev.Transport != "" {
+		b = append(b, ' ')
+		b = append(b, ev.Transport...)
+	}
+	if ev.Dir != "" {
+		b = append(b, ' ')
+		b = append(b, ev.Dir...)
+	}
+	b = append(b, ": "...)
+	b = appendClean(b, ev.Action, maxPath)
+	if ev.Data != "" {
+		b = append(b, ' ')
+		b = appendClean(b, ev.Data, maxArgs)
 	}
 	return b
 }
