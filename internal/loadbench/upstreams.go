@@ -19,11 +19,25 @@ type proc struct {
 	cmd *exec.Cmd
 	url string
 	dir string // removed by stop (nginx's prefix directory)
+	// For a process the benchmark did not start itself (sioproxy inside
+	// tmux): its pid and how to end it.
+	ownPid int
+	stopFn func()
+	screen func() string // the tui mode's screen
 }
 
-func (p *proc) pid() int { return p.cmd.Process.Pid }
+func (p *proc) pid() int {
+	if p.ownPid != 0 {
+		return p.ownPid
+	}
+	return p.cmd.Process.Pid
+}
 
 func (p *proc) stop() {
+	if p != nil && p.stopFn != nil {
+		p.stopFn()
+		return
+	}
 	if p == nil || p.cmd.Process == nil {
 		return
 	}
@@ -161,12 +175,8 @@ func runNginx(bin, dir, target string) (*proc, error) {
 		return nil, fmt.Errorf("starting nginx: %w", err)
 	}
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	for i := 0; i < 100; i++ {
-		if c, err := net.Dial("tcp", addr); err == nil {
-			c.Close()
-			return &proc{cmd: cmd, url: "http://" + addr, dir: dir}, nil
-		}
-		time.Sleep(50 * time.Millisecond)
+	if waitListen(addr, 5*time.Second) {
+		return &proc{cmd: cmd, url: "http://" + addr, dir: dir}, nil
 	}
 	cmd.Process.Kill()
 	cmd.Wait()
@@ -181,4 +191,15 @@ func freePort() (int, error) {
 	}
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+// waitListen waits until something accepts connections on addr.
+func waitListen(addr string, limit time.Duration) bool {
+	for end := time.Now().Add(limit); time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			return true
+		}
+	}
+	return false
 }
