@@ -34,7 +34,14 @@ func (t *observingTransport) RoundTrip(req *http.Request) (*http.Response, error
 		// not modify the caller's request.
 		r2 := new(http.Request)
 		*r2 = *req
-		r2.Body = &teeBody{rc: req.Body, c: reqCap, n: &p.bytesC2S, want: req.ContentLength, eof: func() { p.startExchange(x, reqCap) }}
+		if body, whole := readSmallBody(req, reqCap, &p.bytesC2S); body != nil {
+			r2.Body = body
+			if whole {
+				p.startExchange(x, reqCap)
+			}
+		} else {
+			r2.Body = &teeBody{rc: req.Body, c: reqCap, n: &p.bytesC2S, want: req.ContentLength, eof: func() { p.startExchange(x, reqCap) }}
+		}
 		req = r2
 	} else {
 		p.startExchange(x, reqCap)
