@@ -39,11 +39,21 @@ func main() {
 	prebuilt := flag.String("bin", "", "use this sioproxy binary instead of building ./cmd/sioproxy")
 	modes := flag.String("modes", strings.Join(modeOrder, ","), "comma-separated modes to run (sioproxy inherits SIOPROXY_PPROF for profiling)")
 	floorTarget := flag.String("serve-floor", "", "internal: serve the floor proxy to this target until killed")
+	many := flag.Int("many-idle", 0, "with -many-active: idle WebSockets held next to the active ones (idle+active ≤ 9,900: sioproxy's two descriptors each)")
+	manyActive := flag.Int("many-active", 0, "active WebSockets for the many-connections run (0 to skip it)")
+	manyRate := flag.Float64("many-rate", 10, "EVENTs per second each active WebSocket sends")
+	manyDur := flag.Duration("many-duration", 20*time.Second, "duration of the many-connections run")
 	verbose = flag.Bool("v", false, "print the TUI's screen after each tui load")
 	flag.Parse()
 	if *floorTarget != "" {
 		fmt.Fprintln(os.Stderr, "loadbench:", serveFloor(*floorTarget))
 		os.Exit(1)
+	}
+	manyRun = func(ctx context.Context, bin, tmp, target string) error {
+		if *manyActive <= 0 {
+			return nil
+		}
+		return manyConns(ctx, bin, tmp, target, *many, *manyActive, *manyRate, *manyDur)
 	}
 	if err := mainErr(*dur, *conns, *idle, *only, *modes, *prebuilt); err != nil {
 		fmt.Fprintln(os.Stderr, "loadbench:", err)
@@ -51,7 +61,10 @@ func main() {
 	}
 }
 
-var verbose = new(bool)
+var (
+	verbose = new(bool)
+	manyRun = func(context.Context, string, string, string) error { return nil }
+)
 
 func repoRoot() (string, error) {
 	dir, _ := os.Getwd()
@@ -188,9 +201,11 @@ func mainErr(dur time.Duration, conns, idle int, only, onlyModes, prebuilt strin
 			all[mode] = mr
 		}
 	}
-	printTable(ls, all)
-	printRatios(ls, all)
-	printCompleteness(compl)
+	if len(all) > 0 {
+		printTable(ls, all)
+		printRatios(ls, all)
+		printCompleteness(compl)
+	}
 
 	if d, s := all["direct"], all["sioproxy"]; d != nil && s != nil && s.res["ws-small"].rtts > 0 {
 		if err := halfLoad(ctx, bin, tmp, echo.url, conns, dur, s.res["ws-small"].rps()/2); err != nil {
@@ -202,7 +217,7 @@ func mainErr(dur time.Duration, conns, idle int, only, onlyModes, prebuilt strin
 			return err
 		}
 	}
-	return nil
+	return manyRun(ctx, bin, tmp, echo.url)
 }
 
 // halfLoad compares p99 direct and through sioproxy at the same offered
