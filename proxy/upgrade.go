@@ -255,9 +255,12 @@ func (rl *relay) copyToClient(done chan<- string) {
 // before it is written. At EOF it half-closes dst so the peer sees the end while
 // the other direction drains; on an error it tears everything down.
 func (rl *relay) copy(dst io.Writer, src io.Reader, dir int, srcSide, dstSide string) string {
-	buf := make([]byte, copyBufSize)
+	var bufs relayBufs
+	defer bufs.release()
 	for {
+		buf := bufs.next()
 		n, rerr := src.Read(buf)
+		bufs.used(n)
 		if n > 0 {
 			// The chunk is observed before it is forwarded: the peer cannot
 			// answer what it has not received, so a cause is always pushed
