@@ -43,6 +43,8 @@ func main() {
 	manyActive := flag.Int("many-active", 0, "active WebSockets for the many-connections run (0 to skip it)")
 	manyRate := flag.Float64("many-rate", 10, "EVENTs per second each active WebSocket sends")
 	manyDur := flag.Duration("many-duration", 20*time.Second, "duration of the many-connections run")
+	replayMB := flag.Int("replay-mb", 0, "replay a synthetic recording of this many MiB with sioproxy replay --json (0 to skip)")
+	replayFile := flag.String("replay-file", "", "with -replay-mb: keep the recording at this path, and reuse it if it exists")
 	verbose = flag.Bool("v", false, "print the TUI's screen after each tui load")
 	flag.Parse()
 	if *floorTarget != "" {
@@ -55,6 +57,12 @@ func main() {
 		}
 		return manyConns(ctx, bin, tmp, target, *many, *manyActive, *manyRate, *manyDur)
 	}
+	replayRunFn = func(bin, tmp string) error {
+		if *replayMB <= 0 {
+			return nil
+		}
+		return replayRun(bin, tmp, *replayFile, *replayMB)
+	}
 	if err := mainErr(*dur, *conns, *idle, *only, *modes, *prebuilt); err != nil {
 		fmt.Fprintln(os.Stderr, "loadbench:", err)
 		os.Exit(1)
@@ -62,8 +70,9 @@ func main() {
 }
 
 var (
-	verbose = new(bool)
-	manyRun = func(context.Context, string, string, string) error { return nil }
+	verbose     = new(bool)
+	manyRun     = func(context.Context, string, string, string) error { return nil }
+	replayRunFn = func(string, string) error { return nil }
 )
 
 func repoRoot() (string, error) {
@@ -217,7 +226,10 @@ func mainErr(dur time.Duration, conns, idle int, only, onlyModes, prebuilt strin
 			return err
 		}
 	}
-	return manyRun(ctx, bin, tmp, echo.url)
+	if err := manyRun(ctx, bin, tmp, echo.url); err != nil {
+		return err
+	}
+	return replayRunFn(bin, tmp)
 }
 
 // halfLoad compares p99 direct and through sioproxy at the same offered

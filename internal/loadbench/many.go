@@ -118,6 +118,13 @@ func manyConns(ctx context.Context, bin, tmp, target string, idle, active int, p
 			alive++
 		}
 	}
+	// Clients first, so sioproxy does not tear 10,000 relays down itself,
+	// and time for it to write all it holds.
+	for _, c := range clients {
+		c.Close()
+	}
+	clients = nil
+	p.grace = 2 * time.Minute
 	p.stop()
 	c, cerr := countJSON(out)
 	fmt.Printf("\n%d idle + %d active WebSockets through sioproxy (--json to a file), each active one sending %.0f EVENTs/s for %s:\n", idle, active, perRate, dur)

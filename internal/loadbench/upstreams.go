@@ -24,6 +24,7 @@ type proc struct {
 	ownPid int
 	stopFn func()
 	screen func() string // the tui mode's screen
+	grace  time.Duration // how long stop waits after SIGTERM; default 5 s
 }
 
 func (p *proc) pid() int {
@@ -47,9 +48,16 @@ func (p *proc) stop() {
 	syscall.Kill(-p.cmd.Process.Pid, syscall.SIGTERM)
 	done := make(chan struct{})
 	go func() { p.cmd.Wait(); close(done) }()
+	grace := p.grace
+	if grace == 0 {
+		grace = 5 * time.Second
+	}
 	select {
 	case <-done:
-	case <-time.After(5 * time.Second):
+	case <-time.After(grace):
+		// Whatever it had not written yet is lost: say so, or a count of
+		// its output would look like drops.
+		fmt.Fprintf(os.Stderr, "loadbench: %s did not exit within %s of SIGTERM; killed\n", p.cmd.Path, grace)
 		syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
 		<-done
 	}
@@ -99,7 +107,11 @@ func startSioproxy(bin, target, jsonOut string) (*proc, error) {
 	defer f.Close()
 	cmd := exec.Command(bin, "--target", target, "--listen", "127.0.0.1:0", "--json")
 	cmd.Stdout = f
-	return startListening("sioproxy", cmd)
+	p, err := startListening("sioproxy", cmd)
+	if p != nil {
+		p.grace = time.Minute // it writes out all it holds before it exits
+	}
+	return p, err
 }
 
 const nginxConf = `daemon off;
