@@ -121,6 +121,9 @@ func TestTUISmokeDemo(t *testing.T) {
 	})
 
 	s.keys("Escape")
+	// Wait for the main screen before q: an ESC and a q that reach the
+	// terminal together are read as alt+q, which quits nothing.
+	s.waitScreen("the main screen after esc", 10*time.Second, func(scr string) bool { return count(sessionsRE, scr) >= 0 && !strings.Contains(scr, "› detail") })
 	s.keys("q")
 	deadline := time.Now().Add(10 * time.Second)
 	for {

@@ -22,13 +22,14 @@ const smallBody = 64 << 10
 // body to forward: the same bytes, in memory. whole says whether all of
 // it arrived; if the client stopped early, the body forwards what came
 // and then the client's error, so the upstream sees what it would have.
-// It returns nil when the body is to be streamed.
-func readSmallBody(req *http.Request, c *capture, n *atomic.Uint64) (body io.ReadCloser, whole bool) {
+// It returns nil when the body is to be streamed, and the client's error
+// when its body broke off.
+func readSmallBody(req *http.Request, c *capture, n *atomic.Uint64) (body io.ReadCloser, whole bool, failed *clientBodyError) {
 	cl := req.ContentLength
 	// A client waiting for 100 Continue sends its body only once the
 	// upstream asked for it; reading first would decide for the upstream.
 	if cl <= 0 || cl > smallBody || req.Header.Get("Expect") != "" {
-		return nil, false
+		return nil, false, nil
 	}
 	var buf []byte
 	if cap(c.buf) >= int(cl) {
@@ -47,12 +48,15 @@ func readSmallBody(req *http.Request, c *capture, n *atomic.Uint64) (body io.Rea
 	}
 	c.mu.Unlock()
 	if err != nil {
-		if err == io.ErrUnexpectedEOF || err == io.EOF {
-			err = io.ErrUnexpectedEOF
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF // fewer bytes than Content-Length
 		}
-		return io.NopCloser(io.MultiReader(bytes.NewReader(buf[:got]), errReader{err})), false
+		// The round trip's error is then the client's doing, as for a
+		// streamed body (teeBody.failed).
+		return io.NopCloser(io.MultiReader(bytes.NewReader(buf[:got]), errReader{err})), false,
+			&clientBodyError{err: err, got: int64(got), want: cl}
 	}
-	return io.NopCloser(bytes.NewReader(buf)), true
+	return io.NopCloser(bytes.NewReader(buf)), true, nil
 }
 
 // errReader fails every read with err.

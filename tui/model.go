@@ -118,6 +118,8 @@ type Model struct {
 	detail  viewport.Model
 	message string // outcome of the last action, e.g. a save
 
+	statsPane statsPane // the t key (stats_pane.go)
+
 	cache   string
 	dirty   bool
 	renders int // frames actually formatted, for tests
@@ -239,6 +241,7 @@ func (m *Model) onTick(now time.Time) {
 	if m.ticks%10 == 0 {
 		m.dirty = true
 	}
+	m.statsTick()
 	if m.dirty {
 		m.refreshSessions()
 	}
@@ -255,7 +258,9 @@ func (m *Model) ingest(evs []event.Event) {
 	atBottom := m.atBottom()
 	for i := range evs {
 		ev := &evs[i]
+		neutralise(ev)
 		m.sessions.observe(ev)
+		m.statsObserve(ev)
 		switch ev.Kind {
 		case event.KindPacket, event.KindError:
 			if ev.Kind == event.KindPacket {
@@ -297,6 +302,9 @@ func (m *Model) rememberExchange(ev *event.Event) {
 func (m *Model) refreshSessions() {
 	if rows := m.opts.Source.Sessions(); rows != nil {
 		m.sessRows = append(m.sessRows[:0], rows...)
+		for i := range m.sessRows {
+			neutraliseRow(&m.sessRows[i])
+		}
 	} else {
 		m.sessRows = m.sessions.snapshot(m.sessRows, m.now)
 	}

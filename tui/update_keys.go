@@ -30,6 +30,9 @@ func (m *Model) onKey(msg tea.KeyMsg) tea.Cmd {
 	case modeDetail:
 		return m.onDetailKey(msg)
 	}
+	if m.statsPane.on {
+		return m.onStatsKey(msg)
+	}
 	if m.onReplayKey(msg) {
 		return nil
 	}
@@ -39,6 +42,8 @@ func (m *Model) onKey(msg tea.KeyMsg) tea.Cmd {
 		return tea.Quit
 	case key.Matches(msg, k.Help):
 		m.mode = modeHelp
+	case key.Matches(msg, k.Stats):
+		m.toggleStats()
 	case key.Matches(msg, k.NextPane):
 		m.focus = (m.focus + 1) % numPanes
 	case key.Matches(msg, k.PrevPane):

@@ -9,6 +9,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/sioproxy/sioproxy/internal/event"
+	"github.com/sioproxy/sioproxy/internal/termsafe"
 )
 
 // layout is how many rows each section of the main screen gets.
@@ -109,6 +110,12 @@ func (m *Model) View() string {
 		b.WriteByte('\n')
 	case modeHelp:
 		writeLines(&b, m.helpText(), m.width, m.bodyHeight())
+	case modeMain:
+		if m.statsPane.on {
+			m.writeStats(&b)
+			break
+		}
+		m.writeMain(&b)
 	default:
 		m.writeMain(&b)
 	}
@@ -142,6 +149,8 @@ func (m *Model) writeHeader(b *strings.Builder) {
 		left += " › detail"
 	} else if m.mode == modeHelp {
 		left += " › help"
+	} else if m.statsPane.on {
+		left += " › stats"
 	}
 	gap := max(1, m.width-ansi.StringWidth(left)-ansi.StringWidth(right)-1)
 	b.WriteString(m.styles.Title.Render(left) + strings.Repeat(" ", gap) + right + " ")
@@ -301,7 +310,7 @@ func (m *Model) writeStatus(b *strings.Builder) {
 	if st.ReplayTotal > 0 {
 		parts = append(parts, fmt.Sprintf("replay %d/%d", st.ReplayDone, st.ReplayTotal))
 	}
-	b.WriteString(m.styles.Status.Render(fit(" "+strings.Join(parts, " │ "), m.width)))
+	b.WriteString(m.styles.Status.Render(fit(termsafe.String(" "+strings.Join(parts, " │ ")), m.width)))
 	b.WriteByte('\n')
 	b.WriteString(ansi.Truncate(" "+m.help.ShortHelpView(m.keys.ShortHelp()), m.width, "…"))
 }
@@ -413,7 +422,7 @@ func (m *Model) nameCell(seq uint64, e *entry) string {
 	if ev.ID == nil {
 		return ev.Event
 	}
-	id := "#" + strconv.FormatInt(*ev.ID, 10)
+	id := "#" + ev.IDString()
 	if !isAck(ev.Type) {
 		if ev.Event != "" {
 			return ev.Event + " " + id

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/sioproxy/sioproxy/doctor"
+	"github.com/sioproxy/sioproxy/internal/termsafe"
 )
 
 const doctorUsage = `usage: sioproxy doctor URL [flags]
@@ -108,7 +109,12 @@ func runDoctor(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if asJSON {
 		err = r.WriteJSON(stdout)
 	} else {
-		err = r.WriteText(stdout)
+		// The report quotes the server's answers: shown escaped, as
+		// every wire string on a terminal (internal/termsafe).
+		var buf strings.Builder
+		if err = r.WriteText(&buf); err == nil {
+			_, err = io.WriteString(stdout, termsafe.Text(buf.String()))
+		}
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "sioproxy doctor: writing the report: %v\n", err)

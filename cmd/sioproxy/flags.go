@@ -17,7 +17,7 @@ import (
 const defaultTarget = "http://127.0.0.1:3000"
 
 // subcommands are reserved names for the first argument.
-var subcommands = []string{"demo", "replay", "export", "ca", "doctor"}
+var subcommands = []string{"demo", "replay", "export", "ca", "doctor", "report"}
 
 // config is everything the command line says.
 type config struct {
@@ -38,14 +38,15 @@ type config struct {
 	Redact           bool // mask secrets in recordings
 	View             int  // packets the terminal UI keeps for scrolling and filtering
 
-	modeFlags // --mode, --intercept, --tls… (forward.go)
+	modeFlags  // --mode, --intercept, --tls… (forward.go)
+	statsFlags // --metrics (metrics.go)
 }
 
 // errHelp is returned for -h/--help; the caller prints usageText.
 var errHelp = flag.ErrHelp
 
 const usageText = `usage: sioproxy [flags]
-       sioproxy demo | replay | export | ca ...
+       sioproxy demo | replay | export | ca | doctor | report ...
 
 sioproxy relays a Socket.IO app unchanged and shows what crosses the wire.
 
@@ -63,7 +64,7 @@ flags:
   --record FILE         also record every observation to FILE (.gz compresses)
   --redact              mask cookies, Authorization and CONNECT auth in recordings
   --view N              packets the terminal UI keeps in memory (default 10000)
-` + modeUsage
+` + metricsUsage + modeUsage
 
 // parseFlags reads the command line (without the program name). Errors
 // name the flag and the offending value.
@@ -94,6 +95,7 @@ func parseFlags(args []string) (config, error) {
 	fs.BoolVar(&c.Redact, "redact", false, "")
 	fs.IntVar(&c.View, "view", defaultView, "")
 	c.modeFlags.register(fs)
+	c.statsFlags.register(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return c, errHelp

@@ -186,6 +186,9 @@ func serveForward(ctx context.Context, cfg config, stdout *os.File, stderr io.Wr
 	if err != nil {
 		return err
 	}
+	if err := rt.startMetrics(stderr); err != nil {
+		return err
+	}
 	errLog := log.New(stderr, "", log.LstdFlags)
 	f, err := proxy.NewForward(proxy.ForwardOptions{
 		CA:               ca,

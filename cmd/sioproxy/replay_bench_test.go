@@ -26,7 +26,7 @@ func synthRecording(tb testing.TB, mb int) (string, int) {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	n, err := synthrec.Write(w, int64(mb)<<20, func() int64 {
+	n, err := synthrec.WriteMixed(w, int64(mb)<<20, func() int64 {
 		st, _ := os.Stat(path)
 		return st.Size()
 	})

@@ -13,9 +13,11 @@ import (
 	"github.com/sioproxy/sioproxy/internal/bus"
 	"github.com/sioproxy/sioproxy/internal/event"
 	"github.com/sioproxy/sioproxy/internal/exchanges"
+	"github.com/sioproxy/sioproxy/internal/metrics"
 	"github.com/sioproxy/sioproxy/internal/obs"
 	"github.com/sioproxy/sioproxy/internal/pipeline"
 	"github.com/sioproxy/sioproxy/recordings"
+	"github.com/sioproxy/sioproxy/stats"
 	"github.com/sioproxy/sioproxy/tui"
 )
 
@@ -48,6 +50,9 @@ type runtime struct {
 	cache   *exchanges.Cache
 	ring    *bus.Ring[event.Event]
 	tracker *session.Tracker
+	// stats feeds the TUI's stats pane and --metrics; nil when neither runs.
+	stats   *stats.Collector
+	metrics *metrics.Server
 }
 
 // uiInfo is what the status bar shows about the mode.
@@ -84,6 +89,9 @@ func newRuntime(cfg config, stdout *os.File, hdr recordings.Header) (*runtime, e
 		r.cache = exchanges.New(0)
 		r.cacheQ = bus.NewQueueBytes(cacheQueueSize, cacheQueueBytes, obsSize)
 	}
+	if r.useTUI || cfg.Metrics != "" {
+		r.stats = stats.New(stats.Options{})
+	}
 	return r, nil
 }
 
@@ -106,7 +114,13 @@ func (r *runtime) sinks() []*bus.Queue[obs.Obs] {
 func (r *runtime) run(ctx context.Context, ui uiInfo, sourceDone <-chan error, stop func(), stdout *os.File, stderr io.Writer) error {
 	var wg sync.WaitGroup
 	var pipeErr, recErr error
-	pcfg := pipeline.Config{In: r.in, Events: r.ring, Tracker: r.tracker, Now: ui.Clock, Lossless: ui.Lossless}
+	pcfg := pipeline.Config{In: r.in, Events: r.ring, Tracker: r.tracker, Now: ui.Clock, Lossless: ui.Lossless, Abandon: forceFrom(ctx)}
+	if r.stats != nil {
+		pcfg.Observe, pcfg.OnTick = r.stats.Observe, r.stats.Advance
+	}
+	if r.metrics != nil {
+		defer r.metrics.Close()
+	}
 	if !r.useTUI {
 		pcfg.Out = stdout
 		pcfg.Format = "text"
@@ -167,7 +181,7 @@ func (r *runtime) run(ctx context.Context, ui uiInfo, sourceDone <-chan error, s
 	if r.cacheQ != nil {
 		r.cacheQ.Close()
 	}
-	wg.Wait()
+	waitOutput(&wg, pcfg.Out != nil, stderr)
 	if r.recW != nil {
 		if err := r.recW.Close(); err != nil && recErr == nil {
 			recErr = err
@@ -222,7 +236,7 @@ func (r *runtime) tuiOptions(ui uiInfo) tui.Options {
 		}
 		return s
 	}
-	src := &uiSource{BusSource: tui.NewBusSource(r.ring, r.sessions, stats), cache: r.cache}
+	src := &uiSource{BusSource: tui.NewBusSource(r.ring, r.sessions, stats), cache: r.cache, stats: r.stats}
 	return tui.Options{
 		Source:   replaySource(src, ui.TogglePause),
 		Capacity: r.cfg.View,
@@ -281,9 +295,33 @@ func (r *runtime) sessions() []tui.SessionRow {
 type uiSource struct {
 	*tui.BusSource
 	cache *exchanges.Cache
+	stats *stats.Collector // the analyzer's, for the stats pane
 }
 
 func (s *uiSource) Exchange(id uint64) (*obs.HTTPExchange, bool) { return s.cache.Exchange(id) }
 func (s *uiSource) WSOpen(conn uint64) (*obs.WSOpen, bool)       { return s.cache.WSOpen(conn) }
 
 var _ tui.HeaderSource = (*uiSource)(nil)
+
+// outputHint is how long the shutdown waits for stdout before it says why
+// it is still running.
+const outputHint = 2 * time.Second
+
+// waitOutput waits for the consumers to finish; when stdout is slow to
+// take the rest, the user is told how to quit without it.
+func waitOutput(wg *sync.WaitGroup, headless bool, stderr io.Writer) {
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	hint := time.NewTimer(outputHint)
+	defer hint.Stop()
+	select {
+	case <-done:
+		return
+	case <-hint.C:
+		if headless {
+			// stderr may be blocked too: never wait on it.
+			go io.WriteString(stderr, "sioproxy: waiting for stdout to take the remaining output; interrupt again to quit without it\n")
+		}
+	}
+	<-done
+}

@@ -43,6 +43,9 @@ func serve(ctx context.Context, cfg config, stdout *os.File, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
+	if err := rt.startMetrics(stderr); err != nil {
+		return err
+	}
 	errLog := log.New(stderr, "", log.LstdFlags)
 	p, err := proxy.New(proxy.Options{
 		Targets:          cfg.Targets,

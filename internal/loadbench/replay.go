@@ -23,7 +23,7 @@ func genRecording(path string, mb int) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	n, err := synthrec.Write(w, int64(mb)<<20, func() int64 {
+	n, err := synthrec.WriteMixed(w, int64(mb)<<20, func() int64 {
 		st, _ := os.Stat(path)
 		if st == nil {
 			return 0

@@ -7,6 +7,7 @@ package pipeline
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"time"
 
@@ -42,7 +43,7 @@ type Config struct {
 	// waiting for the output. Default 1024.
 	OutQueue int
 	// OutErr, if set, is called once, from the writer goroutine, with the
-	// first error writing Out (a full disk, a file size limit), so the user can
+	// first error writing Out (a full disk, a closed pipe), so the user can
 	// be told while the traffic goes on. Later lines are discarded; Run
 	// still returns the error.
 	OutErr func(error)
@@ -51,6 +52,27 @@ type Config struct {
 	// to protect and must print every event however fast they play; a
 	// live proxy leaves it false so that a slow terminal never slows it.
 	Lossless bool
+	// Observe, if set, sees every event (and the output's drop reports)
+	// on the analyzer goroutine, before the ring and the writer; it must
+	// not keep ev. The stats collector hooks in here.
+	Observe func(ev *event.Event)
+	// OnTick, if set, is called on every tick with Now, on the analyzer
+	// goroutine, so time-based views move on when the traffic stops.
+	OnTick func(now time.Time)
+	// Abandon, once closed, makes Run stop waiting for an output that is
+	// not being read (stdout piped to a stuck program): it returns an
+	// *UnwrittenError counting the lines that never got out. The writer
+	// goroutine stays blocked in its write; the process is about to end.
+	Abandon <-chan struct{}
+}
+
+// UnwrittenError is Run's error when it gave up on a blocked output.
+type UnwrittenError struct {
+	Lines uint64 // lines formatted but never written
+}
+
+func (e *UnwrittenError) Error() string {
+	return fmt.Sprintf("output not read: %d lines were not written", e.Lines)
 }
 
 // maxBatch bounds how many queued observations are handled in one go
@@ -94,6 +116,7 @@ func Run(ctx context.Context, cfg Config) error {
 	if cfg.Out != nil {
 		a.w = newChunkWriter(cfg.Out, cfg.OutQueue, cfg.Lossless)
 		a.w.onErr = cfg.OutErr
+		a.w.abandon = cfg.Abandon
 		if cfg.Format == "json" {
 			a.out = output.NewJSONSink(a.w)
 		} else {
@@ -104,6 +127,14 @@ func Run(ctx context.Context, cfg Config) error {
 	err := a.loop(ctx)
 	if a.w != nil {
 		a.w.close()
+		select {
+		case <-a.w.done:
+		case <-cfg.Abandon:
+			if werr := a.w.failed.Load(); werr != nil {
+				return *werr // told already; the lines went nowhere anyway
+			}
+			return &UnwrittenError{Lines: a.w.unwritten()}
+		}
 		if werr := a.w.wait(); err == nil {
 			err = werr
 		}
@@ -172,7 +203,11 @@ func (a *analyzer) loop(ctx context.Context) error {
 				coalesce()
 			}
 		case <-ticker.C:
-			a.tr.Tick(a.cfg.Now(), a.emitFn)
+			now := a.cfg.Now()
+			a.tr.Tick(now, a.emitFn)
+			if a.cfg.OnTick != nil {
+				a.cfg.OnTick(now)
+			}
 			a.checkDrops()
 			a.armFlush()
 		case <-a.flushAt.C:
@@ -213,7 +248,11 @@ func (a *analyzer) checkDrops() {
 	if a.w != nil && a.w.dropped > a.seenOutDrop {
 		// Only in the output, where the lines went missing; the TUI's
 		// ring lost nothing.
-		a.write(event.Event{TS: a.cfg.Now(), Kind: event.KindDrop, Dropped: a.w.dropped - a.seenOutDrop, Where: "output"})
+		ev := event.Event{TS: a.cfg.Now(), Kind: event.KindDrop, Dropped: a.w.dropped - a.seenOutDrop, Where: "output"}
+		if a.cfg.Observe != nil {
+			a.cfg.Observe(&ev)
+		}
+		a.write(ev)
 		a.seenOutDrop = a.w.dropped
 	}
 }
@@ -243,6 +282,9 @@ func (a *analyzer) write(ev event.Event) {
 }
 
 func (a *analyzer) emit(ev event.Event) {
+	if a.cfg.Observe != nil {
+		a.cfg.Observe(&ev)
+	}
 	if r := a.cfg.Events; r != nil {
 		// The pipeline is the ring's only publisher, so the next sequence
 		// number is known before publishing.

@@ -1,15 +1,13 @@
-// Package synthrec writes large synthetic recordings of realistic
-// Socket.IO traffic, for measuring replay: WebSocket-only sessions and
-// polling sessions open, CONNECT, trade EVENTs and their ACKs (a binary
-// one now and then), answer heartbeats, and close, a few at a time
-// interleaved, so the tracker and the diagnosis hold and retire state as
-// they would on a long live recording.
+// Package synthrec writes synthetic native recordings of healthy
+// WebSocket-only Socket.IO sessions, of any size, for tests and benchmarks
+// of what reads recordings (the report, replay).
 package synthrec
 
 import (
 	"fmt"
+	"io"
 	"net/http"
-	"strconv"
+	"strings"
 	"time"
 
 	"github.com/sioproxy/sioproxy/decode"
@@ -17,159 +15,98 @@ import (
 	"github.com/sioproxy/sioproxy/recordings"
 )
 
-// Concurrent is how many sessions are live at a time.
-const Concurrent = 20
+// Options shape a recording.
+type Options struct {
+	Start    time.Time
+	Sessions int // WebSocket sessions, run one after another in groups of 10
+	// Messages per session: c2s EVENTs named Names[i%len], each with an
+	// ack id answered by the server AckDelay later (every tenth one never
+	// answered), plus an s2c EVENT and a heartbeat every 10 messages.
+	Messages int
+	Payload  int // bytes of padding in each EVENT's argument
+	Names    []string
+	AckDelay time.Duration
+}
 
-// roundTrips is how many EVENT/ACK round trips each session makes
-// before it closes.
-const roundTrips = 500
+// Stats is what a recording written by Write holds, for tests to compare.
+type Stats struct {
+	Bytes      int64
+	Packets    int // Engine.IO packets
+	Acked      int // EVENTs with an ack id that got their ACK
+	Unanswered int
+}
 
-var start = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-
-// Write appends observations to w until about size bytes are written
-// (it checks w's byte count every few hundred observations) and returns
-// how many it wrote.
-func Write(w *recordings.Writer, size int64, written func() int64) (int, error) {
-	g := &gen{w: w, clock: start}
-	var sessions [Concurrent]*sess
-	for n := 0; ; n++ {
-		if n%256 == 0 && written() >= size {
-			// Close what is open, so the recording ends cleanly.
-			for _, s := range sessions {
-				if s != nil {
-					s.close(g)
-				}
+// Write writes a recording to w.
+func Write(w io.Writer, o Options) (Stats, error) {
+	if len(o.Names) == 0 {
+		o.Names = []string{"chat message", "typing", "cursor"}
+	}
+	if o.Start.IsZero() {
+		o.Start = time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	}
+	if o.AckDelay <= 0 {
+		o.AckDelay = 3 * time.Millisecond
+	}
+	cw := &countingWriter{w: w}
+	rw := recordings.NewWriter(cw, recordings.Header{Mode: "reverse", Target: "http://127.0.0.1:3000", Started: o.Start})
+	var st Stats
+	pad := strings.Repeat("x", o.Payload)
+	var err error
+	put := func(x obs.Obs) {
+		if err == nil {
+			err = rw.Write(x)
+		}
+	}
+	msg := func(conn uint64, t time.Time, d decode.Dir, s string) {
+		put(obs.Obs{Kind: obs.KindWSMsg, Time: t, WSMsg: &obs.WSMessage{Conn: conn, Dir: d, Opcode: 1, Data: []byte(s), WireLen: len(s) + 6, Frames: 1}})
+		st.Packets++
+	}
+	for s := 0; s < o.Sessions && err == nil; s++ {
+		conn := uint64(s + 1)
+		sid := fmt.Sprintf("synth%015d", s)
+		t := o.Start.Add(time.Duration(s/10) * time.Duration(o.Messages+10) * 10 * time.Millisecond).Add(time.Duration(s%10) * time.Millisecond)
+		put(obs.Obs{Kind: obs.KindWSOpen, Time: t, WSOpen: &obs.WSOpen{Conn: conn, Client: fmt.Sprintf("127.0.0.1:%d", 40000+s%20000), Start: t,
+			URL: "/socket.io/?EIO=4&transport=websocket", Host: "127.0.0.1:8080", Status: 101,
+			ReqHeader: http.Header{"Upgrade": {"websocket"}}, RespHeader: http.Header{"Upgrade": {"websocket"}}}})
+		msg(conn, t, decode.S2C, `0{"sid":"`+sid+`","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}`)
+		msg(conn, t.Add(time.Millisecond), decode.C2S, "40")
+		msg(conn, t.Add(2*time.Millisecond), decode.S2C, `40{"sid":"sock`+sid+`"}`)
+		t = t.Add(3 * time.Millisecond)
+		for i := 0; i < o.Messages && err == nil; i++ {
+			name := o.Names[i%len(o.Names)]
+			msg(conn, t, decode.C2S, fmt.Sprintf(`42%d["%s",{"i":%d,"pad":"%s"}]`, i, name, i, pad))
+			if i%10 == 9 {
+				st.Unanswered++
+			} else {
+				// Delays from AckDelay to 2.5×AckDelay, so histograms have a shape.
+				delay := o.AckDelay + time.Duration(i%7)*o.AckDelay/4
+				msg(conn, t.Add(delay), decode.S2C, fmt.Sprintf(`43%d[{"ok":true}]`, i))
+				st.Acked++
 			}
-			return g.n, g.err
-		}
-		i := n % Concurrent
-		s := sessions[i]
-		if s == nil || s.done >= roundTrips {
-			if s != nil {
-				s.close(g)
+			if i%10 == 0 {
+				msg(conn, t.Add(time.Millisecond), decode.S2C, `42["news",{"n":`+fmt.Sprint(i)+`}]`)
+				msg(conn, t.Add(2*time.Millisecond), decode.S2C, "2")
+				msg(conn, t.Add(3*time.Millisecond), decode.C2S, "3")
 			}
-			s = g.open(n%3 == 0)
-			sessions[i] = s
+			t = t.Add(10 * time.Millisecond)
 		}
-		s.roundTrip(g)
-		if g.err != nil {
-			return g.n, g.err
-		}
+		put(obs.Obs{Kind: obs.KindWSMsg, Time: t, WSMsg: &obs.WSMessage{Conn: conn, Dir: decode.C2S, Opcode: 8, CloseCode: 1000, WireLen: 8, Frames: 1}})
+		put(obs.Obs{Kind: obs.KindWSClose, Time: t.Add(time.Millisecond), WSClose: &obs.WSClose{Conn: conn, By: "client", Code: 1000, Clean: true}})
 	}
+	if cerr := rw.Close(); err == nil {
+		err = cerr
+	}
+	st.Bytes = cw.n
+	return st, err
 }
 
-type gen struct {
-	w     *recordings.Writer
-	clock time.Time
-	ids   uint64 // exchange and connection ids
-	sids  int
-	n     int
-	err   error
+type countingWriter struct {
+	w io.Writer
+	n int64
 }
 
-func (g *gen) put(o obs.Obs) {
-	if g.err != nil {
-		return
-	}
-	g.clock = g.clock.Add(137 * time.Microsecond)
-	o.Time = g.clock
-	switch {
-	case o.HTTP != nil:
-		o.HTTP.Start, o.HTTP.End = g.clock.Add(-400*time.Microsecond), g.clock
-	case o.WSOpen != nil:
-		o.WSOpen.Start = g.clock
-	}
-	g.err = g.w.Write(o)
-	g.n++
-}
-
-type sess struct {
-	sid     string
-	polling bool
-	conn    uint64
-	done    int
-	client  string
-}
-
-const q = "/socket.io/?EIO=4&transport="
-
-func (g *gen) open(polling bool) *sess {
-	g.sids++
-	g.ids++
-	s := &sess{sid: fmt.Sprintf("synth%015d", g.sids), polling: polling, conn: g.ids,
-		client: "127.0.0.1:" + strconv.Itoa(40000+g.sids%20000)}
-	open := `0{"sid":"` + s.sid + `","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}`
-	if polling {
-		g.http(s, "GET", q+"polling", "", open)
-		g.http(s, "POST", q+"polling&sid="+s.sid, "40", "ok")
-		g.http(s, "GET", q+"polling&sid="+s.sid, "", `40{"sid":"n`+s.sid+`"}`)
-		return s
-	}
-	g.put(obs.Obs{Kind: obs.KindWSOpen, WSOpen: &obs.WSOpen{Conn: s.conn, Client: s.client, Upstream: "http://127.0.0.1:3000",
-		URL: q + "websocket", Host: "localhost:8080", Status: 101,
-		ReqHeader:  http.Header{"Upgrade": {"websocket"}, "Sec-Websocket-Version": {"13"}},
-		RespHeader: http.Header{"Upgrade": {"websocket"}, "Connection": {"Upgrade"}}}})
-	g.ws(s, decode.S2C, 1, open)
-	g.ws(s, decode.C2S, 1, "40")
-	g.ws(s, decode.S2C, 1, `40{"sid":"n`+s.sid+`"}`)
-	return s
-}
-
-func (g *gen) http(s *sess, method, url, req, resp string) {
-	g.ids++
-	g.put(obs.Obs{Kind: obs.KindHTTP, HTTP: &obs.HTTPExchange{ID: g.ids, Client: s.client, Upstream: "http://127.0.0.1:3000",
-		Method: method, URL: url, Host: "localhost:8080", Proto: "HTTP/1.1",
-		ReqHeader: http.Header{"Content-Type": {"text/plain;charset=UTF-8"}}, ReqBody: []byte(req), ReqLen: int64(len(req)),
-		Status: 200, RespHeader: http.Header{"Content-Type": {"text/plain; charset=UTF-8"}}, RespBody: []byte(resp), RespLen: int64(len(resp))}})
-}
-
-func (g *gen) ws(s *sess, dir decode.Dir, op byte, data string) {
-	g.put(obs.Obs{Kind: obs.KindWSMsg, WSMsg: &obs.WSMessage{Conn: s.conn, Dir: dir, Opcode: op, Data: []byte(data), WireLen: len(data) + 6, Frames: 1}})
-}
-
-// roundTrip is one EVENT and its ACK; every 50th carries a small binary
-// attachment, every 100th is preceded by a heartbeat.
-func (s *sess) roundTrip(g *gen) {
-	id := strconv.Itoa(s.done)
-	s.done++
-	if s.done%100 == 0 {
-		if s.polling {
-			g.http(s, "GET", q+"polling&sid="+s.sid, "", "2")
-			g.http(s, "POST", q+"polling&sid="+s.sid, "3", "ok")
-		} else {
-			g.ws(s, decode.S2C, 1, "2")
-			g.ws(s, decode.C2S, 1, "3")
-		}
-	}
-	ev := `42` + id + `["chat",{"from":"alice","room":"lobby","text":"message number ` + id + `","ts":1741944413}]`
-	ack := `43` + id + `[{"ok":true,"stored":` + id + `}]`
-	if s.done%50 == 0 {
-		if s.polling {
-			g.http(s, "POST", q+"polling&sid="+s.sid, `451-`+id+`["upload",{"_placeholder":true,"num":0}]`+"\x1ebAAECAwQFBgcICQ==", "ok")
-			g.http(s, "GET", q+"polling&sid="+s.sid, "", ack)
-			return
-		}
-		g.ws(s, decode.C2S, 1, `451-`+id+`["upload",{"_placeholder":true,"num":0}]`)
-		g.ws(s, decode.C2S, 2, "\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09")
-		g.ws(s, decode.S2C, 1, ack)
-		return
-	}
-	if s.polling {
-		g.http(s, "POST", q+"polling&sid="+s.sid, ev, "ok")
-		g.http(s, "GET", q+"polling&sid="+s.sid, "", ack)
-		return
-	}
-	g.ws(s, decode.C2S, 1, ev)
-	g.ws(s, decode.S2C, 1, ack)
-}
-
-func (s *sess) close(g *gen) {
-	if s.polling {
-		g.http(s, "POST", q+"polling&sid="+s.sid, "1", "ok")
-		return
-	}
-	g.ws(s, decode.C2S, 1, "1")
-	g.ws(s, decode.C2S, 8, "\x03\xe8")
-	g.ws(s, decode.S2C, 8, "\x03\xe8")
-	g.put(obs.Obs{Kind: obs.KindWSClose, WSClose: &obs.WSClose{Conn: s.conn, By: "client", Code: 1000, Clean: true}})
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
 }
