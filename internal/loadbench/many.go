@@ -110,7 +110,7 @@ func manyConns(ctx context.Context, bin, tmp, target string, idle, active int, p
 	elapsed := time.Since(start)
 	cpu := settledCPU(p.pid()) - cpu0
 	peak := memKB(p.pid(), "VmHWM")
-	alive := 0
+	alive, total := 0, len(clients)
 	for _, c := range clients {
 		select {
 		case <-c.Done():
@@ -131,7 +131,7 @@ func manyConns(ctx context.Context, bin, tmp, target string, idle, active int, p
 	fmt.Printf("  idle connections opened in %s; sioproxy RSS %.1f MiB → %.1f MiB idle = %.1f KiB per idle connection\n",
 		opened.Round(time.Millisecond), float64(base)/1024, float64(idleRSS)/1024, float64(idleRSS-base)/float64(max(idle, 1)))
 	fmt.Printf("  offered %.0f round trips/s, made %.0f/s (%d sent, %d acked, %d failed); %d of %d connections alive at the end\n",
-		perRate*float64(active), float64(acked.Load())/elapsed.Seconds(), sent.Load(), acked.Load(), errs.Load(), alive, len(clients))
+		perRate*float64(active), float64(acked.Load())/elapsed.Seconds(), sent.Load(), acked.Load(), errs.Load(), alive, total)
 	fmt.Printf("  sioproxy CPU %.2f cores (%.1f ms per 1k round trips), peak RSS %.1f MiB\n",
 		cpu/elapsed.Seconds(), cpu/float64(max(acked.Load(), 1))*1e6, float64(peak)/1024)
 	if cerr != nil {
