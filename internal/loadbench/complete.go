@@ -13,13 +13,14 @@ import (
 // so the benchmark counts them: every round trip is one EVENT (c2s) and
 // one ACK (s2c), and each must come out as a line (--json) or a row (TUI).
 type completeness struct {
-	output  string // "--json" or "tui"
-	sent    int    // echo EVENTs the load emitted
-	acked   int    // ACKs the load received
-	events  int    // echo EVENT packets printed
-	acks    int    // ACK packets printed
-	packets int    // all packets printed (handshakes, CONNECTs, pings too)
-	dropped uint64 // observations or lines the drop lines (or status bar) declare lost
+	output   string  // "--json" or "tui"
+	sent     int     // echo EVENTs the load emitted
+	acked    int     // ACKs the load received
+	events   int     // echo EVENT packets printed
+	acks     int     // ACK packets printed
+	packets  int     // all packets printed (handshakes, CONNECTs, pings too)
+	dropped  uint64  // observations or lines the drop lines (or status bar) declare lost
+	cpuPer1k float64 // the proxy's CPU seconds per 1,000 round trips
 	// exact is false when only totals are known (the TUI shows packets,
 	// not packets by type).
 	exact bool
@@ -125,8 +126,8 @@ func printCompleteness(rows []completenessRow) {
 		return
 	}
 	fmt.Println("\nCompleteness (every round trip is an EVENT and an ACK; printed = lines in --json, rows the TUI ingested):")
-	fmt.Println("| load | output | EVENTs sent | ACKs received | EVENTs printed | ACKs printed | packets printed | dropped | complete |")
-	fmt.Println("|---|---|---:|---:|---:|---:|---:|---:|---|")
+	fmt.Println("| load | output | EVENTs sent | ACKs received | EVENTs printed | ACKs printed | packets printed | dropped | complete | messages per proxy CPU second |")
+	fmt.Println("|---|---|---:|---:|---:|---:|---:|---:|---|---:|")
 	for _, r := range rows {
 		c := r.c
 		ev, ack := strconv.Itoa(c.events), strconv.Itoa(c.acks)
@@ -137,7 +138,13 @@ func printCompleteness(rows []completenessRow) {
 		if !c.complete() {
 			verdict = "**no**"
 		}
-		fmt.Printf("| %s | %s | %d | %d | %s | %s | %d | %d | %s |\n", r.load, c.output, c.sent, c.acked, ev, ack, c.packets, c.dropped, verdict)
+		// The rate this run kept up with, per core: two messages (EVENT
+		// and ACK) per round trip over the proxy's CPU time.
+		rate := "–"
+		if c.cpuPer1k > 0 {
+			rate = fmt.Sprintf("%.0f", 2000/c.cpuPer1k)
+		}
+		fmt.Printf("| %s | %s | %d | %d | %s | %s | %d | %d | %s | %s |\n", r.load, c.output, c.sent, c.acked, ev, ack, c.packets, c.dropped, verdict, rate)
 	}
 }
 

@@ -81,7 +81,7 @@ func TestBenchmarkRuns(t *testing.T) {
 		key := strings.TrimSpace(f[1]) + "/" + strings.TrimSpace(f[2])
 		switch {
 		case inCompl:
-			compl[key] = f[1:10]
+			compl[key] = f[1:11]
 		case len(f) == 11:
 			rows[key] = f[1:10]
 		case len(f) == 10:

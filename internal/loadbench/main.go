@@ -195,7 +195,7 @@ func mainErr(dur time.Duration, conns, idle int, only, onlyModes, prebuilt strin
 				if cerr != nil {
 					fmt.Fprintf(os.Stderr, "loadbench: %s %s: counting the output: %v\n", mode, l.name, cerr)
 				} else if mode == "sioproxy" || mode == "tui" {
-					c.sent, c.acked = r.sent, r.rtts
+					c.sent, c.acked, c.cpuPer1k = r.sent, r.rtts, mr.cpu[l.name]
 					compl = append(compl, completenessRow{load: l.name, c: c})
 				}
 			}
