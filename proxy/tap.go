@@ -6,6 +6,7 @@ import (
 	"github.com/sioproxy/sioproxy/decode"
 	"github.com/sioproxy/sioproxy/decode/ws"
 	"github.com/sioproxy/sioproxy/internal/obs"
+	"github.com/sioproxy/sioproxy/proxy/active"
 )
 
 // tap is the passive observer of one WebSocket connection. Each relay
@@ -25,6 +26,8 @@ type tapDir struct {
 	dir         decode.Dir
 	parser      *ws.Parser // nil once the stream is undecodable
 	emit        func(*ws.Message)
+	mark        *obs.Active // active layer: what it did to the bytes being fed
+	act         *active.WS  // active layer: learns session state from messages
 	undecodable bool
 	sidDone     bool   // S2C: the first text message was checked for a handshake
 	seq         uint64 // sequence number of the chunk being fed
@@ -70,6 +73,15 @@ func (t *tap) feed(dir int, b []byte, seq uint64) {
 	}
 }
 
+// feedMarked feeds bytes the active layer is about to write, marking the
+// message they hold with a.
+func (t *tap) feedMarked(dir decode.Dir, b []byte, a *obs.Active, seq uint64) {
+	d := &t.dirs[dir]
+	d.mark = a
+	t.feed(int(dir), b, seq)
+	d.mark = nil
+}
+
 // message turns a parsed message into an observation. m.Data is only
 // valid during the call, hence the copy.
 func (d *tapDir) message(m *ws.Message) {
@@ -84,6 +96,10 @@ func (d *tapDir) message(m *ws.Message) {
 		Frames:     m.Frames,
 		CloseCode:  m.CloseCode,
 		CloseText:  m.CloseReason,
+		Active:     d.mark,
+	}
+	if d.act != nil && (m.Opcode == ws.OpText || m.Opcode == ws.OpBinary) && m.Err == nil {
+		d.act.Observed(d.dir, m.Data, m.Opcode == ws.OpBinary)
 	}
 	if m.Err != nil {
 		o.Err = m.Err.Error()

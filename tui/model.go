@@ -123,6 +123,9 @@ type Model struct {
 	cache   string
 	dirty   bool
 	renders int // frames actually formatted, for tests
+
+	// icpt is the breakpoint and held-message state (intercept.go).
+	icpt *interceptUI
 }
 
 // New returns a model reading opts.Source.
@@ -192,6 +195,9 @@ func (m *Model) tick() tea.Cmd {
 
 // Update implements tea.Model.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if ok, cmd := m.interceptMsg(msg); ok {
+		return m, cmd
+	}
 	switch msg := msg.(type) {
 	case tickMsg:
 		m.onTick(msg.now)
@@ -224,6 +230,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 func (m *Model) onTick(now time.Time) {
 	m.now = now
 	m.ticks++
+	m.interceptTick()
 	m.batch, m.after, m.missed = m.pull()
 	if len(m.batch) > 0 {
 		m.dirty = true

@@ -117,6 +117,9 @@ type Options struct {
 	NoColor bool
 	// Listen and Target are shown in the status bar ("listen → target").
 	Listen, Target string
+	// Intercept, when set, enables breakpoints (b) and the held-message
+	// editor (see intercept.go).
+	Intercept Interceptor
 	// Now is the clock read by the tick command (never by the model), for
 	// packets/s, ages and default file names. Default time.Now.
 	Now func() time.Time

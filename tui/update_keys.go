@@ -13,6 +13,9 @@ func (m *Model) onKey(msg tea.KeyMsg) tea.Cmd {
 	if msg.Type == tea.KeyCtrlC {
 		return tea.Quit
 	}
+	if ok, cmd := m.interceptKey(msg); ok {
+		return cmd
+	}
 	if m.mode != modeFilter && m.mode != modeSave {
 		m.message = ""
 	}

@@ -117,7 +117,9 @@ func (m *Model) View() string {
 		}
 		m.writeMain(&b)
 	default:
-		m.writeMain(&b)
+		if !m.interceptView(&b) {
+			m.writeMain(&b)
+		}
 	}
 	m.writeStatus(&b)
 	m.cache = b.String()
@@ -398,7 +400,7 @@ func (m *Model) packetRow(seq uint64, e *entry, selected, linked bool) string {
 	sb.WriteString(fit(m.nameCell(seq, e), wName))
 	sb.WriteByte(' ')
 	rest := m.width - ansi.StringWidth(sb.String()) - wSize - 1
-	sb.WriteString(fit(preview(ev), rest))
+	sb.WriteString(fit(activeMark(ev)+preview(ev), rest))
 	sb.WriteByte(' ')
 	sb.WriteString(padLeft(humanBytes(int64(ev.Size)), wSize))
 	return m.styleRow(fit(sb.String(), m.width), selected, linked, false)

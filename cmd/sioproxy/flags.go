@@ -17,7 +17,7 @@ import (
 const defaultTarget = "http://127.0.0.1:3000"
 
 // subcommands are reserved names for the first argument.
-var subcommands = []string{"demo", "replay", "export", "ca", "doctor", "report"}
+var subcommands = []string{"demo", "replay", "export", "ca", "doctor", "report", "inject", "sessions"}
 
 // config is everything the command line says.
 type config struct {
@@ -35,8 +35,10 @@ type config struct {
 	InsecureUpstream bool
 	BodyCap          int // bytes kept per body; 0 keeps none
 	Record           string
-	Redact           bool // mask secrets in recordings
-	View             int  // packets the terminal UI keeps for scrolling and filtering
+	Redact           bool   // mask secrets in recordings
+	View             int    // packets the terminal UI keeps for scrolling and filtering
+	Rules            string // --rules FILE for the active layer
+	Control          string // control socket path, "" for the default, "off" for none
 
 	modeFlags  // --mode, --intercept, --tls… (forward.go)
 	statsFlags // --metrics (metrics.go)
@@ -46,7 +48,7 @@ type config struct {
 var errHelp = flag.ErrHelp
 
 const usageText = `usage: sioproxy [flags]
-       sioproxy demo | replay | export | ca | doctor | report ...
+       sioproxy demo | replay | export | ca | doctor | report | inject | sessions ...
 
 sioproxy relays a Socket.IO app unchanged and shows what crosses the wire.
 
@@ -64,6 +66,10 @@ flags:
   --record FILE         also record every observation to FILE (.gz compresses)
   --redact              mask cookies, Authorization and CONNECT auth in recordings
   --view N              packets the terminal UI keeps in memory (default 10000)
+  --rules FILE          rewrite traffic by the rules in FILE, JSON or .yaml (drop, delay, set, replace,
+                        respond, inject); reloaded when it changes
+  --control PATH|off    control socket for sioproxy inject/sessions (default
+                        $XDG_RUNTIME_DIR/sioproxy.sock; off: none, the relay stays purely transparent)
 ` + metricsUsage + modeUsage
 
 // parseFlags reads the command line (without the program name). Errors
@@ -94,6 +100,8 @@ func parseFlags(args []string) (config, error) {
 	fs.StringVar(&c.Record, "record", "", "")
 	fs.BoolVar(&c.Redact, "redact", false, "")
 	fs.IntVar(&c.View, "view", defaultView, "")
+	fs.StringVar(&c.Rules, "rules", "", "")
+	fs.StringVar(&c.Control, "control", "", "")
 	c.modeFlags.register(fs)
 	c.statsFlags.register(fs)
 	if err := fs.Parse(args); err != nil {

@@ -44,6 +44,10 @@ func run(ctx context.Context, args []string, stdout *os.File, stderr io.Writer) 
 		return runDoctor(ctx, cfg.Args, stdout, stderr)
 	case "report":
 		err = runReport(cfg.Args, stdout, stderr)
+	case "inject":
+		err = runInject(ctx, cfg.Args, stdout, stderr)
+	case "sessions":
+		err = runSessions(ctx, cfg.Args, stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "sioproxy: unknown command %q\n", cfg.Command)
 		return 2

@@ -53,6 +53,8 @@ type runtime struct {
 	// stats feeds the TUI's stats pane and --metrics; nil when neither runs.
 	stats   *stats.Collector
 	metrics *metrics.Server
+	// intercept drives breakpoints from the TUI (nil without an active layer).
+	intercept tui.Interceptor
 }
 
 // uiInfo is what the status bar shows about the mode.
@@ -238,13 +240,14 @@ func (r *runtime) tuiOptions(ui uiInfo) tui.Options {
 	}
 	src := &uiSource{BusSource: tui.NewBusSource(r.ring, r.sessions, stats), cache: r.cache, stats: r.stats}
 	return tui.Options{
-		Source:   replaySource(src, ui.TogglePause),
-		Capacity: r.cfg.View,
-		Title:    ui.Title,
-		Listen:   ui.Listen,
-		Target:   ui.Target,
-		NoColor:  os.Getenv("NO_COLOR") != "",
-		SaveView: r.saveView,
+		Source:    replaySource(src, ui.TogglePause),
+		Capacity:  r.cfg.View,
+		Title:     ui.Title,
+		Listen:    ui.Listen,
+		Target:    ui.Target,
+		NoColor:   os.Getenv("NO_COLOR") != "",
+		SaveView:  r.saveView,
+		Intercept: r.intercept,
 	}
 }
 

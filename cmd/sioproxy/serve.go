@@ -47,7 +47,21 @@ func serve(ctx context.Context, cfg config, stdout *os.File, stderr io.Writer) e
 		return err
 	}
 	errLog := log.New(stderr, "", log.LstdFlags)
+	ln, scheme, err := cfg.listen(cfg.Listen, rt.sinks(), stderr)
+	if err != nil {
+		return err
+	}
+	eng, ctlPath, stopActive, err := startActive(ctx, cfg, stderr)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer stopActive()
+	if eng != nil {
+		rt.intercept = newBreakpointUI(eng)
+	}
 	p, err := proxy.New(proxy.Options{
+		Active:           eng,
 		Targets:          cfg.Targets,
 		Balance:          cfg.Balance,
 		Paths:            cfg.Paths,
@@ -59,10 +73,7 @@ func serve(ctx context.Context, cfg config, stdout *os.File, stderr io.Writer) e
 		ErrorLog:         errLog,
 	})
 	if err != nil {
-		return err
-	}
-	ln, scheme, err := cfg.listen(cfg.Listen, rt.sinks(), stderr)
-	if err != nil {
+		ln.Close()
 		return err
 	}
 	balance := ""
@@ -71,6 +82,9 @@ func serve(ctx context.Context, cfg config, stdout *os.File, stderr io.Writer) e
 	}
 	listen := scheme + "://" + ln.Addr().String()
 	fmt.Fprintf(stderr, "sioproxy: listening on %s → %s%s\n", listen, targetList(cfg), balance)
+	if ctlPath != "" {
+		fmt.Fprintf(stderr, "sioproxy: control socket %s (sioproxy inject, sioproxy sessions)\n", ctlPath)
+	}
 	if rt.useTUI {
 		// The UI owns the terminal; relay errors would garble it.
 		errLog.SetOutput(io.Discard)

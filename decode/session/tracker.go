@@ -30,6 +30,9 @@ type Tracker struct {
 	cur *Session
 	// diagEv is the event being shown to the Diagnoser (see emit).
 	diagEv event.Event
+	// active is the active layer's mark of the observation being decoded,
+	// copied onto every packet event it yields.
+	active *event.Active
 	// early holds POSTs whose body was decoded from their http.start, by
 	// exchange id, with the packet count, so the final exchange skips it.
 	early map[uint64]int
@@ -67,6 +70,7 @@ func (t *Tracker) Observe(o obs.Obs, emit func(event.Event)) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.out, t.cur = emit, nil
+	t.active = activeOf(o)
 	switch o.Kind {
 	case obs.KindHTTP:
 		if o.HTTP != nil {
@@ -96,7 +100,7 @@ func (t *Tracker) Observe(o obs.Obs, emit func(event.Event)) {
 	if d := t.opts.Diagnoser; d != nil {
 		d.Observe(o, t.cur, t.diagEmit)
 	}
-	t.out, t.cur = nil, nil
+	t.out, t.cur, t.active = nil, nil, nil
 }
 
 // Tick runs the timers: sessions silent for longer than their heartbeat
@@ -218,6 +222,9 @@ func (t *Tracker) forward(ev event.Event) {
 				s.Faults++
 			}
 		}
+	}
+	if t.active != nil && (ev.Kind == event.KindPacket || ev.Kind == event.KindHTTP) {
+		ev.Active = t.active
 	}
 	if t.out != nil {
 		t.out(ev)

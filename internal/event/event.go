@@ -82,6 +82,9 @@ type Event struct {
 	Dropped uint64 `json:"dropped,omitempty"`
 	Where   string `json:"where,omitempty"` // which queue dropped them
 
+	// Active: what sioproxy's active layer did to it; absent when nothing.
+	Active *Active `json:"active,omitempty"`
+
 	// Not serialised: references for the TUI's detail view.
 	Raw      []byte   `json:"-"` // the engine packet's wire bytes
 	Buffers  [][]byte `json:"-"` // binary attachments

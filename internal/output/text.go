@@ -88,6 +88,10 @@ func (t *Text) Write(ev *event.Event) error {
 	default:
 		b = termsafe.AppendString(b, string(ev.Kind))
 	}
+	if ev.Active != nil {
+		b = append(b, ' ')
+		b = t.style(b, ansiRed, string(appendClean(nil, ev.Active.Mark(), maxArgs)))
+	}
 	b = append(b, '\n')
 	t.line = b
 	_, err := t.bw.Write(b)
