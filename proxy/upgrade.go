@@ -268,7 +268,6 @@ func (rl *relay) copy(dst io.Writer, src io.Reader, dir int, srcSide, dstSide st
 	for {
 		buf := bufs.next()
 		n, rerr := src.Read(buf)
-		bufs.used(n)
 		if n > 0 {
 			// The chunk is observed before it is forwarded: the peer cannot
 			// answer what it has not received, so a cause is always pushed
@@ -281,6 +280,9 @@ func (rl *relay) copy(dst io.Writer, src io.Reader, dir int, srcSide, dstSide st
 				return dstSide
 			}
 		}
+		// Only now that buf's bytes are forwarded may a borrowed buffer
+		// go back to the pool.
+		bufs.used(n)
 		if rerr == io.EOF {
 			rl.markEnd(srcSide) // before the half-close lets the peer react
 			if cw, ok := dst.(interface{ CloseWrite() error }); !ok || cw.CloseWrite() != nil {
