@@ -177,6 +177,9 @@ func (m *Model) faultDetail(r *faultRow) string {
 	}
 	line("Seen", fmt.Sprintf("%d time(s), first %s, last %s", f.Count, f.First.Format("15:04:05.000"), f.Last.Format("15:04:05.000")))
 	line("Summary", f.Summary)
+	if f.Cause != "" {
+		line("Caused by", f.Cause)
+	}
 	for _, e := range f.Evidence {
 		line("Evidence", e)
 	}

@@ -91,6 +91,7 @@ type Model struct {
 	sessions  *sessionDeriver
 	sessRows  []SessionRow
 	faults    *faultList
+	upstream  *upstreamState
 	exchanges map[uint64]httpInfo
 	exOrder   []uint64 // ring of exchange ids, oldest at exNext
 	exNext    int
@@ -142,6 +143,7 @@ func New(opts Options) *Model {
 		store:     newStore(opts.Capacity),
 		sessions:  newSessionDeriver(),
 		faults:    newFaultList(),
+		upstream:  newUpstreamState(opts.StartCheck),
 		exchanges: make(map[uint64]httpInfo),
 		exOrder:   make([]uint64, 0, 64),
 		focus:     panePackets,
@@ -222,7 +224,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case tea.KeyMsg:
 		m.dirty = true
-		return m, m.onKey(msg)
+		return m, m.onKeyMaybeAlt(msg)
 	}
 	return m, nil
 }
@@ -267,6 +269,7 @@ func (m *Model) ingest(evs []event.Event) {
 		ev := &evs[i]
 		neutralise(ev)
 		m.sessions.observe(ev)
+		m.upstream.observe(ev)
 		m.statsObserve(ev)
 		switch ev.Kind {
 		case event.KindPacket, event.KindError:
@@ -334,14 +337,14 @@ func (m *Model) passes(ev *event.Event) bool {
 // rebuildView re-applies the filter to every held row; only on a filter,
 // scope or toggle change, never per tick.
 func (m *Model) rebuildView() {
-	atBottom := m.atBottom()
 	m.view.reset()
 	for seq := m.store.oldest(); seq < m.store.next; seq++ {
 		if m.passes(&m.store.get(seq).ev) {
 			m.view.push(seq)
 		}
 	}
-	if m.follow && atBottom {
+	if m.follow {
+		// Following: the newest matching rows, as many as fill the pane.
 		m.cursorSeq, _ = m.view.last()
 	} else if n := m.view.len(); n > 0 {
 		m.cursorSeq = m.view.at(min(m.view.index(m.cursorSeq), n-1))

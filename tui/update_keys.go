@@ -112,6 +112,20 @@ func (m *Model) move(msg tea.KeyMsg) {
 		return
 	}
 	m.moveBy(m.focus, delta)
+	if m.focus == panePackets {
+		m.followAfterMove(key.Matches(msg, k.End))
+	}
+}
+
+// followAfterMove keeps the header honest: a move that leaves the newest
+// row pauses following, and end/G resumes it.
+func (m *Model) followAfterMove(toEnd bool) {
+	switch {
+	case toEnd:
+		m.follow = true
+	case !m.atBottom():
+		m.follow = false
+	}
 }
 
 func (m *Model) moveBy(p pane, delta int) {
@@ -155,7 +169,11 @@ func (m *Model) onMouse(msg tea.MouseMsg) {
 	if m.mode != modeMain {
 		return
 	}
-	m.moveBy(m.paneAt(msg.Y), delta)
+	p := m.paneAt(msg.Y)
+	m.moveBy(p, delta)
+	if p == panePackets {
+		m.followAfterMove(false)
+	}
 }
 
 func (m *Model) enter() {

@@ -61,15 +61,27 @@ func startActive(ctx context.Context, cfg config, stderr io.Writer) (*active.Eng
 	return e, path, cleanup, nil
 }
 
-const injectUsage = `usage: sioproxy inject [--sid S] [--nsp /chat] --as client|server EVENT [JSON ...] [--ack] [--attach FILE]
-  sends EVENT with the JSON arguments into a live session of a running sioproxy
+const injectUsage = `usage: sioproxy inject [--sid S] [--nsp /chat] --as client|server EVENT
+                      [JSON ...] [--ack] [--attach FILE]
+
+Sends EVENT with the JSON arguments into a live session of a running sioproxy.
+
   --sid S          session id or a unique prefix (default: the newest session)
   --nsp NSP        namespace (default /)
-  --as SIDE        client: to the server as the client; server: to the client as the server
-  --ack            ask for an acknowledgement and print it (it is never delivered to the other side)
-  --attach FILE    a binary argument read from FILE, after the JSON ones (repeatable)
+  --as SIDE        client: to the server as the client;
+                   server: to the client as the server
+  --ack            ask for an acknowledgement and print it (it is never
+                   delivered to the other side)
+  --attach FILE    a binary argument read from FILE, after the JSON ones
+                   (repeatable)
   --timeout D      how long to wait for the ack (default 10s)
-  --control PATH   the control socket (default ` + "$XDG_RUNTIME_DIR/sioproxy.sock" + `)
+  --control PATH   the control socket
+                   (default ` + "$XDG_RUNTIME_DIR/sioproxy.sock" + `)
+`
+
+const sessionsUsage = `usage: sioproxy sessions [--json] [--control PATH]
+
+Lists the live sessions of a running sioproxy (through its control socket).
 `
 
 // runInject is `sioproxy inject`.
@@ -137,7 +149,7 @@ func runSessions(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.BoolVar(&asJSON, "json", false, "")
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
-			io.WriteString(stdout, "usage: sioproxy sessions [--json] [--control PATH]\n")
+			io.WriteString(stdout, sessionsUsage)
 			return nil
 		}
 		return usageError{fmt.Errorf("sessions: %s", strings.Replace(err.Error(), " -", " --", 1))}

@@ -49,8 +49,11 @@ func run(ctx context.Context, args []string, stdout *os.File, stderr io.Writer) 
 	case "sessions":
 		err = runSessions(ctx, cfg.Args, stdout, stderr)
 	default:
-		fmt.Fprintf(stderr, "sioproxy: unknown command %q\n", cfg.Command)
-		return 2
+		var ok bool
+		if err, ok = runMeta(cfg.Command, cfg.Args, stdout); !ok {
+			fmt.Fprintf(stderr, "sioproxy: unknown command %q\n", cfg.Command)
+			return 2
+		}
 	}
 	var uerr usageError
 	switch {

@@ -10,8 +10,8 @@ import (
 	"github.com/sioproxy/sioproxy/tui"
 )
 
-const metricsUsage = `  --metrics ADDR        serve Prometheus metrics at http://ADDR/metrics (off by default);
-                        a port alone (:9464) listens on 127.0.0.1
+const metricsUsage = `  --metrics ADDR        serve Prometheus metrics at http://ADDR/metrics (off by
+                        default); a port alone (:9464) listens on 127.0.0.1
 `
 
 // statsFlags are the flags of the stats views that run with the proxy.

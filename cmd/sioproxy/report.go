@@ -12,7 +12,8 @@ import (
 	"github.com/sioproxy/sioproxy/report"
 )
 
-const reportUsage = `usage: sioproxy report REC [-o report.html] [--redact] [--packets N] [--path PREFIX]
+const reportUsage = `usage: sioproxy report REC [-o report.html] [--redact] [--packets N]
+                      [--path PREFIX]
 
 Writes one self-contained HTML page about a recording (native .jsonl,
 .jsonl.gz, or a HAR file): a timeline of the sessions with their faults,
@@ -22,7 +23,8 @@ and a searchable packet list. The page needs no network to open.
 flags:
   -o FILE           where to write the page (default report.html; - for stdout)
   --redact          mask cookies, Authorization headers and CONNECT auth
-  --packets N       packets in the list; beyond, a uniform sample (default 20000)
+  --packets N       packets in the list; beyond, a uniform sample
+                    (default 20000)
   --title TEXT      the page's title (default the recording's file name)
   --path PREFIX     Engine.IO path prefix, repeatable (as for the proxy)
 `

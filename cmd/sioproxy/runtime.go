@@ -69,6 +69,8 @@ type uiInfo struct {
 	TogglePause func() bool
 	// Lossless: the headless output waits instead of dropping (replay).
 	Lossless bool
+	// StartCheck is the targets' start-up check, for the status bar.
+	StartCheck []tui.UpstreamCheck
 }
 
 func newRuntime(cfg config, stdout *os.File, hdr recordings.Header) (*runtime, error) {
@@ -130,6 +132,7 @@ func (r *runtime) run(ctx context.Context, ui uiInfo, sourceDone <-chan error, s
 			pcfg.Format = "json"
 		}
 		pcfg.Color = isTerminal(stdout) && os.Getenv("NO_COLOR") == ""
+		pcfg.Binary = r.cfg.Binary
 		pcfg.OutErr = func(err error) {
 			fmt.Fprintf(stderr, "sioproxy: output stopped: %v (traffic is still relayed)\n", err)
 		}
@@ -248,6 +251,11 @@ func (r *runtime) tuiOptions(ui uiInfo) tui.Options {
 		NoColor:   os.Getenv("NO_COLOR") != "",
 		SaveView:  r.saveView,
 		Intercept: r.intercept,
+		// A replay's packets carry recorded times: packets/s and ages
+		// are read on the replay clock, not the wall clock.
+		Now: ui.Clock,
+		// The start-up check's state of the targets.
+		StartCheck: ui.StartCheck,
 	}
 }
 
@@ -276,6 +284,10 @@ func (r *runtime) saveView(path string, events []event.Event) error {
 	return w.Close()
 }
 
+// recoveryMark follows a namespace whose socket tried a connection state
+// recovery: ↺ recovered, ↺✗ refused.
+var recoveryMark = map[string]string{"recovered": "↺", "failed": "↺✗"}
+
 func (r *runtime) sessions() []tui.SessionRow {
 	infos := r.tracker.Sessions()
 	rows := make([]tui.SessionRow, len(infos))
@@ -287,7 +299,7 @@ func (r *runtime) sessions() []tui.SessionRow {
 			Closed: s.Closed, ClosedReason: s.Reason,
 		}
 		for _, n := range s.Namespaces {
-			row.Namespaces = append(row.Namespaces, n.Name)
+			row.Namespaces = append(row.Namespaces, n.Name+recoveryMark[n.Recovery])
 		}
 		rows[i] = row
 	}

@@ -82,6 +82,7 @@ func serve(ctx context.Context, cfg config, stdout *os.File, stderr io.Writer) e
 	}
 	listen := scheme + "://" + ln.Addr().String()
 	fmt.Fprintf(stderr, "sioproxy: listening on %s → %s%s\n", listen, targetList(cfg), balance)
+	checks := checkTargets(ctx, cfg, rt.useTUI, stderr)
 	if ctlPath != "" {
 		fmt.Fprintf(stderr, "sioproxy: control socket %s (sioproxy inject, sioproxy sessions)\n", ctlPath)
 	}
@@ -92,7 +93,7 @@ func serve(ctx context.Context, cfg config, stdout *os.File, stderr io.Writer) e
 
 	// p.Close ends the hijacked WebSockets; after it nothing is pushed.
 	served, stop := startHTTP(ln, p, errLog, p.Close)
-	return rt.run(ctx, uiInfo{Title: "sioproxy", Listen: listen, Target: targetList(cfg) + balance}, served, stop, stdout, stderr)
+	return rt.run(ctx, uiInfo{Title: "sioproxy", Listen: listen, Target: targetList(cfg) + balance, StartCheck: checks}, served, stop, stdout, stderr)
 }
 
 func targetList(cfg config) string {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/sioproxy/sioproxy/decode"
 	"github.com/sioproxy/sioproxy/decode/eio"
+	"github.com/sioproxy/sioproxy/decode/sio"
 	"github.com/sioproxy/sioproxy/internal/event"
 	"github.com/sioproxy/sioproxy/internal/obs"
 )
@@ -40,6 +41,7 @@ type Tracker struct {
 	// wire bytes, so they are not rebuilt (a 64 KiB attachment costs an
 	// 87 KB base64 encoding per event just to be thrown away).
 	noBinaryRaw bool
+	binStyle    sio.BinaryStyle // how attachments appear in Args
 }
 
 // OmitBinaryRaw stops filling Raw on events of binary packets that came
@@ -51,6 +53,12 @@ type Tracker struct {
 // and their entry in Event.Buffers is nil (Attachments, Size and Args are
 // as without the option). Call it before the first Observe.
 func (t *Tracker) OmitBinaryRaw() { t.noBinaryRaw = true }
+
+// SetBinaryStyle sets how binary attachments are written into Args
+// (default sio.BinaryFull, the base64 of the bytes). Event.Buffers still
+// holds the bytes, and a recording the wire. Call it before the first
+// Observe.
+func (t *Tracker) SetBinaryStyle(st sio.BinaryStyle) { t.binStyle = st }
 
 // NewTracker returns an empty Tracker.
 func NewTracker(opts Options) *Tracker {
@@ -181,7 +189,7 @@ func (t *Tracker) tickSession(s *Session, now time.Time) {
 	if len(s.PendingPings) > 0 {
 		by = pinger
 	}
-	t.closeSession(s, CloseInfo{At: last.Add(limit), Reason: "ping timeout", By: by, Trigger: "heartbeat"}, s.Transport, 0, 0)
+	t.closeSession(s, CloseInfo{At: last.Add(limit), Reason: "ping timeout", By: by, Trigger: "heartbeat", How: "silence"}, s.Transport, 0, 0)
 }
 
 func (t *Tracker) forget(sid string, s *Session) {
@@ -297,6 +305,13 @@ func (t *Tracker) closeSession(s *Session, ci CloseInfo, tr decode.Transport, ex
 	if s.Closed {
 		return
 	}
+	last := s.lastPacket
+	if last.IsZero() {
+		last = s.Opened
+	}
+	// Wall clock only (Round(0)): a replay has no monotonic readings, and
+	// must print the same idle and age as the live run.
+	ci.Idle = max(ci.At.Round(0).Sub(last.Round(0)), 0)
 	s.Closed, s.Close = true, ci
 	for d := range s.dec {
 		if s.dec[d] != nil {
@@ -307,6 +322,7 @@ func (t *Tracker) closeSession(s *Session, ci CloseInfo, tr decode.Transport, ex
 	t.emit(s, event.Event{
 		TS: ci.At, Kind: event.KindSession, Action: "close", Sid: s.Sid, Transport: tr.String(),
 		EIO: int(s.EIO), Client: s.Client, Reason: ci.Reason, By: ci.By, Code: ci.Code,
+		How: ci.How, AgeMs: msSince(s.Opened.Round(0), ci.At.Round(0)), IdleMs: msDur(ci.Idle),
 		Exchange: exchange, Conn: conn,
 	})
 }
@@ -320,6 +336,11 @@ func (t *Tracker) markError(s *Session, at time.Time, tr decode.Transport, dir d
 		ev.Sid, ev.EIO, ev.Client = s.Sid, int(s.EIO), s.Client
 	}
 	t.emit(s, ev)
+}
+
+func msDur(d time.Duration) *float64 {
+	ms := float64(d) / float64(time.Millisecond)
+	return &ms
 }
 
 func msSince(a, b time.Time) *float64 {

@@ -1,6 +1,7 @@
 package session
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/sioproxy/sioproxy/decode"
@@ -23,7 +24,7 @@ func (t *Tracker) wsOpen(o obs.Obs) {
 	path, rawq, _ := strings.Cut(x.URL, "?")
 	q := eio.ParseQuery(rawq)
 	hev := event.Event{
-		TS: o.Time, Kind: event.KindHTTP, Method: "GET", Path: x.URL, Status: x.Status, Client: x.Client, Conn: x.Conn,
+		TS: o.Time, Kind: event.KindHTTP, Method: "GET", Path: x.URL, Status: x.Status, Client: x.Client, Conn: x.Conn, Upstream: x.Upstream,
 	}
 	if !x.Start.IsZero() {
 		hev.DurationMs = msSince(x.Start, o.Time)
@@ -180,5 +181,26 @@ func (t *Tracker) wsClose(o obs.Obs) {
 	if ci.By == "" {
 		ci.By = "client"
 	}
+	ci.How = wsHow(x)
 	t.closeSession(s, ci, decode.WebSocket, 0, x.Conn)
+}
+
+// wsHow says how a WebSocket ended: close frames exchanged, or the TCP
+// connection closed (FIN) or reset (RST) without one, which the peer sees
+// as 1006.
+func wsHow(x *obs.WSClose) string {
+	switch {
+	case x.Code != 0 || x.Clean:
+		h := "close frame"
+		if x.Code != 0 {
+			h += " " + strconv.Itoa(x.Code)
+		}
+		if x.Reason != "" {
+			h += " " + strconv.Quote(x.Reason)
+		}
+		return h
+	case strings.Contains(x.Err, "reset"):
+		return "TCP RST without close frame (1006)"
+	}
+	return "TCP FIN without close frame (1006)"
 }

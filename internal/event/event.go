@@ -50,17 +50,25 @@ type Event struct {
 	Event       string          `json:"event,omitempty"` // event name (first arg of EVENT)
 	Args        json.RawMessage `json:"args,omitempty"`  // JSON payload; attachments inlined as {"_binary":"<base64>"}
 	Attachments int             `json:"attachments,omitempty"`
-	AckMs       *float64        `json:"ack_ms,omitempty"` // on an ACK: ms since its EVENT
-	Parser      string          `json:"parser,omitempty"` // "msgpack" when the msgpack parser was used
+	AckMs       *float64        `json:"ack_ms,omitempty"`    // on an ACK: ms since its EVENT
+	AckEvent    string          `json:"ack_event,omitempty"` // on an ACK: the name of the EVENT it answers
+	Parser      string          `json:"parser,omitempty"`    // "msgpack" when the msgpack parser was used
+	// Recovered is set on the server's CONNECT answering a connection
+	// state recovery attempt (the client sent a pid back): whether the
+	// server recovered the session.
+	Recovered *bool `json:"recovered,omitempty"`
 	// RTTMs is set on a pong: ms since the ping it answers (v4: server ping,
 	// client pong; v3: the reverse).
 	RTTMs *float64 `json:"rtt_ms,omitempty"`
 
 	// Session.
-	Action       string   `json:"action,omitempty"` // open, upgrade, close
-	Reason       string   `json:"reason,omitempty"` // close reason, e.g. "transport close", "ping timeout"
-	By           string   `json:"by,omitempty"`     // "client" or "server"
-	Code         int      `json:"code,omitempty"`   // WebSocket close code
+	Action       string   `json:"action,omitempty"`  // open, upgrade, close
+	Reason       string   `json:"reason,omitempty"`  // close reason, e.g. "transport close", "ping timeout"
+	By           string   `json:"by,omitempty"`      // "client" or "server"
+	Code         int      `json:"code,omitempty"`    // WebSocket close code
+	How          string   `json:"how,omitempty"`     // close: "close packet", "close frame 1000", "TCP FIN without close frame (1006)", …
+	AgeMs        *float64 `json:"age_ms,omitempty"`  // close: the session's age
+	IdleMs       *float64 `json:"idle_ms,omitempty"` // close: time since its last packet
 	Upgrades     []string `json:"upgrades,omitempty"`
 	PingInterval int      `json:"ping_interval,omitempty"`
 	PingTimeout  int      `json:"ping_timeout,omitempty"`
@@ -99,6 +107,10 @@ type Event struct {
 	// IDUnsigned: *ID holds the bits of an ack id above MaxInt64 (a
 	// msgpack uint64); AppendID shows the exact unsigned value.
 	IDUnsigned bool `json:"-"`
+
+	// Upstream is the target that served an http event ("" if unknown),
+	// for the TUI's per-target reachability in the status bar.
+	Upstream string `json:"-"`
 }
 
 // Severity of a fault.
@@ -122,6 +134,13 @@ type Fault struct {
 	Count    int       `json:"count"`
 	First    time.Time `json:"first"`
 	Last     time.Time `json:"last"`
+
+	// Cause is the code of the fault this one follows from (e.g. H2
+	// polling_overlap caused by C2 sid_routed_to_other_upstream): a
+	// consequence to show under its cause, not a root cause of its own.
+	Cause string `json:"cause,omitempty"`
+	// Target is the upstream a fault is about (upstream_unreachable).
+	Target string `json:"target,omitempty"`
 }
 
 // AppendID appends the ack id in decimal, exactly as it was on the wire;

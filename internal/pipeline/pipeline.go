@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/sioproxy/sioproxy/decode/session"
+	"github.com/sioproxy/sioproxy/decode/sio"
 	"github.com/sioproxy/sioproxy/internal/bus"
 	"github.com/sioproxy/sioproxy/internal/event"
 	"github.com/sioproxy/sioproxy/internal/obs"
@@ -47,6 +48,10 @@ type Config struct {
 	// be told while the traffic goes on. Later lines are discarded; Run
 	// still returns the error.
 	OutErr func(error)
+	// Binary is how the writer shows binary attachments in args when it
+	// is the only consumer (Events nil); the TUI keeps the bytes for its
+	// detail view whatever this says. Default sio.BinaryFull.
+	Binary sio.BinaryStyle
 	// Lossless makes the analyzer wait for room in the writer's queue
 	// instead of dropping events. For replays, which have no live traffic
 	// to protect and must print every event however fast they play; a
@@ -110,6 +115,7 @@ func Run(ctx context.Context, cfg Config) error {
 	if cfg.Events == nil {
 		// Only the writer gets events, and it drops the wire bytes anyway.
 		tr.OmitBinaryRaw()
+		tr.SetBinaryStyle(cfg.Binary)
 	}
 	a := &analyzer{cfg: cfg, tr: tr}
 	a.emitFn = a.emit
@@ -169,6 +175,19 @@ type analyzer struct {
 	observed event.Event
 }
 
+// catchUp observes what is queued at this moment (not what arrives while
+// it runs, so a tick is never starved); false when the queue was closed.
+func (a *analyzer) catchUp(in <-chan obs.Obs) bool {
+	for n := len(in); n > 0; n-- {
+		o, ok := <-in
+		if !ok {
+			return false
+		}
+		a.tr.Observe(o, a.emitFn)
+	}
+	return true
+}
+
 // loop is the analyzer goroutine's body.
 func (a *analyzer) loop(ctx context.Context) error {
 	ticker := time.NewTicker(a.cfg.TickEvery)
@@ -206,6 +225,14 @@ func (a *analyzer) loop(ctx context.Context) error {
 				coalesce()
 			}
 		case <-ticker.C:
+			// Timers judge silence (an unanswered probe, a missing pong).
+			// When the analyzer lags, the answer may already wait in the
+			// queue: catch up on what was queued before the tick, or a
+			// busy machine raises false alarms.
+			if !a.catchUp(in) {
+				a.finish()
+				return nil
+			}
 			now := a.cfg.Now()
 			a.tr.Tick(now, a.emitFn)
 			if a.cfg.OnTick != nil {
