@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/sioproxy/sioproxy/internal/control"
+	"github.com/sioproxy/sioproxy/internal/event"
 	"github.com/sioproxy/sioproxy/proxy/active"
 	"github.com/sioproxy/sioproxy/proxy/active/rules"
 	"github.com/sioproxy/sioproxy/tui"
@@ -61,10 +62,12 @@ func startActive(ctx context.Context, cfg config, stderr io.Writer) (*active.Eng
 	return e, path, cleanup, nil
 }
 
-const injectUsage = `usage: sioproxy inject [--sid S] [--nsp /chat] --as client|server EVENT
+const injectUsage = `usage: sioproxy inject [--sid S] [--nsp /chat] --as client|server [--] EVENT
                       [JSON ...] [--ack] [--attach FILE]
 
 Sends EVENT with the JSON arguments into a live session of a running sioproxy.
+Flags may follow EVENT; an argument after EVENT that is JSON (-5) is an
+argument, and -- ends the flags (an EVENT that starts with -).
 
   --sid S          session id or a unique prefix (default: the newest session)
   --nsp NSP        namespace (default /)
@@ -99,7 +102,7 @@ func runInject(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.Var(&attach, "attach", "")
 	fs.DurationVar(&timeout, "timeout", timeout, "")
 	fs.StringVar(&path, "control", "", "")
-	pos, err := parseInterleaved(fs, args)
+	pos, err := parseInjectArgs(fs, args) // inject_args.go
 	if err == flag.ErrHelp {
 		io.WriteString(stdout, injectUsage)
 		return nil
@@ -170,6 +173,31 @@ func runSessions(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			strings.Join(s.Namespaces, ","), s.Client)
 	}
 	return nil
+}
+
+// parserHints tells the active layer which sessions the analyzer saw
+// speak msgpack, so that packets injected into a session it never relayed
+// itself use that session's parser; then it calls next. Each sid is told
+// once (the set is bounded).
+func parserHints(e *active.Engine, next func(*event.Event)) func(*event.Event) {
+	if e == nil {
+		return next
+	}
+	told := map[string]struct{}{}
+	return func(ev *event.Event) {
+		if ev.Parser == "msgpack" && ev.Sid != "" {
+			if _, ok := told[ev.Sid]; !ok {
+				if len(told) >= 4096 {
+					clear(told)
+				}
+				told[ev.Sid] = struct{}{}
+				e.NoteMsgpack(ev.Sid)
+			}
+		}
+		if next != nil {
+			next(ev)
+		}
+	}
 }
 
 // breakpointUI adapts the active layer's breakpoints to the TUI.

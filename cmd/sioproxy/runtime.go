@@ -16,6 +16,7 @@ import (
 	"github.com/sioproxy/sioproxy/internal/metrics"
 	"github.com/sioproxy/sioproxy/internal/obs"
 	"github.com/sioproxy/sioproxy/internal/pipeline"
+	"github.com/sioproxy/sioproxy/proxy/active"
 	"github.com/sioproxy/sioproxy/proxy/inject"
 	"github.com/sioproxy/sioproxy/recordings"
 	"github.com/sioproxy/sioproxy/stats"
@@ -57,6 +58,8 @@ type runtime struct {
 	metrics *metrics.Server
 	// intercept drives breakpoints from the TUI (nil without an active layer).
 	intercept tui.Interceptor
+	// engine is the active layer, told each session's parser (nil without one).
+	engine *active.Engine
 }
 
 // uiInfo is what the status bar shows about the mode.
@@ -124,6 +127,7 @@ func (r *runtime) run(ctx context.Context, ui uiInfo, sourceDone <-chan error, s
 	if r.stats != nil {
 		pcfg.Observe, pcfg.OnTick = r.stats.Observe, r.stats.Advance
 	}
+	pcfg.Observe = parserHints(r.engine, pcfg.Observe) // control.go
 	if r.metrics != nil {
 		defer r.metrics.Close()
 	}

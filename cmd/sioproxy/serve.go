@@ -62,6 +62,7 @@ func serve(ctx context.Context, cfg config, stdout *os.File, stderr io.Writer) e
 	announceInject(stderr, faults)
 	if eng != nil {
 		rt.intercept = newBreakpointUI(eng)
+		rt.engine = eng
 	}
 	p, err := proxy.New(proxy.Options{
 		Inject:           faults,

@@ -34,6 +34,9 @@ type Engine struct {
 	polls  map[string]*Poll // polling sessions by sid
 	swept  time.Time        // last sweep of idle polling sessions
 	seq    uint64           // orders conns for Sessions
+	// msgpackSids are sessions the analyzer saw speak msgpack before
+	// their polling Conn existed (parser_hint.go).
+	msgpackSids map[string]struct{}
 
 	// ackBase is where injected ack ids start: far above what a peer's
 	// counter (from 0, one per emit) reaches, below 2^53 so JavaScript

@@ -50,6 +50,7 @@ func (e *Engine) Polling(sid string, v eio.Version, client string, w PollWire) *
 	}
 	pl := &Poll{wire: w, notify: make(chan struct{}), last: e.opts.Now()}
 	pl.c = newConn(e, 0, decode.Polling, v, sid, client, pl)
+	pl.c.msgpack = e.takeMsgpackHint(sid)
 	e.seq++
 	pl.c.seq = e.seq
 	e.conns[pl.c] = struct{}{}
