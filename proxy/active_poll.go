@@ -93,7 +93,7 @@ func (w pollWire) PostNow(pl *active.Poll) {
 	}
 	rel.postMu.Lock()
 	defer rel.postMu.Unlock()
-	ps, mark := pl.Take(decode.C2S)
+	ps, marks := pl.Take(decode.C2S)
 	if len(ps) == 0 {
 		return
 	}
@@ -101,9 +101,10 @@ func (w pollWire) PostNow(pl *active.Poll) {
 	tmpl, x := rel.tmpl, rel.x
 	rel.mu.Unlock()
 	if tmpl == nil {
-		pl.Unshift(decode.C2S, ps, mark)
+		pl.Unshift(decode.C2S, ps, marks)
 		return
 	}
+	mark := active.ExchangeMark(marks)
 	body, ct := encodePoll(pl.Conn().EIO, ps, tmpl, false)
 	ctx, cancel := context.WithTimeout(context.Background(), pollUpstreamTimeout)
 	defer cancel()
@@ -111,6 +112,7 @@ func (w pollWire) PostNow(pl *active.Poll) {
 		uri: tmpl.URL.RequestURI(), host: x.host, proto: x.proto, reqHeader: tmpl.Header.Clone(), target: x.target, fwd: x.fwd}
 	resp, rbody, err := rel.roundTrip(ctx, tmpl, own, http.MethodPost, body, ct)
 	ex := rel.observed(own, body, resp, rbody, err, mark)
+	ex.PacketActive = active.PacketMarks(marks)
 	ex.ReqHeader.Set("Content-Type", ct)
 	rel.p.push(obs.Obs{Kind: obs.KindHTTP, Time: ex.End, HTTP: ex})
 }
@@ -134,7 +136,7 @@ func (rel *pollRelay) get(w http.ResponseWriter, r *http.Request, x *exchange) {
 	}
 	for {
 		wake := pl.Notify()
-		ps, mark := pl.Take(decode.S2C)
+		ps, marks := pl.Take(decode.S2C)
 		if len(ps) > 0 {
 			body, ct := encodePoll(pl.Conn().EIO, ps, r, true)
 			h := rel.answerHeader(ct, len(body))
@@ -144,10 +146,10 @@ func (rel *pollRelay) get(w http.ResponseWriter, r *http.Request, x *exchange) {
 			w.WriteHeader(http.StatusOK)
 			if _, err := w.Write(body); err != nil {
 				// The client is gone; keep the packets for its next GET.
-				pl.Unshift(decode.S2C, ps, mark)
+				pl.Unshift(decode.S2C, ps, marks)
 				return
 			}
-			rel.pushClient(x, r, nil, http.StatusOK, h, body, mark)
+			rel.pushClient(x, r, nil, http.StatusOK, h, body, active.ExchangeMark(marks), active.PacketMarks(marks))
 			for _, p := range ps {
 				if p.Type == eio.Close {
 					pl.End()
@@ -165,7 +167,7 @@ func (rel *pollRelay) get(w http.ResponseWriter, r *http.Request, x *exchange) {
 			}
 			w.WriteHeader(fail.status)
 			w.Write(fail.body)
-			rel.pushClient(x, r, nil, fail.status, fail.header, fail.body, fail.mark)
+			rel.pushClient(x, r, nil, fail.status, fail.header, fail.body, fail.mark, nil)
 			if fail.end {
 				pl.End()
 			}
@@ -220,18 +222,19 @@ func (rel *pollRelay) upstreamGet(r *http.Request, x *exchange) {
 	rel.mu.Lock()
 	rel.hdr = cleanHeader(resp.Header)
 	rel.mu.Unlock()
-	out, mark, gone, goneMark := rel.pl.Filter(decode.S2C, ps)
+	out, marks, gone, goneMarks := rel.pl.Filter(decode.S2C, ps)
 	if len(gone) > 0 {
 		// What the client will never get is shown once, as the server
 		// sent it, marked.
-		rel.pushGone(x, r, decode.S2C, gone, goneMark)
+		rel.pushGone(x, r, decode.S2C, gone, goneMarks)
 	}
-	rel.pl.Queue(decode.S2C, out, mark)
+	rel.pl.Queue(decode.S2C, out, marks)
 }
 
 // pushGone observes packets that were not forwarded (dropped, consumed)
 // as an exchange of their own that carries only them.
-func (rel *pollRelay) pushGone(x *exchange, r *http.Request, dir decode.Dir, ps []eio.Packet, mark *obs.Active) {
+func (rel *pollRelay) pushGone(x *exchange, r *http.Request, dir decode.Dir, ps []eio.Packet, marks []*obs.Active) {
+	mark := active.ExchangeMark(marks)
 	body, _ := encodePoll(rel.pl.Conn().EIO, ps, r, false)
 	gx := *x
 	gx.id = rel.p.ids.Add(1)
@@ -244,6 +247,7 @@ func (rel *pollRelay) pushGone(x *exchange, r *http.Request, dir decode.Dir, ps 
 		ex = rel.observed(&gx, body, &http.Response{StatusCode: http.StatusOK, Header: http.Header{"Content-Type": {"text/html"}}}, []byte("ok"), nil, mark)
 	}
 	ex.ReqBody = capBody(ex.ReqBody, rel.p.opts.BodyCap)
+	ex.PacketActive = marks
 	rel.p.push(obs.Obs{Kind: obs.KindHTTP, Time: ex.End, HTTP: ex})
 }
 
@@ -267,13 +271,14 @@ func (rel *pollRelay) post(w http.ResponseWriter, r *http.Request, x *exchange) 
 	}
 	ps, derr := eio.DecodePayload(pl.Conn().EIO, body, r.Header.Get("Content-Type"))
 	var mark *obs.Active
-	out := ps
+	out, marks := ps, make([]*obs.Active, len(ps))
 	if derr == nil && len(body) <= maxPollBody {
 		var gone []eio.Packet
-		var goneMark *obs.Active
-		out, mark, gone, goneMark = pl.Filter(decode.C2S, ps)
+		var goneMarks []*obs.Active
+		out, marks, gone, goneMarks = pl.Filter(decode.C2S, ps)
+		mark = active.ExchangeMark(marks)
 		if len(gone) > 0 {
-			rel.pushGone(x, r, decode.C2S, gone, goneMark)
+			rel.pushGone(x, r, decode.C2S, gone, goneMarks)
 		}
 		if len(gone) > 0 && mark == nil {
 			mark = &obs.Active{Note: "some packets not forwarded"}
@@ -281,12 +286,14 @@ func (rel *pollRelay) post(w http.ResponseWriter, r *http.Request, x *exchange) 
 	}
 	rel.postMu.Lock()
 	defer rel.postMu.Unlock()
-	inj, imark := pl.Take(decode.C2S)
-	mark = active.MergeMark(mark, imark)
+	inj, imarks := pl.Take(decode.C2S)
+	mark = active.MergeMark(mark, active.ExchangeMark(imarks))
 	send := body
 	ct := r.Header.Get("Content-Type")
+	var pmarks []*obs.Active // per packet of send, when re-encoded
 	if mark != nil || len(inj) > 0 {
 		out = append(out, inj...)
+		pmarks = append(marks, imarks...)
 		if len(out) == 0 {
 			// Nothing left for the server: answer as engine.io does.
 			h := http.Header{"Content-Type": {"text/html"}, "Content-Length": {"2"}}
@@ -299,21 +306,23 @@ func (rel *pollRelay) post(w http.ResponseWriter, r *http.Request, x *exchange) 
 			// forwarded (send): nothing. The dropped ones were observed by
 			// pushGone; decoding them here too would count a dropped pong
 			// as delivered (--inject drop-pongs on polling).
-			rel.pushClient(x, r, nil, http.StatusOK, h, []byte("ok"), mark)
+			rel.pushClient(x, r, nil, http.StatusOK, h, []byte("ok"), mark, nil)
 			return
 		}
 		send, ct = encodePoll(pl.Conn().EIO, out, r, false)
 	}
-	rel.pushStart(x, send, mark) // active_poll_start.go
+	rel.pushStart(x, send, mark, pmarks) // active_poll_start.go
 	resp, rbody, err := rel.roundTrip(r.Context(), r, x, http.MethodPost, send, ct)
 	if err != nil {
 		rel.p.errorHandler(w, r, err)
 		ex := rel.observed(x, send, nil, nil, err, mark)
+		ex.PacketActive = pmarks
 		rel.p.push(obs.Obs{Kind: obs.KindHTTP, Time: ex.End, HTTP: ex})
 		return
 	}
 	if ax := (&active.Exchange{Dir: decode.C2S, Request: r, ReqBody: send, Status: resp.StatusCode, Header: resp.Header.Clone(), Body: rbody}); pl.OnResponse(ax) {
 		ex := rel.observed(x, send, resp, rbody, nil, active.MergeMark(mark, ax.Mark()))
+		ex.PacketActive = pmarks
 		rel.p.push(obs.Obs{Kind: obs.KindHTTP, Time: ex.End, HTTP: ex})
 		rel.answer(w, r, x, nil, ax)
 		return
@@ -326,6 +335,7 @@ func (rel *pollRelay) post(w http.ResponseWriter, r *http.Request, x *exchange) 
 	w.WriteHeader(resp.StatusCode)
 	w.Write(rbody)
 	ex := rel.observed(x, send, resp, rbody, nil, mark)
+	ex.PacketActive = pmarks
 	rel.p.push(obs.Obs{Kind: obs.KindHTTP, Time: ex.End, HTTP: ex})
 }
 
@@ -441,9 +451,11 @@ func (rel *pollRelay) observed(x *exchange, reqBody []byte, resp *http.Response,
 	return ex
 }
 
-// pushClient observes an answer sioproxy gave the client itself.
-func (rel *pollRelay) pushClient(x *exchange, r *http.Request, reqBody []byte, status int, h http.Header, body []byte, mark *obs.Active) {
+// pushClient observes an answer sioproxy gave the client itself; marks
+// are its body's packets' own (nil when not known one by one).
+func (rel *pollRelay) pushClient(x *exchange, r *http.Request, reqBody []byte, status int, h http.Header, body []byte, mark *obs.Active, marks []*obs.Active) {
 	ex := rel.observed(x, reqBody, &http.Response{StatusCode: status, Header: h}, body, nil, mark)
+	ex.PacketActive = marks
 	rel.p.push(obs.Obs{Kind: obs.KindHTTP, Time: ex.End, HTTP: ex})
 }
 
@@ -465,5 +477,5 @@ func (rel *pollRelay) answer(w http.ResponseWriter, r *http.Request, x *exchange
 	}
 	w.WriteHeader(ax.Status)
 	w.Write(ax.Body)
-	rel.pushClient(x, r, reqBody, ax.Status, h, ax.Body, ax.Mark())
+	rel.pushClient(x, r, reqBody, ax.Status, h, ax.Body, ax.Mark(), nil)
 }

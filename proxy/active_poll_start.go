@@ -9,11 +9,11 @@ import "github.com/sioproxy/sioproxy/internal/obs"
 // packet — can overtake the POST's own answer. Added for issue 14; the
 // final exchange still carries the same body and id, so it is not decoded
 // twice.
-func (rel *pollRelay) pushStart(x *exchange, body []byte, mark *obs.Active) {
+func (rel *pollRelay) pushStart(x *exchange, body []byte, mark *obs.Active, marks []*obs.Active) {
 	p := rel.p
 	ex := &obs.HTTPExchange{ID: x.id, Client: x.client, Upstream: p.upstreamOf(x), Start: x.start,
 		Method: x.method, URL: x.uri, Host: x.host, Proto: x.proto, ReqHeader: x.reqHeader,
 		ReqBody: capBody(body, p.opts.BodyCap), ReqLen: int64(len(body)), ReqTrunc: len(body) > p.opts.BodyCap,
-		Active: mark}
+		Active: mark, PacketActive: marks}
 	p.push(obs.Obs{Kind: obs.KindHTTPStart, Time: p.opts.Now(), HTTP: ex})
 }

@@ -23,6 +23,10 @@ func TestActiveRoundTrip(t *testing.T) {
 			Active: &obs.Active{Rules: []string{"inject"}, Injected: true}}},
 		{Kind: obs.KindHTTP, Time: at, HTTP: &obs.HTTPExchange{ID: 2, Method: "GET", URL: "/socket.io/?EIO=4&transport=websocket", Status: 400,
 			Active: &obs.Active{Rules: []string{"refuse"}, Note: "upgrade refused by sioproxy"}}},
+		// A polling body marked packet by packet.
+		{Kind: obs.KindHTTP, Time: at, HTTP: &obs.HTTPExchange{ID: 3, Method: "POST", URL: "/socket.io/?EIO=4&transport=polling&sid=s", Status: 200,
+			ReqBody: []byte("42[\"a\"]\x1e42[\"b\"]"), Active: &obs.Active{Rules: []string{"inject"}, Injected: true},
+			PacketActive: []*obs.Active{nil, {Rules: []string{"inject"}, Injected: true}}}},
 	}
 	var buf bytes.Buffer
 	w := NewWriter(&buf, Header{Mode: "reverse"})
@@ -49,6 +53,9 @@ func TestActiveRoundTrip(t *testing.T) {
 		}
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("%d: active %+v, want %+v", i, got, want)
+		}
+		if o.HTTP != nil && !reflect.DeepEqual(out.HTTP.PacketActive, o.HTTP.PacketActive) {
+			t.Fatalf("%d: packet_active %+v, want %+v", i, out.HTTP.PacketActive, o.HTTP.PacketActive)
 		}
 	}
 }

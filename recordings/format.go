@@ -64,6 +64,8 @@ type httpLine struct {
 	Err       string      `json:"err,omitempty"`
 	ErrKind   string      `json:"err_kind,omitempty"`
 	Active    *obs.Active `json:"active,omitempty"`
+	// PacketActive is obs.HTTPExchange.PacketActive: one mark per packet.
+	PacketActive []*obs.Active `json:"packet_active,omitempty"`
 }
 
 type wsOpenLine struct {
@@ -190,7 +192,8 @@ type line struct {
 	Count uint64 `json:"count"`
 	Where string `json:"where"`
 
-	Active *obs.Active `json:"active"`
+	Active       *obs.Active   `json:"active"`
+	PacketActive []*obs.Active `json:"packet_active"`
 
 	Rule   string `json:"rule"`
 	Action string `json:"action"`
@@ -261,7 +264,7 @@ func toLine(o obs.Obs) (any, error) {
 			Start: h.Start, End: h.End, Method: h.Method, URL: h.URL, Host: h.Host, Proto: h.Proto,
 			ReqHdr: h.ReqHeader, ReqLen: h.ReqLen, ReqTrunc: h.ReqTrunc, Status: h.Status,
 			RespHdr: h.RespHeader, RespLen: h.RespLen, RespTrunc: h.RespTrunc, Err: h.Err, ErrKind: h.ErrKind,
-			Active: h.Active}
+			Active: h.Active, PacketActive: h.PacketActive}
 		l.ReqBody, l.ReqEnc = encodeBody(h.ReqBody)
 		l.RespBody, l.RespEnc = encodeBody(h.RespBody)
 		return l, nil
@@ -334,7 +337,8 @@ func fromLine(l *line) (obs.Obs, error) {
 		h := &obs.HTTPExchange{ID: l.ID, Client: l.Client, Upstream: l.Upstream, Start: l.Start, End: l.End,
 			Method: l.Method, URL: l.URL, Host: l.Host, Proto: l.Proto, ReqHeader: l.ReqHdr, ReqLen: l.ReqLen,
 			ReqTrunc: l.ReqTrunc, Status: l.Status, RespHeader: l.RespHdr, RespLen: l.RespLen,
-			RespTrunc: l.RespTrnc, Err: l.Err, ErrKind: l.ErrKind, Active: l.Active}
+			RespTrunc: l.RespTrnc, Err: l.Err, ErrKind: l.ErrKind, Active: l.Active,
+			PacketActive: l.PacketActive}
 		if h.ReqBody, err = decodeBody(l.ReqBody, l.ReqEnc, "req_body"); err != nil {
 			return o, err
 		}

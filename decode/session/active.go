@@ -8,6 +8,20 @@ import (
 	"github.com/sioproxy/sioproxy/internal/obs"
 )
 
+// packetActive sets the mark of the i-th packet of a polling exchange's
+// body when the active layer marked its packets one by one
+// (obs.HTTPExchange.PacketActive); it returns what to restore after.
+func (t *Tracker) packetActive(x *obs.HTTPExchange, i int) *event.Active {
+	saved := t.active
+	if x.PacketActive != nil {
+		t.active = nil
+		if i < len(x.PacketActive) {
+			t.active = activeOfMark(x.PacketActive[i])
+		}
+	}
+	return saved
+}
+
 // activeOf converts the active layer's mark on an observation into the
 // event field, or nil when the observation carries none.
 func activeOf(o obs.Obs) *event.Active {
@@ -18,6 +32,10 @@ func activeOf(o obs.Obs) *event.Active {
 	case o.HTTP != nil:
 		a = o.HTTP.Active
 	}
+	return activeOfMark(a)
+}
+
+func activeOfMark(a *obs.Active) *event.Active {
 	if a == nil {
 		return nil
 	}

@@ -211,7 +211,9 @@ func (t *Tracker) pollBody(s *Session, dir decode.Dir, x *obs.HTTPExchange, body
 	xhr2 := isXHR2(body, ct)
 	for i := range pkts {
 		raw, size := t.rawPolling(s.EIO, pkts[i], xhr2)
+		saved := t.packetActive(x, i) // active.go
 		t.packet(s, dir, decode.Polling, pkts[i], raw, size, at, x.ID, 0)
+		t.active = saved
 	}
 	if perr != nil {
 		t.markError(s, at, decode.Polling, dir, perr, x.ID, 0)

@@ -120,10 +120,12 @@ func (t *Tracker) pollDropped(o obs.Obs) {
 		at = o.Time
 	}
 	xhr2 := isXHR2(body, h.Get("Content-Type"))
-	for _, p := range pkts {
+	for i, p := range pkts {
+		saved := t.packetActive(x, i) // active.go
 		if p.Type == eio.Message {
 			raw, size := t.rawPolling(s.EIO, p, xhr2)
 			t.packet(s, dir, decode.Polling, p, raw, size, at, x.ID, 0)
+			t.active = saved
 			continue
 		}
 		ev := event.Event{TS: at, Kind: event.KindPacket, Sid: s.Sid, Transport: decode.Polling.String(),
@@ -133,6 +135,7 @@ func (t *Tracker) pollDropped(o obs.Obs) {
 		}
 		t.droppedPing(s, p, dir, decode.Polling, at)
 		t.forward(ev)
+		t.active = saved
 	}
 }
 

@@ -83,6 +83,11 @@ type HTTPExchange struct {
 	// Active is set when the active layer acted on this exchange; nil on
 	// the transparent path.
 	Active *Active
+	// PacketActive, when set, is what the active layer did to each
+	// Engine.IO packet of the body the receiver got (RespBody of a GET,
+	// ReqBody of a POST), in order; nil for a packet it left alone.
+	// The decoder marks each packet with its own entry instead of Active.
+	PacketActive []*Active
 }
 
 // WSOpen is a WebSocket upgrade that the upstream answered with 101.

@@ -30,8 +30,8 @@ type Poll struct {
 
 	mu     sync.Mutex
 	queue  [2][]eio.Packet
-	marks  [2]*obs.Active
-	notify chan struct{} // closed and replaced when S2C packets are queued
+	marks  [2][]*obs.Active // per packet of queue, nil when unmarked
+	notify chan struct{}    // closed and replaced when S2C packets are queued
 	last   time.Time
 
 	// Owned by the proxy's polling relay.
@@ -126,7 +126,9 @@ func (pl *Poll) send(dir decode.Dir, pkts []outPacket, a *obs.Active) error {
 	}
 	pl.mu.Lock()
 	pl.queue[dir] = append(pl.queue[dir], ps...)
-	pl.marks[dir] = mergeMark(pl.marks[dir], a)
+	for range ps {
+		pl.marks[dir] = append(pl.marks[dir], a)
+	}
 	if dir == decode.S2C {
 		close(pl.notify)
 		pl.notify = make(chan struct{})
@@ -151,9 +153,9 @@ func (pl *Poll) Notify() <-chan struct{} {
 	return pl.notify
 }
 
-// Take returns and clears what is queued towards dir's receiver, with its
-// mark.
-func (pl *Poll) Take(dir decode.Dir) ([]eio.Packet, *obs.Active) {
+// Take returns and clears what is queued towards dir's receiver, with
+// each packet's mark.
+func (pl *Poll) Take(dir decode.Dir) ([]eio.Packet, []*obs.Active) {
 	pl.mu.Lock()
 	defer pl.mu.Unlock()
 	q, a := pl.queue[dir], pl.marks[dir]
@@ -162,14 +164,14 @@ func (pl *Poll) Take(dir decode.Dir) ([]eio.Packet, *obs.Active) {
 }
 
 // Unshift puts packets back at the front of dir's queue (an answer that
-// could not be delivered).
-func (pl *Poll) Unshift(dir decode.Dir, ps []eio.Packet, a *obs.Active) {
+// could not be delivered), with their marks.
+func (pl *Poll) Unshift(dir decode.Dir, ps []eio.Packet, marks []*obs.Active) {
 	if len(ps) == 0 {
 		return
 	}
 	pl.mu.Lock()
 	pl.queue[dir] = append(append([]eio.Packet(nil), ps...), pl.queue[dir]...)
-	pl.marks[dir] = mergeMark(a, pl.marks[dir])
+	pl.marks[dir] = append(append([]*obs.Active(nil), marks...), pl.marks[dir]...)
 	if dir == decode.S2C {
 		close(pl.notify)
 		pl.notify = make(chan struct{})
@@ -177,14 +179,15 @@ func (pl *Poll) Unshift(dir decode.Dir, ps []eio.Packet, a *obs.Active) {
 	pl.mu.Unlock()
 }
 
-// Queue adds packets relayed from the upstream towards the client.
-func (pl *Poll) Queue(dir decode.Dir, ps []eio.Packet, a *obs.Active) {
-	if len(ps) == 0 && a == nil {
+// Queue adds packets relayed from the upstream towards the client, with
+// their marks (one per packet).
+func (pl *Poll) Queue(dir decode.Dir, ps []eio.Packet, marks []*obs.Active) {
+	if len(ps) == 0 {
 		return
 	}
 	pl.mu.Lock()
 	pl.queue[dir] = append(pl.queue[dir], ps...)
-	pl.marks[dir] = mergeMark(pl.marks[dir], a)
+	pl.marks[dir] = append(pl.marks[dir], marks...)
 	if dir == decode.S2C {
 		close(pl.notify)
 		pl.notify = make(chan struct{})
@@ -194,10 +197,9 @@ func (pl *Poll) Queue(dir decode.Dir, ps []eio.Packet, a *obs.Active) {
 
 // Filter offers each packet of a polling body travelling dir to the hooks
 // (and consumes ACKs to injected EVENTs). It returns the packets to
-// forward with the mark of what was done to them, and the packets that
-// will not be forwarded (dropped, consumed) with theirs; marks are nil
-// when nothing was done.
-func (pl *Poll) Filter(dir decode.Dir, ps []eio.Packet) (out []eio.Packet, mark *obs.Active, gone []eio.Packet, goneMark *obs.Active) {
+// forward and the packets that will not be forwarded (dropped, consumed),
+// each with one mark per packet: what was done to it, nil when nothing.
+func (pl *Poll) Filter(dir decode.Dir, ps []eio.Packet) (out []eio.Packet, marks []*obs.Active, gone []eio.Packet, goneMarks []*obs.Active) {
 	c := pl.c
 	hooks := c.e.hooks.Load().message
 	out = ps[:0:0]
@@ -212,17 +214,15 @@ func (pl *Poll) Filter(dir decode.Dir, ps []eio.Packet) (out []eio.Packet, mark 
 		c.decodeMessage(m)
 		if m.Attachment && skipAtt > 0 {
 			skipAtt--
-			gone = append(gone, p)
+			gone, goneMarks = append(gone, p), append(goneMarks, &obs.Active{Consumed: true, Note: "attachment of a consumed ack"})
 			continue
 		}
 		if m.SIO != nil {
 			if ok, note := c.consumeAck(dir, m.SIO); ok {
-				goneMark = addNote(goneMark, note)
-				goneMark.Consumed = true
 				if !m.SIO.Msgpack {
 					skipAtt = m.SIO.Attachments
 				}
-				gone = append(gone, p)
+				gone, goneMarks = append(gone, p), append(goneMarks, &obs.Active{Note: note, Consumed: true})
 				continue
 			}
 		}
@@ -235,43 +235,38 @@ func (pl *Poll) Filter(dir decode.Dir, ps []eio.Packet) (out []eio.Packet, mark 
 		if m.delay > 0 {
 			time.Sleep(m.delay)
 		}
-		if m.drop {
-			if goneMark == nil {
-				goneMark = &obs.Active{}
-			}
-			for _, r := range m.rules {
-				goneMark.Add(r)
-			}
-			goneMark.Dropped = true
-			gone = append(gone, p)
-			continue
-		}
+		var mark *obs.Active
 		if len(m.rules) > 0 {
-			if mark == nil {
-				mark = &obs.Active{}
-			}
+			mark = &obs.Active{}
 			for _, r := range m.rules {
 				mark.Add(r)
 			}
+		}
+		if m.drop {
+			if mark == nil {
+				mark = &obs.Active{}
+			}
+			mark.Dropped = true
+			gone, goneMarks = append(gone, p), append(goneMarks, mark)
+			continue
 		}
 		if m.replaced {
 			np, err := eio.DecodePacket(c.EIO, m.out, m.outBin)
 			if err != nil {
 				mark = addNote(mark, fmt.Sprintf("replacement is not an Engine.IO packet (%v); original forwarded", err))
-				out = append(out, p)
+				out, marks = append(out, p), append(marks, mark)
 				continue
 			}
-			if mark.Original == nil {
-				mark.Original, mark.OriginalBinary = bytes.Clone(raw), bin
-			} else {
-				mark = addNote(mark, "also edited "+clipNote(raw))
+			if mark == nil {
+				mark = &obs.Active{}
 			}
-			out = append(out, np)
+			mark.Original, mark.OriginalBinary = bytes.Clone(raw), bin
+			out, marks = append(out, np), append(marks, mark)
 			continue
 		}
-		out = append(out, p)
+		out, marks = append(out, p), append(marks, mark)
 	}
-	return out, mark, gone, goneMark
+	return out, marks, gone, goneMarks
 }
 
 func clipNote(b []byte) string {
@@ -377,3 +372,24 @@ func (x *Exchange) Mark() *obs.Active {
 
 // Responded reports whether a hook answered or replaced the exchange.
 func (x *Exchange) Responded() bool { return x.respond }
+
+// ExchangeMark merges the marks of an exchange's packets into the mark of
+// the exchange (nil when none is marked).
+func ExchangeMark(marks []*obs.Active) *obs.Active {
+	var a *obs.Active
+	for _, m := range marks {
+		a = mergeMark(a, m)
+	}
+	return a
+}
+
+// PacketMarks returns marks when one of them is set, nil otherwise, so an
+// exchange nothing was done to stays unmarked.
+func PacketMarks(marks []*obs.Active) []*obs.Active {
+	for _, m := range marks {
+		if m != nil {
+			return marks
+		}
+	}
+	return nil
+}
