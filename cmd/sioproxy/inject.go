@@ -44,15 +44,19 @@ func (f *injectFlags) validate(targets int) error {
 }
 
 // injectSet is the rules of the run: the given ones on, every other rule
-// available to the UI's fault menu but off. eng is the rewrite layer the
-// WebSocket rules act through; when the run has none (--control off, no
-// --rules) one is made if a rule is given or the UI may switch one on, and
-// otherwise the relay stays without one.
-func (f *injectFlags) injectSet(eng *active.Engine, ui bool) (*inject.Set, *active.Engine) {
+// available to the UI's fault menu but off (the --rules file adds its own
+// when it loads).
+func (f *injectFlags) injectSet() *inject.Set { return inject.NewSet(f.Inject) }
+
+// injectEngine is the rewrite layer the WebSocket rules act through: when
+// the run has none (--control off, no --rules) one is made if a rule is
+// given or the UI may switch one on, and otherwise the relay stays without
+// one.
+func (f *injectFlags) injectEngine(eng *active.Engine, ui bool) *active.Engine {
 	if eng == nil && (len(f.Inject) > 0 || ui) {
 		eng = active.New(active.Options{})
 	}
-	return inject.NewSet(f.Inject), eng
+	return eng
 }
 
 // announceInject says on stderr which rules are on, so a headless run's

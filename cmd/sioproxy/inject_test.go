@@ -34,10 +34,10 @@ func TestInjectFlags(t *testing.T) {
 	// Without --inject and without a UI, the relay gets no active layer of
 	// its own: it stays on the transparent path.
 	var f injectFlags
-	if set, eng := f.injectSet(nil, false); eng != nil || set.Any() {
+	if set, eng := f.injectSet(), f.injectEngine(nil, false); eng != nil || set.Any() {
 		t.Errorf("no --inject, headless: engine %v, rules on %v", eng, set.Any())
 	}
-	if _, eng := f.injectSet(nil, true); eng == nil {
+	if eng := f.injectEngine(nil, true); eng == nil {
 		t.Error("with the UI the fault menu needs an active layer")
 	}
 }
