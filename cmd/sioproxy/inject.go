@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -35,18 +36,35 @@ func (f *injectFlags) validate(targets int) error {
 		if err != nil {
 			return err
 		}
-		if r.Kind == inject.RerouteSid && targets < 2 {
-			return fmt.Errorf("--inject %q: needs at least two --target to send a session to another upstream", s)
+		if err := checkInject(r, targets); err != nil {
+			return fmt.Errorf("--inject %q: %v", s, err)
 		}
 		f.Inject = append(f.Inject, r)
 	}
 	return nil
 }
 
+// checkInject refuses a rule this run cannot apply.
+func checkInject(r inject.Rule, targets int) error {
+	if r.Kind == inject.RerouteSid && targets < 2 {
+		return errors.New("needs at least two --target to send a session to another upstream")
+	}
+	return nil
+}
+
 // injectSet is the rules of the run: the given ones on, every other rule
 // available to the UI's fault menu but off (the --rules file adds its own
-// when it loads).
-func (f *injectFlags) injectSet() *inject.Set { return inject.NewSet(f.Inject) }
+// when it loads, checked as --inject's are).
+func (f *injectFlags) injectSet(targets int) *inject.Set {
+	set := inject.NewSet(f.Inject)
+	set.SetCheck(func(r inject.Rule) error {
+		if err := checkInject(r, targets); err != nil {
+			return fmt.Errorf("fault %q: %v", r.Text, err)
+		}
+		return nil
+	})
+	return set
+}
 
 // injectEngine is the rewrite layer the WebSocket rules act through: when
 // the run has none (--control off, no --rules) one is made if a rule is

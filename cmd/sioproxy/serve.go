@@ -51,7 +51,7 @@ func serve(ctx context.Context, cfg config, stdout *os.File, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	faults := cfg.injectSet()
+	faults := cfg.injectSet(len(cfg.Targets))
 	eng, ctlPath, stopActive, err := startActive(ctx, cfg, faults, stderr)
 	if err != nil {
 		ln.Close()

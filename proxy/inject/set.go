@@ -22,6 +22,8 @@ type Set struct {
 	// onChange are called after a toggle (the proxy registers its
 	// active-layer actor, the UI logs it).
 	onChange []func(e *Entry, on bool)
+	// check refuses rules the run cannot apply (see SetCheck).
+	check func(Rule) error
 }
 
 // Entry is one rule of a Set.
@@ -97,6 +99,34 @@ func (s *Set) addExamples(old map[Kind]*Entry) {
 		es = append(es, e)
 	}
 	s.entries.Store(&es)
+}
+
+// SetCheck sets what Check asks of each rule: the run's own limits, such
+// as reroute-sid needing two targets.
+func (s *Set) SetCheck(f func(Rule) error) {
+	s.mu.Lock()
+	s.check = f
+	s.mu.Unlock()
+}
+
+// Check returns the first rule's error the run's check finds, before the
+// rules are handed to SetFile.
+func (s *Set) Check(rules []Rule) error {
+	if s == nil {
+		return nil
+	}
+	s.mu.Lock()
+	f := s.check
+	s.mu.Unlock()
+	for _, r := range rules {
+		if f == nil {
+			break
+		}
+		if err := f(r); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // SetFile replaces the rules that came from the --rules file, at each

@@ -2,6 +2,8 @@ package rules
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -84,5 +86,37 @@ func TestWatchFaults(t *testing.T) {
 			t.Fatal("a reload did not replace drop-pongs by no-upgrade")
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// A fault the run cannot apply is refused like a bad one: at start, and
+// on reload (the faults in force stay).
+func TestWatchFaultCheck(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "rules.json")
+	set := inject.NewSet(nil)
+	set.SetCheck(func(r inject.Rule) error {
+		if r.Kind == inject.RerouteSid {
+			return errors.New("needs two targets")
+		}
+		return nil
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	os.WriteFile(path, []byte(`{"faults":["reroute-sid"]}`), 0o600)
+	if err := Watch(ctx, path, active.New(active.Options{}), set, parseFilter, t.Logf); err == nil || !strings.Contains(err.Error(), "needs two targets") {
+		t.Fatalf("a fault the check refuses: %v", err)
+	}
+	os.WriteFile(path, []byte(`{"faults":["drop-pongs"]}`), 0o600)
+	logs := make(chan string, 16)
+	logf := func(f string, a ...any) { logs <- fmt.Sprintf(f, a...) }
+	if err := Watch(ctx, path, active.New(active.Options{}), set, parseFilter, logf); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(path, []byte(`{"faults":["reroute-sid"]}`), 0o600)
+	if l := <-logs; !strings.Contains(l, "needs two targets") || !strings.Contains(l, "previous rules stay") {
+		t.Fatalf("reload log %q, want the refusal", l)
+	}
+	if set.Get(inject.DropPongs) == nil || set.Get(inject.RerouteSid) != nil {
+		t.Fatal("a refused reload changed the faults in force")
 	}
 }

@@ -25,6 +25,9 @@ func Watch(ctx context.Context, path string, e *active.Engine, faults *inject.Se
 		return fmt.Errorf("--rules: %w", err)
 	}
 	set, err := ParseFile(path, data, parse)
+	if err == nil {
+		err = faults.Check(set.Faults())
+	}
 	if err != nil {
 		return fmt.Errorf("--rules %s: %w", path, err)
 	}
@@ -49,6 +52,9 @@ func Watch(ctx context.Context, path string, e *active.Engine, faults *inject.Se
 			}
 			data = nd
 			ns, err := ParseFile(path, nd, parse)
+			if err == nil {
+				err = faults.Check(ns.Faults())
+			}
 			if err != nil {
 				logf("sioproxy: --rules %s: %v (the previous rules stay in force)", path, err)
 				continue
