@@ -97,7 +97,7 @@ func (s *uiSource) InjectRules() []tui.InjectRule {
 	es := s.faults.Entries()
 	out := make([]tui.InjectRule, len(es))
 	for i, e := range es {
-		out[i] = tui.InjectRule{Text: e.Text, On: e.On(), Given: e.Given, Hits: e.Hits()}
+		out[i] = tui.InjectRule{Text: e.Text, On: e.On(), Given: e.Given, File: e.File(), Hits: e.Hits()}
 	}
 	return out
 }

@@ -39,6 +39,9 @@ type Entry struct {
 // On reports whether the rule is active.
 func (e *Entry) On() bool { return e != nil && e.on.Load() }
 
+// File reports whether the rule came from the --rules file.
+func (e *Entry) File() bool { return e.file }
+
 // Hits returns how many faults this rule injected.
 func (e *Entry) Hits() uint64 { return e.hits.Load() }
 

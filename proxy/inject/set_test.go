@@ -26,7 +26,7 @@ func TestSetFile(t *testing.T) {
 	if len(s.Entries()) != len(Kinds) {
 		t.Fatalf("%d entries, want one per kind (%d)", len(s.Entries()), len(Kinds))
 	}
-	if e := s.Get(DropPongs); e == nil || !e.Given || e.Text != "drop-pongs" {
+	if e := s.Get(DropPongs); e == nil || !e.Given || !e.File() || e.Text != "drop-pongs" {
 		t.Fatalf("Get(drop-pongs) = %+v, want the file's rule, on", e)
 	}
 	if e := s.Get(CutWS); e == nil || e.Text != "cut-ws=5s" {
