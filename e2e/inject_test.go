@@ -137,7 +137,7 @@ func TestInject(t *testing.T) {
 		run  func(t *testing.T)
 	}{
 		{"no-upgrade", injectNoUpgrade},
-		{"no-upgrade-websocket-only", injectNoUpgradeWSOnly},
+		{"no-upgrade-websocket-only", func(t *testing.T) { injectNoUpgradeWSOnly(t) }},
 		{"swallow-probe", injectSwallowProbe},
 		{"drop-pongs", func(t *testing.T) { injectDropPongs(t, "websocket") }},
 		{"drop-pongs-polling", func(t *testing.T) { injectDropPongs(t, "polling") }},
@@ -199,9 +199,13 @@ func injectNoUpgrade(t *testing.T) {
 }
 
 // A WebSocket-only client behind the same proxy cannot connect at all.
-func injectNoUpgradeWSOnly(t *testing.T) {
+// proxyArgs stage the rule (default --inject no-upgrade).
+func injectNoUpgradeWSOnly(t *testing.T, proxyArgs ...string) {
+	if len(proxyArgs) == 0 {
+		proxyArgs = []string{"--inject", "no-upgrade"}
+	}
 	srv := startServer(t, fastServer(nil))
-	px := startProxy(t, srv.url, "--inject", "no-upgrade")
+	px := startProxy(t, srv.url, proxyArgs...)
 	c := startChaosClient(t, px.url, map[string]any{"transports": []string{"websocket"}})
 	e := c.wait(t, "a connect_error", 1, clientIs("connect_error"))
 	if e.Message != "websocket error" {

@@ -30,7 +30,8 @@ type Injector interface {
 type InjectRule struct {
 	Text  string // canonical rule, e.g. "drop-pongs" or "cut-ws=10s"
 	On    bool
-	Given bool   // from the command line (else a ready-made example)
+	Given bool   // from the command line or the rules file (else a ready-made example)
+	File  bool   // from the --rules file
 	Hits  uint64 // faults it injected so far
 }
 
@@ -104,7 +105,10 @@ func (m *Model) showInjectMenu(inj Injector) {
 			box = "[x]"
 		}
 		note := ""
-		if r.Given {
+		switch {
+		case r.File:
+			note = " (--rules)"
+		case r.Given:
 			note = " (--inject)"
 		}
 		if r.Hits > 0 {

@@ -32,6 +32,7 @@ func TestInjectMenuAndRows(t *testing.T) {
 		{Text: "drop-pongs", On: true, Given: true, Hits: 2},
 		{Text: "no-upgrade"},
 		{Text: "cut-ws=10s"},
+		{Text: "strip-cors", On: true, Given: true, File: true},
 	}}
 	m := New(testOptions(src))
 	m.Update(tea.WindowSizeMsg{Width: 160, Height: 40})
@@ -47,7 +48,7 @@ func TestInjectMenuAndRows(t *testing.T) {
 
 	press(m, "!")
 	out = m.View()
-	for _, w := range []string{"Inject faults", "> [x] drop-pongs (--inject) · 2 injected", "[ ] no-upgrade", "[ ] cut-ws=10s"} {
+	for _, w := range []string{"Inject faults", "> [x] drop-pongs (--inject) · 2 injected", "[ ] no-upgrade", "[ ] cut-ws=10s", "[x] strip-cors (--rules)"} {
 		if !strings.Contains(out, w) {
 			t.Errorf("the menu lacks %q:\n%s", w, out)
 		}

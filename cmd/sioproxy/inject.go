@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -35,24 +36,45 @@ func (f *injectFlags) validate(targets int) error {
 		if err != nil {
 			return err
 		}
-		if r.Kind == inject.RerouteSid && targets < 2 {
-			return fmt.Errorf("--inject %q: needs at least two --target to send a session to another upstream", s)
+		if err := checkInject(r, targets); err != nil {
+			return fmt.Errorf("--inject %q: %v", s, err)
 		}
 		f.Inject = append(f.Inject, r)
 	}
 	return nil
 }
 
+// checkInject refuses a rule this run cannot apply.
+func checkInject(r inject.Rule, targets int) error {
+	if r.Kind == inject.RerouteSid && targets < 2 {
+		return errors.New("needs at least two --target to send a session to another upstream")
+	}
+	return nil
+}
+
 // injectSet is the rules of the run: the given ones on, every other rule
-// available to the UI's fault menu but off. eng is the rewrite layer the
-// WebSocket rules act through; when the run has none (--control off, no
-// --rules) one is made if a rule is given or the UI may switch one on, and
-// otherwise the relay stays without one.
-func (f *injectFlags) injectSet(eng *active.Engine, ui bool) (*inject.Set, *active.Engine) {
+// available to the UI's fault menu but off (the --rules file adds its own
+// when it loads, checked as --inject's are).
+func (f *injectFlags) injectSet(targets int) *inject.Set {
+	set := inject.NewSet(f.Inject)
+	set.SetCheck(func(r inject.Rule) error {
+		if err := checkInject(r, targets); err != nil {
+			return fmt.Errorf("fault %q: %v", r.Text, err)
+		}
+		return nil
+	})
+	return set
+}
+
+// injectEngine is the rewrite layer the WebSocket rules act through: when
+// the run has none (--control off, no --rules) one is made if a rule is
+// given or the UI may switch one on, and otherwise the relay stays without
+// one.
+func (f *injectFlags) injectEngine(eng *active.Engine, ui bool) *active.Engine {
 	if eng == nil && (len(f.Inject) > 0 || ui) {
 		eng = active.New(active.Options{})
 	}
-	return inject.NewSet(f.Inject), eng
+	return eng
 }
 
 // announceInject says on stderr which rules are on, so a headless run's
@@ -75,7 +97,7 @@ func (s *uiSource) InjectRules() []tui.InjectRule {
 	es := s.faults.Entries()
 	out := make([]tui.InjectRule, len(es))
 	for i, e := range es {
-		out[i] = tui.InjectRule{Text: e.Text, On: e.On(), Given: e.Given, Hits: e.Hits()}
+		out[i] = tui.InjectRule{Text: e.Text, On: e.On(), Given: e.Given, File: e.File(), Hits: e.Hits()}
 	}
 	return out
 }

@@ -34,10 +34,18 @@ func TestInjectFlags(t *testing.T) {
 	// Without --inject and without a UI, the relay gets no active layer of
 	// its own: it stays on the transparent path.
 	var f injectFlags
-	if set, eng := f.injectSet(nil, false); eng != nil || set.Any() {
+	if set, eng := f.injectSet(1), f.injectEngine(nil, false); eng != nil || set.Any() {
 		t.Errorf("no --inject, headless: engine %v, rules on %v", eng, set.Any())
 	}
-	if _, eng := f.injectSet(nil, true); eng == nil {
+	if eng := f.injectEngine(nil, true); eng == nil {
 		t.Error("with the UI the fault menu needs an active layer")
+	}
+	// The rules file's faults are checked as --inject's are.
+	rs, _ := inject.Parse("reroute-sid")
+	if err := f.injectSet(1).Check([]inject.Rule{rs}); err == nil || !strings.Contains(err.Error(), `fault "reroute-sid": needs at least two --target`) {
+		t.Errorf("reroute-sid from the rules file with one target: %v", err)
+	}
+	if err := f.injectSet(2).Check([]inject.Rule{rs}); err != nil {
+		t.Errorf("reroute-sid with two targets: %v", err)
 	}
 }

@@ -51,13 +51,14 @@ func serve(ctx context.Context, cfg config, stdout *os.File, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	eng, ctlPath, stopActive, err := startActive(ctx, cfg, stderr)
+	faults := cfg.injectSet(len(cfg.Targets))
+	eng, ctlPath, stopActive, err := startActive(ctx, cfg, faults, stderr)
 	if err != nil {
 		ln.Close()
 		return err
 	}
 	defer stopActive()
-	faults, eng := cfg.injectSet(eng, rt.useTUI)
+	eng = cfg.injectEngine(eng, rt.useTUI)
 	rt.faults = faults
 	announceInject(stderr, faults)
 	if eng != nil {
