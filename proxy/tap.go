@@ -46,7 +46,7 @@ func newTap(p *Proxy, conn uint64, target int, ext string) *tap {
 	for _, dir := range []decode.Dir{decode.C2S, decode.S2C} {
 		d := &t.dirs[dir]
 		d.t, d.dir = t, dir
-		d.parser = ws.NewParser(dir, e, ws.Options{})
+		d.parser = ws.NewParser(dir, e, ws.Options{Budget: p.opts.wsBudget()})
 		d.emit = d.message // bound once, so Feed does not allocate a closure per chunk
 	}
 	return t
@@ -62,11 +62,23 @@ func (t *tap) feed(dir int, b []byte, seq uint64) {
 	if err := d.parser.Feed(b, d.emit); err != nil {
 		// Framing sync is lost (decode.ErrUndecodable): report it once and
 		// stop decoding this direction.
+		d.parser.Release()
 		d.parser = nil
 		d.undecodable = true
 		t.p.push(obs.Obs{Kind: obs.KindWSMsg, Time: t.p.opts.Now(), WSMsg: &obs.WSMessage{
 			Conn: t.conn, Dir: d.dir, Err: err.Error(),
 		}})
+	}
+}
+
+// release frees both parsers' buffers and gives their share of the
+// reassembly budget back. Call it once the connection ended, when nothing
+// feeds the tap any more.
+func (t *tap) release() {
+	for i := range t.dirs {
+		if p := t.dirs[i].parser; p != nil {
+			p.Release()
+		}
 	}
 }
 

@@ -38,7 +38,8 @@ type config struct {
 	Redact           bool // mask secrets in recordings
 	View             int  // packets the terminal UI keeps for scrolling and filtering
 
-	modeFlags // --mode, --intercept, --tls… (forward.go)
+	modeFlags    // --mode, --intercept, --tls… (forward.go)
+	hostileFlags // --mem-budget, --auth, --redact-param, timeouts (hostile.go)
 }
 
 // errHelp is returned for -h/--help; the caller prints usageText.
@@ -61,9 +62,10 @@ flags:
   --insecure-upstream   do not verify upstream certificates
   --body-cap N          bytes of each HTTP body kept for decoding (default 1048576)
   --record FILE         also record every observation to FILE (.gz compresses)
-  --redact              mask cookies, Authorization and CONNECT auth in recordings
+  --redact              mask cookies, Authorization, CONNECT auth and secret query
+                        parameters in recordings, HAR exports and stdout output
   --view N              packets the terminal UI keeps in memory (default 10000)
-` + modeUsage
+` + modeUsage + hostileUsage
 
 // parseFlags reads the command line (without the program name). Errors
 // name the flag and the offending value.
@@ -94,6 +96,7 @@ func parseFlags(args []string) (config, error) {
 	fs.BoolVar(&c.Redact, "redact", false, "")
 	fs.IntVar(&c.View, "view", defaultView, "")
 	c.modeFlags.register(fs)
+	c.hostileFlags.register(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return c, errHelp
@@ -138,6 +141,9 @@ func parseFlags(args []string) (config, error) {
 		return c, fmt.Errorf("--upstream-ca %q with --insecure-upstream: choose one", c.UpstreamCA)
 	}
 	if err := c.modeFlags.validate(); err != nil {
+		return c, err
+	}
+	if err := c.hostileFlags.validate(c.Mode); err != nil {
 		return c, err
 	}
 	if c.JSON {

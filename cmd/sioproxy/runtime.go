@@ -13,6 +13,7 @@ import (
 	"github.com/sioproxy/sioproxy/internal/bus"
 	"github.com/sioproxy/sioproxy/internal/event"
 	"github.com/sioproxy/sioproxy/internal/exchanges"
+	"github.com/sioproxy/sioproxy/internal/membudget"
 	"github.com/sioproxy/sioproxy/internal/obs"
 	"github.com/sioproxy/sioproxy/internal/pipeline"
 	"github.com/sioproxy/sioproxy/recordings"
@@ -20,16 +21,13 @@ import (
 )
 
 // Queue and ring sizes. Each bounds memory and counts what it drops.
-// Observation queues are bounded by bytes too: 64Ki queued 64 KiB
-// WebSocket messages would otherwise hold 4 GiB.
+// They are bounded by bytes too, by their share of --mem-budget
+// (membudget.Budget): 64Ki queued 64 KiB WebSocket messages would
+// otherwise hold 4 GiB.
 const (
 	recQueueSize   = 1 << 16
 	cacheQueueSize = 1 << 14
 	eventRingSize  = 1 << 16
-
-	obsQueueBytes   = 64 << 20
-	recQueueBytes   = 64 << 20
-	cacheQueueBytes = 16 << 20
 )
 
 func obsSize(o obs.Obs) int { return o.Size() }
@@ -48,6 +46,10 @@ type runtime struct {
 	cache   *exchanges.Cache
 	ring    *bus.Ring[event.Event]
 	tracker *session.Tracker
+
+	budget  membudget.Budget
+	wsPool  *membudget.Pool // WebSocket reassembly, all connections
+	trimmed atomic.Uint64   // events the UI got trimmed
 }
 
 // uiInfo is what the status bar shows about the mode.
@@ -65,10 +67,14 @@ type uiInfo struct {
 }
 
 func newRuntime(cfg config, stdout *os.File, hdr recordings.Header) (*runtime, error) {
+	b := cfg.budget()
+	applyMemoryLimit(b, os.Getenv)
 	r := &runtime{
 		cfg:    cfg,
 		useTUI: !cfg.NoTUI && isTerminal(stdout),
-		in:     bus.NewQueueBytes(obsQueueSize, obsQueueBytes, obsSize),
+		in:     bus.NewQueueBytes(obsQueueSize, b.ObsQueue(), obsSize),
+		budget: b,
+		wsPool: membudget.NewPool(b.Reassembly()),
 	}
 	r.tracker = session.NewTracker(sessionOptions(cfg))
 	if cfg.Record != "" {
@@ -77,12 +83,12 @@ func newRuntime(cfg config, stdout *os.File, hdr recordings.Header) (*runtime, e
 			return nil, fmt.Errorf("--record %s: %w", cfg.Record, err)
 		}
 		r.recW = w
-		r.rec = bus.NewQueueBytes(recQueueSize, recQueueBytes, obsSize)
+		r.rec = bus.NewQueueBytes(recQueueSize, b.RecQueue(), obsSize)
 	}
 	if r.useTUI {
-		r.ring = bus.NewRing[event.Event](eventRingSize)
-		r.cache = exchanges.New(0)
-		r.cacheQ = bus.NewQueueBytes(cacheQueueSize, cacheQueueBytes, obsSize)
+		r.ring = bus.NewRingBytes(eventRingSize, b.Events(), eventSize)
+		r.cache = exchanges.NewBytes(0, b.Cache())
+		r.cacheQ = bus.NewQueueBytes(cacheQueueSize, b.CacheQueue(), obsSize)
 	}
 	return r, nil
 }
@@ -106,7 +112,11 @@ func (r *runtime) sinks() []*bus.Queue[obs.Obs] {
 func (r *runtime) run(ctx context.Context, ui uiInfo, sourceDone <-chan error, stop func(), stdout *os.File, stderr io.Writer) error {
 	var wg sync.WaitGroup
 	var pipeErr, recErr error
-	pcfg := pipeline.Config{In: r.in, Events: r.ring, Tracker: r.tracker, Now: ui.Clock, Lossless: ui.Lossless}
+	pcfg := pipeline.Config{In: r.in, Events: r.ring, Tracker: r.tracker, Now: ui.Clock, Lossless: ui.Lossless,
+		OutBytes: r.budget.Output()}
+	if r.ring != nil {
+		pcfg.TrimEvents, pcfg.Trimmed = r.budget.PerEvent(), &r.trimmed
+	}
 	if !r.useTUI {
 		pcfg.Out = stdout
 		pcfg.Format = "text"
@@ -212,8 +222,9 @@ func (r *runtime) tuiOptions(ui uiInfo) tui.Options {
 			s.RecordDrops = r.rec.Dropped()
 		}
 		if r.cacheQ != nil {
-			s.DetailDrops = r.cacheQ.Dropped()
+			s.DetailDrops = r.cacheQ.Dropped() + r.cache.Trimmed()
 		}
+		s.Trimmed = r.trimmed.Load()
 		if e := r.recFail.Load(); e != nil {
 			s.RecordErr = *e
 		}
@@ -226,6 +237,7 @@ func (r *runtime) tuiOptions(ui uiInfo) tui.Options {
 	return tui.Options{
 		Source:   replaySource(src, ui.TogglePause),
 		Capacity: r.cfg.View,
+		MaxBytes: r.budget.View(),
 		Title:    ui.Title,
 		Listen:   ui.Listen,
 		Target:   ui.Target,

@@ -54,6 +54,7 @@ func serve(ctx context.Context, cfg config, stdout *os.File, stderr io.Writer) e
 		UpstreamCA:       roots,
 		InsecureUpstream: cfg.InsecureUpstream,
 		ErrorLog:         errLog,
+		WSBudget:         rt.wsPool,
 	})
 	if err != nil {
 		return err
@@ -68,13 +69,14 @@ func serve(ctx context.Context, cfg config, stdout *os.File, stderr io.Writer) e
 	}
 	listen := scheme + "://" + ln.Addr().String()
 	fmt.Fprintf(stderr, "sioproxy: listening on %s → %s%s\n", listen, targetList(cfg), balance)
+	warnExposed(stderr, ln.Addr(), false, false)
 	if rt.useTUI {
 		// The UI owns the terminal; relay errors would garble it.
 		errLog.SetOutput(io.Discard)
 	}
 
 	// p.Close ends the hijacked WebSockets; after it nothing is pushed.
-	served, stop := startHTTP(ln, p, errLog, p.Close)
+	served, stop := startHTTP(ln, p, errLog, p.Close, cfg.IdleTimeout, cfg.HeaderTimeout)
 	return rt.run(ctx, uiInfo{Title: "sioproxy", Listen: listen, Target: targetList(cfg) + balance}, served, stop, stdout, stderr)
 }
 

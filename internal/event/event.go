@@ -92,6 +92,10 @@ type Event struct {
 	// --json writer copies it instead of scanning it again. The decoder
 	// sets it; whoever changes Args must clear it. False promises nothing.
 	ArgsCompact bool `json:"-"`
+	// Trimmed counts the bytes of args, data, wire bytes and attachments
+	// that Trim left out of this copy (the terminal UI's memory budget);
+	// 0 when the event is whole.
+	Trimmed int64 `json:"-"`
 }
 
 // Severity of a fault.

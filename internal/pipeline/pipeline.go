@@ -8,6 +8,7 @@ package pipeline
 import (
 	"context"
 	"io"
+	"sync/atomic"
 	"time"
 
 	"github.com/sioproxy/sioproxy/decode/session"
@@ -51,6 +52,15 @@ type Config struct {
 	// to protect and must print every event however fast they play; a
 	// live proxy leaves it false so that a slow terminal never slows it.
 	Lossless bool
+	// TrimEvents, if positive, is how many bytes of args, data, wire bytes
+	// and attachments each event keeps on its way to Events (the terminal
+	// UI's memory budget, see event.Event.Trim). Out always gets whole
+	// events.
+	TrimEvents int
+	// Trimmed, if set, counts the events Events received trimmed.
+	Trimmed *atomic.Uint64
+	// OutBytes bounds the formatted bytes waiting for Out. Default 64 MiB.
+	OutBytes int64
 }
 
 // maxBatch bounds how many queued observations are handled in one go
@@ -92,7 +102,7 @@ func Run(ctx context.Context, cfg Config) error {
 	a := &analyzer{cfg: cfg, tr: tr}
 	a.emitFn = a.emit
 	if cfg.Out != nil {
-		a.w = newChunkWriter(cfg.Out, cfg.OutQueue, cfg.Lossless)
+		a.w = newChunkWriter(cfg.Out, cfg.OutQueue, cfg.OutBytes, cfg.Lossless)
 		a.w.onErr = cfg.OutErr
 		if cfg.Format == "json" {
 			a.out = output.NewJSONSink(a.w)
@@ -247,7 +257,16 @@ func (a *analyzer) emit(ev event.Event) {
 		// The pipeline is the ring's only publisher, so the next sequence
 		// number is known before publishing.
 		ev.Seq = r.Last() + 1
-		r.Publish(ev)
+		if a.cfg.TrimEvents > 0 {
+			// A copy: the output below gets the whole event.
+			small := ev
+			if small.Trim(a.cfg.TrimEvents) > 0 && a.cfg.Trimmed != nil {
+				a.cfg.Trimmed.Add(1)
+			}
+			r.Publish(small)
+		} else {
+			r.Publish(ev)
+		}
 	}
 	if a.out != nil {
 		a.write(ev)
