@@ -37,6 +37,8 @@ type Reader struct {
 	warnings []string
 	dropped  int // warnings beyond maxWarnings
 
+	rd *Redactor // SetRedactor
+
 	counter *countingReader
 	size    int64
 	closer  io.Closer
@@ -142,7 +144,11 @@ func (r *Reader) readHeader() error {
 }
 
 // Header is the recording's header line (synthesised for HAR files).
-func (r *Reader) Header() Header { return r.hdr }
+func (r *Reader) Header() Header {
+	h := r.hdr
+	h.Redacted = h.Redacted || r.rd != nil
+	return h
+}
 
 // Warnings lists problems that were tolerated: a torn last line, a truncated
 // gzip stream, lines of unknown kinds, HAR entries that were skipped.
@@ -175,6 +181,18 @@ func (r *Reader) Progress() (done, total int64) {
 // Next returns the next observation, or io.EOF after the last one. Any
 // other error is final and names the line and the problem.
 func (r *Reader) Next() (obs.Obs, error) {
+	o, err := r.next()
+	if err == nil && r.rd != nil {
+		o = r.rd.Redact(o)
+	}
+	return o, err
+}
+
+// SetRedactor makes Next mask secrets with rd (export --redact), and the
+// header say so.
+func (r *Reader) SetRedactor(rd *Redactor) { r.rd = rd }
+
+func (r *Reader) next() (obs.Obs, error) {
 	if r.err != nil {
 		return obs.Obs{}, r.err
 	}

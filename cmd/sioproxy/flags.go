@@ -146,6 +146,7 @@ func parseFlags(args []string) (config, error) {
 	if err := c.hostileFlags.validate(c.Mode); err != nil {
 		return c, err
 	}
+	c.Redact = c.Redact || len(c.RedactParams) > 0
 	if c.JSON {
 		c.NoTUI = true
 	}

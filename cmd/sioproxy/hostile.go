@@ -40,7 +40,7 @@ const hostileUsage = `  --mem-budget SIZE     memory for wire data, shared by th
                         WebSocket reassembly (default 256MiB); beyond it large payloads
                         are summarised on screen and drops are counted
   --auth USER:PASS      forward mode: require Proxy-Authorization (Basic) from clients
-  --redact-param NAME   with --redact, also mask this query parameter (repeatable)
+  --redact-param NAME   also mask this query parameter (repeatable; implies --redact)
   --idle-timeout D      close keep-alive connections idle for D (default 90s)
   --header-timeout D    close connections that take longer than D to send request
                         headers (default 10s)

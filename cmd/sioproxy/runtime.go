@@ -83,11 +83,17 @@ func newRuntime(cfg config, stdout *os.File, hdr recordings.Header) (*runtime, e
 			return nil, fmt.Errorf("--record %s: %w", cfg.Record, err)
 		}
 		r.recW = w
+		if cfg.Redact {
+			w.SetRedactor(recordings.NewRedactor(cfg.RedactParams))
+		}
 		r.rec = bus.NewQueueBytes(recQueueSize, b.RecQueue(), obsSize)
 	}
 	if r.useTUI {
 		r.ring = bus.NewRingBytes(eventRingSize, b.Events(), eventSize)
 		r.cache = exchanges.NewBytes(0, b.Cache())
+		if cfg.Redact {
+			r.cache.Filter = recordings.NewRedactor(cfg.RedactParams).Redact
+		}
 		r.cacheQ = bus.NewQueueBytes(cacheQueueSize, b.CacheQueue(), obsSize)
 	}
 	return r, nil
@@ -114,6 +120,10 @@ func (r *runtime) run(ctx context.Context, ui uiInfo, sourceDone <-chan error, s
 	var pipeErr, recErr error
 	pcfg := pipeline.Config{In: r.in, Events: r.ring, Tracker: r.tracker, Now: ui.Clock, Lossless: ui.Lossless,
 		OutBytes: r.budget.Output()}
+	if r.cfg.Redact {
+		// What is printed or shown is masked as the recording is.
+		pcfg.Filter = recordings.NewRedactor(r.cfg.RedactParams).Redact
+	}
 	if r.ring != nil {
 		pcfg.TrimEvents, pcfg.Trimmed = r.budget.PerEvent(), &r.trimmed
 	}
@@ -261,6 +271,9 @@ func (r *runtime) saveView(path string, events []event.Event) error {
 	w, err := recordings.Create(path, recordings.Header{Mode: "view", Started: time.Now()}, r.cfg.Redact)
 	if err != nil {
 		return err
+	}
+	if r.cfg.Redact {
+		w.SetRedactor(recordings.NewRedactor(r.cfg.RedactParams))
 	}
 	for _, o := range r.cache.Select(xs, conns) {
 		if err := w.Write(o); err != nil {

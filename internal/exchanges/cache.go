@@ -26,6 +26,10 @@ type Cache struct {
 	bytes    int64
 	first    uint64
 	trimmed  atomic.Uint64 // observations kept without their payload, or not at all
+
+	// Filter, if set, rewrites each observation before it is kept
+	// (--redact). Set it before the first Add.
+	Filter func(obs.Obs) obs.Obs
 }
 
 // NewBytes returns an empty cache bounded by capacity observations and by
@@ -95,6 +99,9 @@ func New(capacity int) *Cache {
 
 // Add keeps o, evicting the oldest observations when full.
 func (c *Cache) Add(o obs.Obs) {
+	if c.Filter != nil {
+		o = c.Filter(o)
+	}
 	if !c.fit(&o) {
 		return
 	}

@@ -59,6 +59,9 @@ type Config struct {
 	TrimEvents int
 	// Trimmed, if set, counts the events Events received trimmed.
 	Trimmed *atomic.Uint64
+	// Filter, if set, rewrites each observation before it is decoded
+	// (--redact masks secrets in what is printed and shown).
+	Filter func(obs.Obs) obs.Obs
 	// OutBytes bounds the formatted bytes waiting for Out. Default 64 MiB.
 	OutBytes int64
 }
@@ -160,7 +163,7 @@ func (a *analyzer) loop(ctx context.Context) error {
 				a.finish()
 				return nil
 			}
-			a.tr.Observe(o, a.emitFn)
+			a.observe(o)
 			// Take what else is already queued, then flush once.
 			drained := false
 			for n := 1; n < maxBatch && !drained; n++ {
@@ -174,7 +177,7 @@ func (a *analyzer) loop(ctx context.Context) error {
 					a.finish()
 					return nil
 				}
-				a.tr.Observe(o, a.emitFn)
+				a.observe(o)
 			}
 			a.checkDrops()
 			a.armFlush()
@@ -197,7 +200,7 @@ func (a *analyzer) loop(ctx context.Context) error {
 					if !ok {
 						break drain
 					}
-					a.tr.Observe(o, a.emitFn)
+					a.observe(o)
 				default:
 					break drain
 				}
@@ -206,6 +209,13 @@ func (a *analyzer) loop(ctx context.Context) error {
 			return nil
 		}
 	}
+}
+
+func (a *analyzer) observe(o obs.Obs) {
+	if a.cfg.Filter != nil {
+		o = a.cfg.Filter(o)
+	}
+	a.tr.Observe(o, a.emitFn)
 }
 
 func (a *analyzer) finish() {
