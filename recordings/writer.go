@@ -35,7 +35,7 @@ type Writer struct {
 	pending int // lines in buf
 	redact  bool
 	rd      *Redactor // nil: the default parameter list
-	err     error // sticky: once writing failed the file is not extended further
+	err     error     // sticky: once writing failed the file is not extended further
 	lines   int64
 }
 
