@@ -2,9 +2,12 @@ package proxy
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
 
 	"github.com/sioproxy/sioproxy/decode"
 	"github.com/sioproxy/sioproxy/decode/ws"
+	"github.com/sioproxy/sioproxy/internal/membudget"
 	"github.com/sioproxy/sioproxy/internal/obs"
 )
 
@@ -26,8 +29,11 @@ type tapDir struct {
 	parser      *ws.Parser // nil once the stream is undecodable
 	emit        func(*ws.Message)
 	undecodable bool
-	sidDone     bool   // S2C: the first text message was checked for a handshake
-	seq         uint64 // sequence number of the chunk being fed
+	// overBudget: the message in progress is skipped for the reassembly
+	// budget and that was already reported.
+	overBudget bool
+	sidDone    bool   // S2C: the first text message was checked for a handshake
+	seq        uint64 // sequence number of the chunk being fed
 
 	// The first close frame this direction sent.
 	closeSeen   bool
@@ -68,6 +74,15 @@ func (t *tap) feed(dir int, b []byte, seq uint64) {
 		t.p.push(obs.Obs{Kind: obs.KindWSMsg, Time: t.p.opts.Now(), WSMsg: &obs.WSMessage{
 			Conn: t.conn, Dir: d.dir, Err: err.Error(),
 		}})
+		return
+	}
+	if d.parser.SkippingOverBudget() && !d.overBudget {
+		// Reported now, not when (if ever) the message ends.
+		d.overBudget = true
+		t.p.push(obs.Obs{Kind: obs.KindWSMsg, Time: t.p.opts.Now(), WSMsg: &obs.WSMessage{
+			Conn: t.conn, Dir: d.dir,
+			Err: fmt.Sprintf("a message is not decoded: the WebSocket reassembly memory budget (%s, all connections) is in use; it is relayed unchanged", membudget.FormatBytes(t.p.opts.WSBudget.Max())),
+		}})
 	}
 }
 
@@ -98,6 +113,10 @@ func (d *tapDir) message(m *ws.Message) {
 		CloseText:  m.CloseReason,
 	}
 	if m.Err != nil {
+		if d.overBudget && errors.Is(m.Err, ws.ErrOverBudget) {
+			d.overBudget = false // reported when the skipping began
+			return
+		}
 		o.Err = m.Err.Error()
 	}
 	switch {

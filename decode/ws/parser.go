@@ -138,6 +138,11 @@ func NewParser(dir decode.Dir, ext Extensions, opt Options) *Parser {
 	}
 }
 
+// SkippingOverBudget reports whether the message in progress is being
+// skipped because Options.Budget refused its buffer: a hostile peer that
+// never finishes it would otherwise go unreported.
+func (p *Parser) SkippingOverBudget() bool { return p.msgOn && p.overBudget }
+
 // Release frees the parser's buffers and gives back what they held of
 // Options.Budget. Call it when the stream ends; a later Feed still works
 // (it allocates again).
