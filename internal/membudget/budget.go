@@ -23,9 +23,13 @@ const Min = 16 << 20
 
 // Overhead is what the process needs beyond the budget: the Go runtime,
 // code, goroutine stacks, per-connection copy buffers of a few hundred
-// connections, the terminal UI's screen. It goes into the runtime's soft
-// memory limit (RuntimeLimit).
+// connections, the terminal UI's screen. RSS stays under the budget plus
+// Overhead.
 const Overhead = 96 << 20
+
+// gcHeadroom is what RuntimeLimit adds to the budget: the garbage that
+// large messages leave between two collections.
+const gcHeadroom = 64 << 20
 
 // Budget is the total in bytes and its split.
 type Budget struct{ Total int64 }
@@ -59,10 +63,10 @@ func (b Budget) PerEvent() int {
 }
 
 // RuntimeLimit is the soft memory limit for the Go runtime
-// (debug.SetMemoryLimit): the budget plus Overhead. Live data stays under
-// the budget, so the limit only makes the collector run before garbage
-// left by large messages doubles the heap.
-func (b Budget) RuntimeLimit() int64 { return b.Total + Overhead }
+// (debug.SetMemoryLimit): the budget plus gcHeadroom. Live data stays
+// under the budget, so the limit only makes the collector run before
+// garbage left by large messages doubles the heap.
+func (b Budget) RuntimeLimit() int64 { return b.Total + gcHeadroom }
 
 func (b Budget) String() string { return FormatBytes(b.Total) }
 
