@@ -140,6 +140,7 @@ func (l *memLines) waitFor(t testing.TB, what string, re *regexp.Regexp) []strin
 type memProc struct {
 	cmd            *exec.Cmd
 	stdout, stderr *memLines
+	stdin          io.Closer
 	exited         chan struct{}
 }
 
@@ -156,10 +157,15 @@ func memStart(t testing.TB, keepStdout bool, dir string, name string, args ...st
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Held open until stop: e2e/node/server.js ends when its stdin does.
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", name, err)
 	}
-	p := &memProc{cmd: cmd, stdout: newMemLines(keepStdout), stderr: newMemLines(true), exited: make(chan struct{})}
+	p := &memProc{cmd: cmd, stdin: stdin, stdout: newMemLines(keepStdout), stderr: newMemLines(true), exited: make(chan struct{})}
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() { defer wg.Done(); p.stdout.read(out) }()
@@ -176,6 +182,7 @@ func (p *memProc) stop() {
 		return
 	default:
 	}
+	p.stdin.Close()
 	syscall.Kill(-p.cmd.Process.Pid, syscall.SIGINT)
 	select {
 	case <-p.exited:
