@@ -3,6 +3,7 @@ package recordings
 import (
 	"bytes"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -76,5 +77,63 @@ func TestRedactQueryInObservations(t *testing.T) {
 	}
 	if !bytes.Contains(har.Bytes(), []byte(`"redacted":true`)) {
 		t.Error("HAR header does not say redacted")
+	}
+}
+
+// FuzzRedactURL: any URL keeps everything but masked values, a secret
+// parameter's value never survives, and masking twice changes nothing.
+func FuzzRedactURL(f *testing.F) {
+	f.Add("/socket.io/?EIO=4&transport=polling&token=abc&t=x")
+	f.Add("https://h/cb?code=1&state=2#frag")
+	f.Add("/x?tok%65n=1&&=&a")
+	f.Add("?")
+	rd := NewRedactor([]string{"extra"})
+	f.Fuzz(func(t *testing.T, s string) {
+		out, changed := rd.URL(s)
+		if !changed && out != s {
+			t.Fatalf("unchanged but %q became %q", s, out)
+		}
+		again, changed2 := rd.URL(out)
+		if changed2 || again != out {
+			t.Fatalf("not idempotent: %q → %q → %q", s, out, again)
+		}
+		base, _, _ := strings.Cut(s, "?")
+		if !strings.HasPrefix(out, base) {
+			t.Fatalf("the part before the query changed: %q → %q", s, out)
+		}
+		_, q, ok := strings.Cut(out, "?")
+		if !ok {
+			return
+		}
+		q, _, _ = strings.Cut(q, "#")
+		for _, kv := range strings.Split(q, "&") {
+			k, v, _ := strings.Cut(kv, "=")
+			if name, err := url.QueryUnescape(k); err == nil && rd.secretParam(name) && v != rq {
+				t.Fatalf("secret %q kept value %q in %q", name, v, out)
+			}
+		}
+	})
+}
+
+// BenchmarkRedactWSMessage is --redact's cost per ordinary WebSocket
+// message (not a CONNECT: nothing to mask).
+func BenchmarkRedactWSMessage(b *testing.B) {
+	o := obs.Obs{Kind: obs.KindWSMsg, WSMsg: &obs.WSMessage{Opcode: 1, Data: []byte(`42["echo",{"op":"get","key":"user:42"}]`)}}
+	rd := NewRedactor(nil)
+	b.ReportAllocs()
+	for b.Loop() {
+		rd.Redact(o)
+	}
+}
+
+// BenchmarkRedactPoll is --redact's cost per polling exchange with a
+// secret in the query.
+func BenchmarkRedactPoll(b *testing.B) {
+	o := obs.Obs{Kind: obs.KindHTTP, HTTP: &obs.HTTPExchange{Method: "GET", URL: "/socket.io/?EIO=4&transport=polling&t=PZ1&sid=abc&token=s3cr3t",
+		ReqHeader: http.Header{"Cookie": {"a=1"}, "Accept": {"*/*"}}, RespHeader: http.Header{"Content-Type": {"text/plain"}}, RespBody: []byte(`42["echo",{"op":"get"}]`)}}
+	rd := NewRedactor(nil)
+	b.ReportAllocs()
+	for b.Loop() {
+		rd.Redact(o)
 	}
 }

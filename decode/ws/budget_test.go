@@ -123,3 +123,62 @@ func TestBudgetIdleKeepsLittle(t *testing.T) {
 		t.Fatalf("idle parser holds %d bytes of the budget", b.inUse())
 	}
 }
+
+// FuzzBudget feeds any stream in any chunking to two parsers sharing a
+// small budget: the budget is never exceeded, and after Release nothing is
+// left reserved.
+func FuzzBudget(f *testing.F) {
+	f.Add(byte(0), uint32(7), build(fr{op: OpBinary, fin: true, masked: true, data: make([]byte, 9000)}))
+	f.Add(byte(1), uint32(3), deflateFrames(deflateStream(f, true, bytes.Repeat([]byte("ab"), 5000), []byte("x")), true))
+	f.Fuzz(func(t *testing.T, mode byte, chunkSeed uint32, in []byte) {
+		dir, ext, opt := fuzzSetup(mode)
+		b := &countBudget{max: 6 << 10}
+		opt.Budget = b
+		ps := []*Parser{NewParser(dir, ext, opt), NewParser(dir, ext, opt)}
+		for i, c := range chunks(in, chunkSeed) {
+			ps[i%2].Feed(c, func(*Message) {})
+			if b.inUse() > b.max || b.peak > b.max {
+				t.Fatalf("budget %d exceeded: %d in use, peak %d", b.max, b.inUse(), b.peak)
+			}
+		}
+		for _, p := range ps {
+			p.Release()
+		}
+		if b.inUse() != 0 {
+			t.Fatalf("%d bytes reserved after Release", b.inUse())
+		}
+	})
+}
+
+// BenchmarkBudgeted64KiBBinaryFrame is Benchmark64KiBBinaryFrameChunked
+// with a shared budget: the cost of accounting on the hot path.
+func BenchmarkBudgeted64KiBBinaryFrame(b *testing.B) {
+	frame := build(fr{op: OpBinary, fin: true, masked: true, data: make([]byte, 64<<10)})
+	p := NewParser(decode.C2S, Extensions{}, Options{Budget: &countBudget{max: 64 << 20}})
+	emit := func(*Message) {}
+	b.SetBytes(int64(len(frame)))
+	b.ReportAllocs()
+	for b.Loop() {
+		for c := frame; len(c) > 0; {
+			n := min(len(c), 16<<10)
+			p.Feed(c[:n], emit)
+			c = c[n:]
+		}
+	}
+}
+
+// chunks splits in pseudo-randomly from seed, as FuzzParser does.
+func chunks(in []byte, seed uint32) [][]byte {
+	var out [][]byte
+	s := seed | 1
+	for rest := in; len(rest) > 0; {
+		s ^= s << 13
+		s ^= s >> 17
+		s ^= s << 5
+		n := int(s>>8) % 600
+		n = min(max(n, 1), len(rest))
+		out = append(out, rest[:n])
+		rest = rest[n:]
+	}
+	return out
+}

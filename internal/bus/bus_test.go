@@ -203,3 +203,13 @@ func TestRingBytes(t *testing.T) {
 		t.Fatalf("count eviction: %d items, missed %d", len(got), missed)
 	}
 }
+
+// BenchmarkRingBytesPublish is BenchmarkRingPublish with the byte bound
+// the terminal UI's ring has (--mem-budget).
+func BenchmarkRingBytesPublish(b *testing.B) {
+	r := NewRingBytes[int](1<<16, 1<<20, func(int) int { return 600 })
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		r.Publish(i)
+	}
+}

@@ -86,7 +86,7 @@ func trimmedArgs(args []byte) json.RawMessage {
 	b = append(b, `{"`+TrimmedKey+`":`...)
 	b = strconv.AppendQuote(b, strconv.Itoa(len(args))+" bytes not kept in memory (--mem-budget), sha256 "+hex.EncodeToString(sum[:8])+"…")
 	b = append(b, `,"head":`...)
-	head, _ := json.Marshal(validHead(string(args), trimHead))
+	head, _ := json.Marshal(validHead(string(args[:min(len(args), trimHead+utf8.UTFMax)]), trimHead))
 	b = append(b, head...)
 	b = append(b, '}')
 	return b

@@ -2,6 +2,7 @@ package membudget
 
 import (
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -117,4 +118,23 @@ func TestPool(t *testing.T) {
 	if peak.Load() > 1<<20 || q.Used() != 0 {
 		t.Fatalf("peak %d, left %d", peak.Load(), q.Used())
 	}
+}
+
+// FuzzParse: any text is a size of at least Min or an error naming it.
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{"256MiB", "1.5g", "300MB", "", "12 apples", "1e9", "-5M"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		n, err := Parse(s)
+		if err != nil {
+			if !strings.Contains(err.Error(), strconv.Quote(s)) {
+				t.Fatalf("error %q does not name the value %q", err, s)
+			}
+			return
+		}
+		if n < Min || n > 1<<50 {
+			t.Fatalf("Parse(%q) = %d out of range", s, n)
+		}
+	})
 }
