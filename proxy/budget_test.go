@@ -79,3 +79,35 @@ func TestWebSocketReassemblyBudget(t *testing.T) {
 		t.Fatalf("%d of %d upstream connections got the bytes unchanged", gotSums[want], conns)
 	}
 }
+
+// Bodies in flight draw on the same pool: a request that claims a large
+// Content-Length and sends it slowly cannot make the proxy reserve more
+// than the pool, the body is still relayed whole, and the reservation is
+// given back when the exchange ends.
+func TestBodyCaptureBudget(t *testing.T) {
+	pool := membudget.NewPool(64 << 10)
+	pool.ReclaimAfter = -1
+	got := make(chan int, 1)
+	be := backend(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n, _ := io.Copy(io.Discard, r.Body)
+		got <- int(n)
+		io.WriteString(w, "ok")
+	}))
+	h := newHarness(t, Options{WSBudget: pool}, be.URL)
+	body := strings.Repeat("x", 300<<10)
+	resp, err := testClient(t).Post(h.url+"/socket.io/?EIO=4&transport=polling&sid=a", "text/plain", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if n := <-got; n != len(body) {
+		t.Fatalf("upstream got %d bytes, want %d", n, len(body))
+	}
+	x := h.next(t, obs.KindHTTP).HTTP
+	if !x.ReqTrunc || len(x.ReqBody) > 64<<10 || x.ReqLen != int64(len(body)) {
+		t.Fatalf("captured %d of %d bytes, truncated %v", len(x.ReqBody), x.ReqLen, x.ReqTrunc)
+	}
+	if pool.Used() != 0 {
+		t.Fatalf("%d bytes still reserved after the exchange", pool.Used())
+	}
+}

@@ -152,9 +152,14 @@ func NewForward(opts ForwardOptions) (*Forward, error) {
 
 // ServeHTTP handles one proxy request.
 func (f *Forward) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if f.auth != nil && !f.auth.ok(r) && (r.Method == http.MethodConnect || r.URL.IsAbs()) {
-		challenge(w)
-		return
+	if f.auth != nil && (r.Method == http.MethodConnect || r.URL.IsAbs()) {
+		if !f.auth.ok(r) {
+			challenge(w)
+			return
+		}
+		// The proxy's password is for the proxy: never relayed, observed
+		// or recorded.
+		r.Header.Del("Proxy-Authorization")
 	}
 	switch {
 	case r.Method == http.MethodConnect:

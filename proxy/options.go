@@ -98,11 +98,13 @@ type Options struct {
 	Now func() time.Time
 
 	// WSBudget, if set, is the memory shared by the reassembly and
-	// inflate buffers of every WebSocket connection (--mem-budget's
-	// reassembly share). A message that would exceed it is not decoded
-	// (its observation carries the error) and is relayed unchanged; a
-	// connection's buffers are released when it ends. Nil: each
-	// direction of each connection is bounded only by ws.DefaultMaxMessage.
+	// inflate buffers of every WebSocket connection and the body copies of
+	// every HTTP exchange in flight (--mem-budget's reassembly share). A
+	// message that would exceed it is not decoded (its observation carries
+	// the error), a body copy stops there (marked truncated); both are
+	// relayed unchanged. Buffers are released when a connection or
+	// exchange ends. Nil: each direction of each connection is bounded
+	// only by ws.DefaultMaxMessage, each body by BodyCap.
 	WSBudget *membudget.Pool
 
 	// ErrorLog receives relay errors that have no better place to go.
