@@ -72,7 +72,7 @@ func TestPool(t *testing.T) {
 	p := NewPool(1000)
 	var frees atomic.Int32
 	p.freeOS = func() { frees.Add(1) }
-	p.ReclaimAfter = 500
+	p.ReclaimAfter = 900
 	if !p.Reserve(600) || p.Reserve(500) || !p.Reserve(400) {
 		t.Fatal("reservations around the limit")
 	}
@@ -84,12 +84,23 @@ func TestPool(t *testing.T) {
 	if p.Used() != 0 {
 		t.Fatalf("used %d after releasing all", p.Used())
 	}
-	// Released bytes past ReclaimAfter hand memory back to the OS, once.
+	// A use past ReclaimAfter, then given back, hands memory to the OS.
 	for i := 0; frees.Load() == 0; i++ {
 		if i > 1e7 {
 			t.Fatal("no reclaim after releasing 1000 bytes")
 		}
 		runtime.Gosched()
+	}
+	// Churn well below ReclaimAfter does not (no reclaim is ever started).
+	c := NewPool(1000)
+	c.ReclaimAfter = 900
+	c.freeOS = func() { t.Error("reclaim for churn below ReclaimAfter") }
+	for i := 0; i < 100; i++ {
+		c.Reserve(300)
+		c.Release(300)
+	}
+	if c.reclaim.Load() {
+		t.Fatal("reclaim started for churn below ReclaimAfter")
 	}
 	var nilPool *Pool
 	if !nilPool.Reserve(1 << 40) {

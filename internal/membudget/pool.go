@@ -11,17 +11,20 @@ import (
 // refused skips the work that needed the memory and reports it. Memory
 // given back in bulk (connections holding huge unfinished frames closed)
 // is returned to the operating system soon after, so RSS falls back
-// instead of staying at its peak.
+// instead of staying at its peak. Ordinary churn (a message buffered and
+// released) does not trigger that: handing memory back costs a full
+// collection and makes RSS saw up and down.
 type Pool struct {
 	max      int64
 	used     atomic.Int64
 	refused  atomic.Uint64
-	freed    atomic.Int64 // released since the last reclaim
+	peak     atomic.Int64 // highest use since the last reclaim
 	reclaim  atomic.Bool  // a reclaim goroutine is pending
 	lastFree atomic.Int64 // unix nanos of the last reclaim
 
-	// ReclaimAfter is how many released bytes trigger handing memory back
-	// to the OS; 0 means max/4. Negative disables it (tests of the
+	// ReclaimAfter is the use that, once reached and then mostly given
+	// back (use below an eighth of it), makes the pool hand memory back to
+	// the OS; 0 means max/2. Negative disables it (tests of the
 	// accounting alone).
 	ReclaimAfter int64
 	// freeOS is debug.FreeOSMemory; a test may count calls.
@@ -46,6 +49,8 @@ func (p *Pool) Reserve(n int) bool {
 			return false
 		}
 		if p.used.CompareAndSwap(u, u+int64(n)) {
+			for pk := p.peak.Load(); u+int64(n) > pk && !p.peak.CompareAndSwap(pk, u+int64(n)); pk = p.peak.Load() {
+			}
 			return true
 		}
 	}
@@ -56,16 +61,16 @@ func (p *Pool) Release(n int) {
 	if p == nil || n <= 0 {
 		return
 	}
-	p.used.Add(-int64(n))
+	used := p.used.Add(-int64(n))
 	after := p.ReclaimAfter
 	if after == 0 {
-		after = p.max / 4
+		after = p.max / 2
 	}
 	if after < 0 {
 		return
 	}
-	if p.freed.Add(int64(n)) >= after && p.reclaim.CompareAndSwap(false, true) {
-		p.freed.Store(0)
+	if pk := p.peak.Load(); pk >= after && used <= pk/8 && p.reclaim.CompareAndSwap(false, true) {
+		p.peak.Store(used)
 		go p.giveBack()
 	}
 }
