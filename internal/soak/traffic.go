@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -71,7 +72,11 @@ func (r *run) roundTrip(ctx context.Context, c *sioclient.Client, bin []byte) bo
 	if ok {
 		r.rtts.Add(1)
 	} else {
-		r.errors.Add(1)
+		what := "echo differs"
+		if err != nil {
+			what = err.Error()
+		}
+		r.fail(c.Sid(), what)
 	}
 	return ok
 }
@@ -81,7 +86,7 @@ func (r *run) echoLoop(ctx context.Context, base, transport string, bin []byte) 
 		c, err := dial(ctx, base, transport)
 		if err != nil {
 			if ctx.Err() == nil {
-				r.errors.Add(1)
+				r.fail("", "dial "+transport+": "+err.Error())
 				sleep(ctx, time.Second)
 			}
 			continue
@@ -100,7 +105,7 @@ func (r *run) reconnectLoop(ctx context.Context, base string) {
 		c, err := dial(ctx, base, sioclient.PollingThenUpgrade)
 		if err != nil {
 			if ctx.Err() == nil {
-				r.errors.Add(1)
+				r.fail("", "dial (reconnect): "+err.Error())
 			}
 		} else {
 			for i := 0; i < 3 && r.roundTrip(ctx, c, nil); i++ {
@@ -108,6 +113,13 @@ func (r *run) reconnectLoop(ctx context.Context, base string) {
 			c.Close()
 		}
 		sleep(ctx, time.Second)
+	}
+}
+
+// fail counts a relay error and prints the first ones with their cause.
+func (r *run) fail(sid, what string) {
+	if n := r.errors.Add(1); n <= 10 {
+		fmt.Printf("%-8s relay error %d: sid %q: %s\n", r.mode, n, sid, what)
 	}
 }
 
