@@ -16,7 +16,8 @@ import (
 var errClosedEarly = errors.New("response body closed before its end: client gone")
 
 // classify sorts an upstream error into an obs.HTTPExchange ErrKind
-// ("dial", "tls", "timeout", "client_gone", "upstream_reset", "other") and,
+// ("dial", "tls", "timeout", "client_gone", "client_abort",
+// "client_bad_request", "upstream_reset", "other") and,
 // for "tls", an obs.TLSEvent kind.
 func classify(err error) (kind, tlsKind string) {
 	if t := classifyTLS(err); t != "" {
@@ -25,7 +26,10 @@ func classify(err error) (kind, tlsKind string) {
 	var ne net.Error
 	var op *net.OpError
 	var dns *net.DNSError
+	var cbe *clientBodyError
 	switch {
+	case errors.As(err, &cbe):
+		return cbe.kind(), ""
 	case errors.Is(err, context.Canceled), errors.Is(err, errClosedEarly):
 		return "client_gone", ""
 	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():

@@ -177,6 +177,9 @@ func (p *Proxy) errorHandler(w http.ResponseWriter, r *http.Request, err error) 
 	if r.Context().Err() != nil {
 		return // the client is gone; nobody to answer
 	}
+	if clientFault(w, err) {
+		return
+	}
 	x := exchangeFrom(r.Context())
 	target := "?"
 	if x != nil {

@@ -30,12 +30,14 @@ func (t *observingTransport) RoundTrip(req *http.Request) (*http.Response, error
 			uri: req.URL.RequestURI(), host: req.Host, proto: req.Proto, reqHeader: req.Header.Clone()}
 	}
 	reqCap := newCapture(p.opts.BodyCap, req.ContentLength, p.opts.WSBudget)
+	var tee *teeBody
 	if req.Body != nil && req.Body != http.NoBody {
 		// A shallow copy, as Request.WithContext makes: a RoundTripper must
 		// not modify the caller's request.
 		r2 := new(http.Request)
 		*r2 = *req
-		r2.Body = &teeBody{rc: req.Body, c: reqCap, n: &p.bytesC2S, want: req.ContentLength, eof: func() { p.startExchange(x, reqCap) }}
+		tee = &teeBody{rc: req.Body, c: reqCap, n: &p.bytesC2S, want: req.ContentLength, eof: func() { p.startExchange(x, reqCap) }}
+		r2.Body = tee
 		req = r2
 	} else {
 		p.startExchange(x, reqCap)
@@ -43,6 +45,11 @@ func (t *observingTransport) RoundTrip(req *http.Request) (*http.Response, error
 	p.active.Add(1)
 	resp, err := t.base.RoundTrip(req)
 	if err != nil {
+		if tee != nil {
+			if cbe := tee.failed.Load(); cbe != nil {
+				err = cbe
+			}
+		}
 		p.active.Add(-1)
 		p.finishExchange(x, reqCap, nil, nil, err)
 		return nil, err
@@ -218,6 +225,9 @@ type teeBody struct {
 	eof  func() // called once, when the whole body has been read
 	done bool
 	got  int64
+	// failed is set when reading the client's body fails: the round
+	// trip's error is then the client's doing.
+	failed atomic.Pointer[clientBodyError]
 }
 
 func (t *teeBody) Read(b []byte) (int, error) {
@@ -231,6 +241,9 @@ func (t *teeBody) Read(b []byte) (int, error) {
 	if (err == io.EOF || (t.want >= 0 && t.got >= t.want)) && !t.done {
 		t.done = true
 		t.eof()
+	}
+	if err != nil && err != io.EOF {
+		t.failed.CompareAndSwap(nil, &clientBodyError{err: err, got: t.got, want: t.want})
 	}
 	return n, err
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/sioproxy/sioproxy/internal/event"
+	"github.com/sioproxy/sioproxy/internal/termsafe"
 )
 
 // Caps on what the detail view formats; the recording keeps everything.
@@ -66,7 +67,7 @@ func (m *Model) packetDetail(seq uint64, e *entry) string {
 			sio += "  event " + strconv.Quote(ev.Event)
 		}
 		if ev.ID != nil {
-			sio += "  id " + strconv.FormatInt(*ev.ID, 10)
+			sio += "  id " + ev.IDString()
 		}
 		if ev.Attachments > 0 {
 			sio += fmt.Sprintf("  %d attachment(s)", ev.Attachments)
@@ -151,7 +152,7 @@ func (m *Model) writeHeaders(b *strings.Builder, ev *event.Event) {
 		sort.Strings(keys)
 		for _, k := range keys {
 			for _, v := range h.h[k] {
-				b.WriteString("  " + k + ": " + flatten(v) + "\n")
+				b.WriteString("  " + termsafe.String(k) + ": " + termsafe.String(v) + "\n")
 			}
 		}
 	}

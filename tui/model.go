@@ -255,6 +255,7 @@ func (m *Model) ingest(evs []event.Event) {
 	atBottom := m.atBottom()
 	for i := range evs {
 		ev := &evs[i]
+		neutralise(ev)
 		m.sessions.observe(ev)
 		switch ev.Kind {
 		case event.KindPacket, event.KindError:
@@ -297,6 +298,9 @@ func (m *Model) rememberExchange(ev *event.Event) {
 func (m *Model) refreshSessions() {
 	if rows := m.opts.Source.Sessions(); rows != nil {
 		m.sessRows = append(m.sessRows[:0], rows...)
+		for i := range m.sessRows {
+			neutraliseRow(&m.sessRows[i])
+		}
 	} else {
 		m.sessRows = m.sessions.snapshot(m.sessRows, m.now)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/sioproxy/sioproxy/internal/event"
+	"github.com/sioproxy/sioproxy/internal/termsafe"
 )
 
 // layout is how many rows each section of the main screen gets.
@@ -302,7 +303,7 @@ func (m *Model) writeStatus(b *strings.Builder) {
 	if st.ReplayTotal > 0 {
 		parts = append(parts, fmt.Sprintf("replay %d/%d", st.ReplayDone, st.ReplayTotal))
 	}
-	b.WriteString(m.styles.Status.Render(fit(" "+strings.Join(parts, " │ "), m.width)))
+	b.WriteString(m.styles.Status.Render(fit(termsafe.String(" "+strings.Join(parts, " │ ")), m.width)))
 	b.WriteByte('\n')
 	b.WriteString(ansi.Truncate(" "+m.help.ShortHelpView(m.keys.ShortHelp()), m.width, "…"))
 }
@@ -414,7 +415,7 @@ func (m *Model) nameCell(seq uint64, e *entry) string {
 	if ev.ID == nil {
 		return ev.Event
 	}
-	id := "#" + strconv.FormatInt(*ev.ID, 10)
+	id := "#" + ev.IDString()
 	if !isAck(ev.Type) {
 		if ev.Event != "" {
 			return ev.Event + " " + id

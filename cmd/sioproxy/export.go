@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/sioproxy/sioproxy/internal/termsafe"
 	"github.com/sioproxy/sioproxy/recordings"
 )
 
@@ -73,7 +74,7 @@ func runExport(args []string, stdout io.Writer, stderr io.Writer) error {
 		err = exportJSONL(r, out)
 	}
 	for _, w := range r.Warnings() {
-		fmt.Fprintf(stderr, "sioproxy: warning: %s\n", w)
+		fmt.Fprintf(stderr, "sioproxy: warning: %s\n", termsafe.String(w))
 	}
 	if err != nil {
 		os.Remove(out) // a half-written file is worse than none

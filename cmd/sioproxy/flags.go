@@ -17,7 +17,7 @@ import (
 const defaultTarget = "http://127.0.0.1:3000"
 
 // subcommands are reserved names for the first argument.
-var subcommands = []string{"demo", "replay", "export", "ca"}
+var subcommands = []string{"demo", "replay", "export", "ca", "doctor"}
 
 // config is everything the command line says.
 type config struct {

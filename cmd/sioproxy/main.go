@@ -8,16 +8,12 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
-	"syscall"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx := handleSignals(os.Stderr)
 	setupProcess(os.Stderr)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
-	os.Exit(code)
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
 }
 
 // run is main without the process: it returns the exit code (2 for bad
@@ -44,6 +40,8 @@ func run(ctx context.Context, args []string, stdout *os.File, stderr io.Writer) 
 		err = runExport(cfg.Args, stdout, stderr)
 	case "ca":
 		err = runCA(cfg.Args, stdout, stderr)
+	case "doctor":
+		return runDoctor(ctx, cfg.Args, stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "sioproxy: unknown command %q\n", cfg.Command)
 		return 2

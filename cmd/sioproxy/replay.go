@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/sioproxy/sioproxy/internal/bus"
 	"github.com/sioproxy/sioproxy/internal/obs"
+	"github.com/sioproxy/sioproxy/internal/termsafe"
 	"github.com/sioproxy/sioproxy/recordings"
 	"github.com/sioproxy/sioproxy/tui"
 )
@@ -236,7 +238,7 @@ func replayLocal(ctx context.Context, c replayConfig, r *recordings.Reader, stdo
 	}, sourceDone, stop, stdout, stderr)
 	cancel()
 	for _, w := range r.Warnings() {
-		fmt.Fprintf(stderr, "sioproxy: warning: %s\n", w)
+		fmt.Fprintf(stderr, "sioproxy: warning: %s\n", termsafe.String(w))
 	}
 	return err
 }
@@ -413,7 +415,7 @@ func replayTo(ctx context.Context, c replayConfig, r *recordings.Reader, stdout 
 		Paths: c.Paths, HTTP: &http.Client{Transport: tr},
 	})
 	for _, w := range r.Warnings() {
-		fmt.Fprintf(stderr, "sioproxy: warning: %s\n", w)
+		fmt.Fprintf(stderr, "sioproxy: warning: %s\n", termsafe.String(w))
 	}
 	if err != nil {
 		return err
@@ -421,7 +423,11 @@ func replayTo(ctx context.Context, c replayConfig, r *recordings.Reader, stdout 
 	if c.JSON {
 		err = rep.WriteJSON(stdout)
 	} else {
-		err = rep.WriteText(stdout)
+		// The report quotes the server's events: shown escaped.
+		var buf bytes.Buffer
+		if err = rep.WriteText(&buf); err == nil {
+			_, err = io.WriteString(stdout, termsafe.Text(buf.String()))
+		}
 	}
 	if err != nil {
 		return err

@@ -119,7 +119,7 @@ func (r *runtime) run(ctx context.Context, ui uiInfo, sourceDone <-chan error, s
 	var wg sync.WaitGroup
 	var pipeErr, recErr error
 	pcfg := pipeline.Config{In: r.in, Events: r.ring, Tracker: r.tracker, Now: ui.Clock, Lossless: ui.Lossless,
-		OutBytes: r.budget.Output()}
+		OutBytes: r.budget.Output(), Abandon: forceFrom(ctx)}
 	if r.cfg.Redact {
 		// What is printed or shown is masked as the recording is.
 		pcfg.Filter = recordings.NewRedactor(r.cfg.RedactParams).Redact
@@ -187,7 +187,7 @@ func (r *runtime) run(ctx context.Context, ui uiInfo, sourceDone <-chan error, s
 	if r.cacheQ != nil {
 		r.cacheQ.Close()
 	}
-	wg.Wait()
+	waitOutput(&wg, pcfg.Out != nil, stderr)
 	if r.recW != nil {
 		if err := r.recW.Close(); err != nil && recErr == nil {
 			recErr = err
@@ -312,3 +312,26 @@ func (s *uiSource) Exchange(id uint64) (*obs.HTTPExchange, bool) { return s.cach
 func (s *uiSource) WSOpen(conn uint64) (*obs.WSOpen, bool)       { return s.cache.WSOpen(conn) }
 
 var _ tui.HeaderSource = (*uiSource)(nil)
+
+// outputHint is how long the shutdown waits for stdout before it says why
+// it is still running.
+const outputHint = 2 * time.Second
+
+// waitOutput waits for the consumers to finish; when stdout is slow to
+// take the rest, the user is told how to quit without it.
+func waitOutput(wg *sync.WaitGroup, headless bool, stderr io.Writer) {
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	hint := time.NewTimer(outputHint)
+	defer hint.Stop()
+	select {
+	case <-done:
+		return
+	case <-hint.C:
+		if headless {
+			// stderr may be blocked too: never wait on it.
+			go io.WriteString(stderr, "sioproxy: waiting for stdout to take the remaining output; interrupt again to quit without it\n")
+		}
+	}
+	<-done
+}

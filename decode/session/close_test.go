@@ -31,6 +31,8 @@ func TestCloseReasons(t *testing.T) {
 		{"parked GET upstream reset", polling(xchgErr(2, 9, q4sid, "upstream_reset")), "session close poll reason=transport error by=server"},
 		{"ws client close frame", wsOnly(wsClose(9, 1, "client", 1001, true, "")), "session close ws reason=transport close by=client code=1001"},
 		{"ws server close frame", wsOnly(wsClose(9, 1, "server", 1000, true, "")), "session close ws reason=forced close by=server code=1000"},
+		{"ws server gone without close frame", wsOnly(wsClose(9, 1, "server", 0, false, "")), "session close ws reason=transport close by=server"},
+		{"ws server gone without close frame after unanswered ping", wsOnly(wsText(25000, 1, s2c, "2"), wsClose(45010, 1, "server", 0, false, "")), "session close ws reason=ping timeout by=server"},
 		{"ws 1009", wsOnly(wsClose(9, 1, "server", 1009, true, "")), "session close ws reason=transport error by=server code=1009"},
 		{"ws tcp drop", wsOnly(wsClose(9, 1, "client", 0, false, "connection reset by peer")), "session close ws reason=transport error by=client"},
 		{"ws close after bad packet", wsOnly(wsText(5, 1, c2s, "4999"), wsClose(6, 1, "server", 0, true, "")), "session close ws reason=forced close by=server"},

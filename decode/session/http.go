@@ -99,8 +99,11 @@ func (t *Tracker) pollOutcome(s *Session, x *obs.HTTPExchange, end time.Time) {
 	}
 	if x.Err != "" && s.Transport == decode.Polling {
 		ci := CloseInfo{At: end, Reason: "transport error", By: "server", Trigger: "http_error"}
-		if x.ErrKind == "client_gone" {
+		switch x.ErrKind {
+		case "client_gone":
 			ci.Reason, ci.By = "transport close", "client"
+		case "client_abort", "client_bad_request":
+			ci.By = "client"
 		}
 		t.closeSession(s, ci, decode.Polling, x.ID, 0)
 	}
@@ -190,6 +193,9 @@ func (t *Tracker) pollBody(s *Session, dir decode.Dir, x *obs.HTTPExchange, body
 	ct := h.Get("Content-Type")
 	if dir == decode.C2S && len(body) == 0 {
 		return 0
+	}
+	if !isXHR2(body, ct) {
+		body = t.validText(s, at, decode.Polling, dir, "polling body", body, x.ID, 0)
 	}
 	// Without a consumer of the bytes, base64 records whose text is what
 	// the --json stand-in would hold stay undecoded (see OmitBinaryRaw).

@@ -179,7 +179,7 @@ func (t *Tracker) fillSIO(s *Session, dir decode.Dir, sp *sio.Packet, ev *event.
 	ev.Type, ev.Nsp = sp.Type.String(), sp.Nsp
 	if sp.HasID {
 		id := sp.ID
-		ev.ID = &id
+		ev.ID, ev.IDUnsigned = &id, sp.IDUnsigned
 	}
 	if sp.Msgpack {
 		ev.Parser = "msgpack"

@@ -90,7 +90,11 @@ func (t *Tracker) wsMsg(o obs.Obs) {
 		return
 	}
 	s.touch(o.Time)
-	p, err := eio.DecodePacket(s.EIO, m.Data, m.Opcode == opBinary)
+	data := m.Data
+	if m.Opcode == opText {
+		data = t.validText(s, o.Time, decode.WebSocket, m.Dir, "WebSocket text frame", data, 0, m.Conn)
+	}
+	p, err := eio.DecodePacket(s.EIO, data, m.Opcode == opBinary)
 	if err != nil {
 		t.markError(s, o.Time, decode.WebSocket, m.Dir, err, 0, m.Conn)
 		return
@@ -158,6 +162,16 @@ func (t *Tracker) wsClose(o obs.Obs) {
 		ci.Reason = "transport error"
 	case x.Code == 1009:
 		ci.Reason = "transport error" // message over maxPayload
+	case x.By == "server" && !x.Clean && x.Code == 0 && c.CloseFrame[decode.S2C] == 0:
+		// The server's side ended without a close frame: its process
+		// died or something cut the connection. Clients call that
+		// "transport close" (connection lost); "forced close" would say
+		// the server chose to end the session. A ping timeout still
+		// explains it best when one was due.
+		ci.Reason = "transport close"
+		if r := t.serverReason(s, o.Time); r == "ping timeout" {
+			ci.Reason = r
+		}
 	case x.By == "server":
 		ci.Reason = t.serverReason(s, o.Time)
 	default:

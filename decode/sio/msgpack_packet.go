@@ -156,6 +156,9 @@ func DecodeMsgpack(b []byte) (Packet, error) {
 			return p, mpErr(f.id.start, "invalid packet id: id is %s", mpDescribe(f.id, true))
 		}
 		p.ID, p.HasID = id, true
+		if f.id.kind == mpUint {
+			p.ID, p.IDUnsigned = int64(f.id.u), true
+		}
 	}
 	if kind != "undefined" {
 		r := mpReader{b: b, pos: f.data.start}
@@ -228,7 +231,11 @@ func EncodeMsgpack(p Packet) ([]byte, error) {
 	}
 	if p.HasID {
 		w.str("id")
-		w.int(p.ID)
+		if p.IDUnsigned {
+			w.uint(uint64(p.ID))
+		} else {
+			w.int(p.ID)
+		}
 	}
 	return w.b, nil
 }

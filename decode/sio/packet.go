@@ -66,6 +66,9 @@ type Packet struct {
 	Query       string // protocol 4: the query after '?' in the namespace
 	ID          int64  // ack id, valid when HasID
 	HasID       bool
+	// IDUnsigned: ID holds the bits of a msgpack uint64 above MaxInt64;
+	// shown and re-encoded as that unsigned value, never clamped.
+	IDUnsigned bool
 	// Data is the raw JSON payload, nil if absent. From Parse and ParseHeader
 	// it aliases the input; the Decoder copies it for packets it holds.
 	Data []byte

@@ -36,37 +36,17 @@ func memRepo(t testing.TB) string {
 	return filepath.Dir(filepath.Dir(wd))
 }
 
-var memBuilt struct {
-	sync.Mutex
-	path string
-}
-
-// memBinary builds sioproxy once per test binary, without -race: these
-// tests measure the resident memory of the real thing, which the race
-// detector multiplies.
+// memBinary is the sioproxy the suite's TestMain built (without -race:
+// these tests measure the resident memory of the real thing, which the
+// race detector multiplies).
 func memBinary(t testing.TB) string {
-	memBuilt.Lock()
-	defer memBuilt.Unlock()
-	if memBuilt.path != "" {
-		if _, err := os.Stat(memBuilt.path); err == nil {
-			return memBuilt.path
-		}
-	}
 	if runtime.GOOS != "linux" {
 		t.Skip("the memory tests read /proc")
 	}
-	dir, err := os.MkdirTemp("", "sioproxy-hostile-mem-")
-	if err != nil {
-		t.Fatal(err)
+	if sioproxyBin == "" {
+		t.Fatal("no sioproxy binary (TestMain did not build one)")
 	}
-	bin := filepath.Join(dir, "sioproxy")
-	cmd := exec.Command("go", "build", "-o", bin, "./cmd/sioproxy")
-	cmd.Dir = memRepo(t)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build ./cmd/sioproxy: %v\n%s", err, out)
-	}
-	memBuilt.path = bin
-	return bin
+	return sioproxyBin
 }
 
 // memLines collects a child's output lines.

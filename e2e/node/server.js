@@ -13,7 +13,7 @@
 //                                   emits "answer" with the client's reply;
 //   - "send-binary"               → emits "binary" with nested buffers;
 //   - "disconnect-me"             → the server closes the socket.
-// Options (all optional): port, host, path, cors, allowEIO3, perMessageDeflate,
+// Options (all optional): port, host, path, cors, cookie, allowEIO3, perMessageDeflate,
 // transports, namespaces [{name, token}], maxHttpBufferSize, pingInterval,
 // pingTimeout, connectTimeout, welcome (emit "welcome" on connection),
 // static (a directory served at /), refuseRequests, parser ("msgpack"),
@@ -140,6 +140,7 @@ function main() {
     allowEIO3: !!cfg.allowEIO3,
   };
   if (cfg.cors !== undefined) opts.cors = cfg.cors;
+  if (cfg.cookie !== undefined) opts.cookie = cfg.cookie;
   if (cfg.perMessageDeflate !== undefined) opts.perMessageDeflate = cfg.perMessageDeflate;
   if (cfg.transports) opts.transports = cfg.transports;
   if (cfg.maxHttpBufferSize) opts.maxHttpBufferSize = cfg.maxHttpBufferSize;

@@ -8,6 +8,7 @@ package event
 
 import (
 	"encoding/json"
+	"strconv"
 	"time"
 )
 
@@ -96,6 +97,9 @@ type Event struct {
 	// that Trim left out of this copy (the terminal UI's memory budget);
 	// 0 when the event is whole.
 	Trimmed int64 `json:"-"`
+	// IDUnsigned: *ID holds the bits of an ack id above MaxInt64 (a
+	// msgpack uint64); AppendID shows the exact unsigned value.
+	IDUnsigned bool `json:"-"`
 }
 
 // Severity of a fault.
@@ -120,3 +124,18 @@ type Fault struct {
 	First    time.Time `json:"first"`
 	Last     time.Time `json:"last"`
 }
+
+// AppendID appends the ack id in decimal, exactly as it was on the wire;
+// nothing if there is none.
+func (ev *Event) AppendID(b []byte) []byte {
+	switch {
+	case ev.ID == nil:
+		return b
+	case ev.IDUnsigned:
+		return strconv.AppendUint(b, uint64(*ev.ID), 10)
+	}
+	return strconv.AppendInt(b, *ev.ID, 10)
+}
+
+// IDString is AppendID as a string.
+func (ev *Event) IDString() string { return string(ev.AppendID(nil)) }

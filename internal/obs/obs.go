@@ -69,7 +69,9 @@ type HTTPExchange struct {
 
 	// Err is set when no response came back (dial error, TLS, timeout) or
 	// the exchange broke mid-body (client gone). ErrKind classifies it:
-	// "dial", "tls", "timeout", "client_gone", "upstream_reset", "other".
+	// "dial", "tls", "timeout", "client_gone", "client_abort" (the client
+	// left mid-body), "client_bad_request" (a body no parser accepts),
+	// "upstream_reset", "other".
 	Err     string
 	ErrKind string
 }

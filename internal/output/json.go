@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"encoding/json"
 	"io"
+	"math"
+	"time"
 
 	"github.com/sioproxy/sioproxy/internal/event"
 )
@@ -42,7 +44,58 @@ func (j *JSON) Write(ev *event.Event) error {
 		j.line = line
 	}
 	if !ok {
-		return j.enc.Encode(ev)
+		if ev.IDUnsigned {
+			return j.writeUnsignedID(ev)
+		}
+		if err := j.enc.Encode(ev); err != nil {
+			return j.writeUnencodable(ev, err)
+		}
+		return nil
+	}
+	_, err := j.bw.Write(line)
+	return err
+}
+
+// writeUnsignedID is the encoding/json fallback for an event whose ack id
+// is above MaxInt64, which encoding/json would print as a negative int64:
+// the id is appended to the object exactly.
+func (j *JSON) writeUnsignedID(ev *event.Event) error {
+	c := *ev
+	c.ID, c.IDUnsigned = nil, false
+	line, err := json.Marshal(&c)
+	if err != nil {
+		return j.writeUnencodable(ev, err)
+	}
+	line = append(line[:len(line)-1], `,"id":`...)
+	line = append(ev.AppendID(line), '}', '\n')
+	_, err = j.bw.Write(line)
+	return err
+}
+
+// writeUnencodable still gives ev its line when encoding/json refuses it
+// (args nested deeper than it allows, a NaN): a peer must not be able to
+// hide an event from --json. The args travel as a JSON string, the reason
+// in error; what else cannot be encoded is left out.
+func (j *JSON) writeUnencodable(ev *event.Event, cause error) error {
+	c := *ev
+	if len(c.Args) > 0 {
+		c.Args, c.ArgsCompact = appendString(nil, string(ev.Args)), true
+	}
+	for _, f := range []**float64{&c.AckMs, &c.RTTMs, &c.DurationMs} {
+		if *f != nil && (math.IsNaN(**f) || math.IsInf(**f, 0)) {
+			*f = nil
+		}
+	}
+	msg := "not encodable as JSON (" + cause.Error() + "); args shown as a string"
+	if c.Error != "" {
+		msg = c.Error + "; " + msg
+	}
+	c.Error = msg
+	line, ok := appendEvent(nil, &c)
+	if !ok {
+		// Only a timestamp outside years 0-9999 is left.
+		c.TS, c.Fault = time.Time{}, nil
+		line, _ = appendEvent(nil, &c)
 	}
 	_, err := j.bw.Write(line)
 	return err

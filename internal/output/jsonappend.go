@@ -38,7 +38,7 @@ func appendEvent(b []byte, ev *event.Event) ([]byte, bool) {
 	b = optString(b, `,"nsp":`, ev.Nsp)
 	if ev.ID != nil {
 		b = append(b, `,"id":`...)
-		b = strconv.AppendInt(b, *ev.ID, 10)
+		b = ev.AppendID(b)
 	}
 	b = optString(b, `,"event":`, ev.Event)
 	if len(ev.Args) > 0 {

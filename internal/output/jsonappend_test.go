@@ -47,7 +47,8 @@ func TestAppendEventMatchesEncodingJSON(t *testing.T) {
 }
 
 // TestAppendEventFallsBack checks what encoding/json rejects is not
-// written by the fast path, so the writer's result is encoding/json's.
+// written by the fast path, and that the writer still gives the event a
+// valid line saying what could not be encoded instead of failing.
 func TestAppendEventFallsBack(t *testing.T) {
 	tests := []struct {
 		name string
@@ -65,9 +66,17 @@ func TestAppendEventFallsBack(t *testing.T) {
 			}
 			var buf bytes.Buffer
 			w := NewJSON(&buf)
-			_, wantErr := encodingJSON(&tc.ev)
-			if err := w.Write(&tc.ev); (err == nil) != (wantErr == nil) {
-				t.Fatalf("Write error %v, encoding/json error %v", err, wantErr)
+			_, encErr := encodingJSON(&tc.ev)
+			if encErr == nil {
+				t.Fatal("encoding/json accepted it")
+			}
+			if err := w.Write(&tc.ev); err != nil {
+				t.Fatalf("Write error %v, want a line instead", err)
+			}
+			w.Flush()
+			var back map[string]any
+			if err := json.Unmarshal(buf.Bytes(), &back); err != nil || !strings.Contains(back["error"].(string), "not encodable") || bytes.Count(buf.Bytes(), []byte("\n")) != 1 {
+				t.Errorf("line %q (%v), want one valid JSON line with an error", buf.String(), err)
 			}
 		})
 	}

@@ -122,11 +122,12 @@ func TestAppendClean(t *testing.T) {
 		want string
 	}{
 		{"plain", 10, "plain"},
-		{"a\nb\tc", 10, `a\u000ab\u0009c`},
-		{"\x1b[31m", 10, `\u001b[31m`},
+		{"a\nb\tc", 10, `a\nb\tc`},
+		{"\x1b[31m", 10, `\x1b[31m`},
+		{"a\u202eb\u0085", 20, `a\u202eb\u0085`},
 		{"héllo", 2, "h…"},
 		{"héllo", 3, "hé…"},
-		{"bad\xffutf8", 20, `bad\ufffdutf8`},
+		{"bad\xffutf8", 20, `bad\xffutf8`},
 		{"😀😀", 5, "😀…"},
 	}
 	for _, tc := range tests {

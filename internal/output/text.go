@@ -4,10 +4,11 @@ import (
 	"bufio"
 	"io"
 	"strconv"
-	"strings"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/sioproxy/sioproxy/internal/event"
+	"github.com/sioproxy/sioproxy/internal/termsafe"
 )
 
 // Display caps: a line must stay readable at a glance; the full data is in
@@ -81,11 +82,11 @@ func (t *Text) Write(ev *event.Event) error {
 		b = append(b, " lost"...)
 		if ev.Where != "" {
 			b = append(b, " in "...)
-			b = append(b, ev.Where...)
+			b = termsafe.AppendString(b, ev.Where)
 		}
 		b = append(b, " (a consumer lagged)"...)
 	default:
-		b = append(b, ev.Kind...)
+		b = termsafe.AppendString(b, string(ev.Kind))
 	}
 	b = append(b, '\n')
 	t.line = b
@@ -93,16 +94,18 @@ func (t *Text) Write(ev *event.Event) error {
 	return err
 }
 
+// style appends s, neutralised, in the ANSI style code when color is on.
 func (t *Text) style(b []byte, code, s string) []byte {
 	if !t.color {
-		return append(b, s...)
+		return termsafe.AppendString(b, s)
 	}
 	b = append(b, code...)
-	b = append(b, s...)
+	b = termsafe.AppendString(b, s)
 	return append(b, ansiReset...)
 }
 
 func (t *Text) sid(b []byte, sid string) []byte {
+	sid = termsafe.String(sid)
 	n := 0
 	for i := range sid {
 		if n == sidCol {
@@ -147,23 +150,29 @@ func (t *Text) packet(b []byte, ev *event.Event) []byte {
 	}
 	b = t.style(b, ansiBold, ev.Type)
 	b = append(b, ' ')
-	b = append(b, ev.Nsp...)
+	b = termsafe.AppendString(b, ev.Nsp)
 	if ev.Event != "" {
 		b = append(b, ' ')
-		b = t.style(b, ansiGreen, strconv.Quote(ev.Event))
+		if t.color {
+			b = append(b, ansiGreen...)
+		}
+		b = termsafe.AppendQuoted(b, ev.Event)
+		if t.color {
+			b = append(b, ansiReset...)
+		}
 	}
 	isAck := ev.Type == "ACK" || ev.Type == "BINARY_ACK"
 	if isAck && ev.ID != nil {
 		b = append(b, " id="...)
-		b = strconv.AppendInt(b, *ev.ID, 10)
+		b = ev.AppendID(b)
 	}
 	if len(ev.Args) > 0 {
 		b = append(b, ' ')
-		b = appendClean(b, string(ev.Args), maxArgs)
+		b = appendCleanBytes(b, ev.Args, maxArgs)
 	}
 	if !isAck && ev.ID != nil {
 		b = append(b, " id="...)
-		b = strconv.AppendInt(b, *ev.ID, 10)
+		b = ev.AppendID(b)
 	}
 	if ev.Attachments > 0 {
 		b = append(b, " +"...)
@@ -176,7 +185,7 @@ func (t *Text) packet(b []byte, ev *event.Event) []byte {
 	}
 	if ev.Parser != "" {
 		b = append(b, " ("...)
-		b = append(b, ev.Parser...)
+		b = termsafe.AppendString(b, ev.Parser)
 		b = append(b, ')')
 	}
 	return b
@@ -189,10 +198,10 @@ func (t *Text) session(b []byte, ev *event.Event) []byte {
 	}
 	b = t.style(b, color, "session "+ev.Action)
 	b = append(b, " sid="...)
-	b = append(b, ev.Sid...)
+	b = termsafe.AppendString(b, ev.Sid)
 	if ev.Transport != "" {
 		b = append(b, ' ')
-		b = append(b, ev.Transport...)
+		b = termsafe.AppendString(b, ev.Transport)
 	}
 	if ev.EIO != 0 {
 		b = append(b, " eio="...)
@@ -208,20 +217,25 @@ func (t *Text) session(b []byte, ev *event.Event) []byte {
 			b = strconv.AppendInt(b, ev.MaxPayload, 10)
 		}
 		b = append(b, " upgrades=["...)
-		b = append(b, strings.Join(ev.Upgrades, ",")...)
+		for i, u := range ev.Upgrades {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = termsafe.AppendString(b, u)
+		}
 		b = append(b, ']')
 		if ev.Client != "" {
 			b = append(b, " client="...)
-			b = append(b, ev.Client...)
+			b = termsafe.AppendString(b, ev.Client)
 		}
 	}
 	if ev.Reason != "" {
 		b = append(b, " reason="...)
-		b = strconv.AppendQuote(b, ev.Reason)
+		b = termsafe.AppendQuoted(b, ev.Reason)
 	}
 	if ev.By != "" {
 		b = append(b, " by="...)
-		b = append(b, ev.By...)
+		b = termsafe.AppendString(b, ev.By)
 	}
 	if ev.Code != 0 {
 		b = append(b, " code="...)
@@ -233,7 +247,7 @@ func (t *Text) session(b []byte, ev *event.Event) []byte {
 func (t *Text) http(b []byte, ev *event.Event) []byte {
 	b = t.style(b, ansiDim, "http")
 	b = append(b, ' ')
-	b = append(b, ev.Method...)
+	b = appendClean(b, ev.Method, maxPath)
 	b = append(b, ' ')
 	b = appendClean(b, ev.Path, maxPath)
 	b = append(b, ' ')
@@ -270,15 +284,15 @@ func (t *Text) fault(b []byte, ev *event.Event) []byte {
 	}
 	b = t.style(b, color, "fault "+string(f.Severity))
 	b = append(b, ' ')
-	b = append(b, f.Catalog...)
+	b = termsafe.AppendString(b, f.Catalog)
 	b = append(b, ' ')
-	b = append(b, f.Code...)
+	b = termsafe.AppendString(b, f.Code)
 	if f.Count > 1 {
 		b = append(b, " ×"...)
 		b = strconv.AppendInt(b, int64(f.Count), 10)
 	}
 	b = append(b, ": "...)
-	b = append(b, f.Summary...)
+	b = termsafe.AppendString(b, f.Summary)
 	const indent = "\n                    "
 	for _, e := range f.Evidence {
 		b = append(b, indent...)
@@ -289,7 +303,7 @@ func (t *Text) fault(b []byte, ev *event.Event) []byte {
 		b = append(b, indent...)
 		b = t.style(b, ansiBold, "fix:")
 		b = append(b, ' ')
-		b = append(b, f.Fix...)
+		b = termsafe.AppendString(b, f.Fix)
 	}
 	return b
 }
@@ -299,7 +313,7 @@ func appendWhere(b []byte, ev *event.Event) []byte {
 	for _, s := range [...]string{ev.Transport, ev.Dir} {
 		if s != "" {
 			b = append(b, ' ')
-			b = append(b, s...)
+			b = termsafe.AppendString(b, s)
 		}
 	}
 	return b
@@ -319,9 +333,9 @@ func appendMs(b []byte, ms float64) []byte {
 	return append(b, "ms"...)
 }
 
-// appendClean appends s capped at max bytes (on a rune boundary), with
-// control characters escaped so one event is always one terminal line and
-// no payload can move the cursor.
+// appendClean appends s capped at max bytes (on a rune boundary),
+// neutralised by termsafe so one event is always one terminal line and no
+// payload can move the cursor or talk to the terminal.
 func appendClean(b []byte, s string, max int) []byte {
 	cut := false
 	if len(s) > max {
@@ -331,20 +345,14 @@ func appendClean(b []byte, s string, max int) []byte {
 		}
 		s, cut = s[:i], true
 	}
-	for _, r := range s {
-		switch {
-		case r == utf8.RuneError:
-			b = append(b, "\\ufffd"...)
-		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == 0x2028 || r == 0x2029:
-			b = append(b, `\u`...)
-			b = append(b, "0000"[len(strconv.FormatInt(int64(r), 16)):]...)
-			b = strconv.AppendInt(b, int64(r), 16)
-		default:
-			b = utf8.AppendRune(b, r)
-		}
-	}
+	b = termsafe.AppendString(b, s)
 	if cut {
 		b = append(b, "…"...)
 	}
 	return b
+}
+
+// appendCleanBytes is appendClean for bytes, without copying them.
+func appendCleanBytes(b, s []byte, max int) []byte {
+	return appendClean(b, unsafe.String(unsafe.SliceData(s), len(s)), max)
 }

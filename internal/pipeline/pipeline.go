@@ -7,6 +7,7 @@ package pipeline
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"sync/atomic"
 	"time"
@@ -43,7 +44,7 @@ type Config struct {
 	// waiting for the output. Default 1024.
 	OutQueue int
 	// OutErr, if set, is called once, from the writer goroutine, with the
-	// first error writing Out (a full disk, a file size limit), so the user can
+	// first error writing Out (a full disk, a closed pipe), so the user can
 	// be told while the traffic goes on. Later lines are discarded; Run
 	// still returns the error.
 	OutErr func(error)
@@ -64,6 +65,20 @@ type Config struct {
 	Filter func(obs.Obs) obs.Obs
 	// OutBytes bounds the formatted bytes waiting for Out. Default 64 MiB.
 	OutBytes int64
+	// Abandon, once closed, makes Run stop waiting for an output that is
+	// not being read (stdout piped to a stuck program): it returns an
+	// *UnwrittenError counting the lines that never got out. The writer
+	// goroutine stays blocked in its write; the process is about to end.
+	Abandon <-chan struct{}
+}
+
+// UnwrittenError is Run's error when it gave up on a blocked output.
+type UnwrittenError struct {
+	Lines uint64 // lines formatted but never written
+}
+
+func (e *UnwrittenError) Error() string {
+	return fmt.Sprintf("output not read: %d lines were not written", e.Lines)
 }
 
 // maxBatch bounds how many queued observations are handled in one go
@@ -107,6 +122,7 @@ func Run(ctx context.Context, cfg Config) error {
 	if cfg.Out != nil {
 		a.w = newChunkWriter(cfg.Out, cfg.OutQueue, cfg.OutBytes, cfg.Lossless)
 		a.w.onErr = cfg.OutErr
+		a.w.abandon = cfg.Abandon
 		if cfg.Format == "json" {
 			a.out = output.NewJSONSink(a.w)
 		} else {
@@ -117,6 +133,14 @@ func Run(ctx context.Context, cfg Config) error {
 	err := a.loop(ctx)
 	if a.w != nil {
 		a.w.close()
+		select {
+		case <-a.w.done:
+		case <-cfg.Abandon:
+			if werr := a.w.failed.Load(); werr != nil {
+				return *werr // told already; the lines went nowhere anyway
+			}
+			return &UnwrittenError{Lines: a.w.unwritten()}
+		}
 		if werr := a.w.wait(); err == nil {
 			err = werr
 		}

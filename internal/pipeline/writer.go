@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sioproxy/sioproxy/internal/bus"
@@ -59,6 +60,13 @@ type chunkWriter struct {
 	done     chan struct{}
 	err      error       // first write error, set by loop; read after done
 	onErr    func(error) // told of err at once, on the loop's goroutine
+	// abandon, once closed, stops a lossless Flush from waiting for room:
+	// the user gave up on an output nobody reads.
+	abandon <-chan struct{}
+	// queued counts the lines handed to the loop and not yet written.
+	queued atomic.Int64
+	// failed holds err once set, for Run to read while the loop runs.
+	failed atomic.Pointer[error]
 }
 
 func newChunkWriter(dst io.Writer, chunks int, maxBytes int64, lossless bool) *chunkWriter {
@@ -93,15 +101,31 @@ func (w *chunkWriter) Flush() error {
 	w.cur = nil
 	// The analyzer is the queue's only producer, so room seen is room
 	// kept; the loop always drains, even after a write error.
-	for w.lossless && !w.q.Fits(c) {
+	for w.lossless && !w.q.Fits(c) && !w.abandoned() {
 		time.Sleep(100 * time.Microsecond)
 	}
+	n := int64(bytes.Count(c, []byte{'\n'}))
+	w.queued.Add(n)
 	if !w.q.Push(c) {
+		w.queued.Add(-n)
 		w.dropped += uint64(bytes.Count(c, []byte{'\n'}))
 		putChunk(c)
 	}
 	return nil
 }
+
+func (w *chunkWriter) abandoned() bool {
+	select {
+	case <-w.abandon:
+		return true
+	default:
+		return false
+	}
+}
+
+// unwritten is how many lines never reached the output: still queued or
+// being written, or dropped from a full queue.
+func (w *chunkWriter) unwritten() uint64 { return uint64(max(0, w.queued.Load())) + w.dropped }
 
 // pending says whether lines wait for a Flush.
 func (w *chunkWriter) pending() bool { return len(w.cur) > 0 }
@@ -122,9 +146,15 @@ func (w *chunkWriter) loop() {
 	defer close(w.done)
 	for c := range w.q.C() {
 		if w.err == nil {
-			if _, w.err = w.dst.Write(c); w.err != nil && w.onErr != nil {
-				w.onErr(w.err)
+			if _, w.err = w.dst.Write(c); w.err != nil {
+				w.failed.Store(&w.err)
+				if w.onErr != nil {
+					w.onErr(w.err)
+				}
 			}
+		}
+		if w.err == nil {
+			w.queued.Add(-int64(bytes.Count(c, []byte{'\n'})))
 		}
 		putChunk(c)
 	}
