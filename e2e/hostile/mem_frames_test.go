@@ -175,7 +175,7 @@ func TestMemUnfinishedFramesManyConnections(t *testing.T) {
 }
 
 // Deflate bombs: 30 connections each send one compressed message that
-// inflates to 256 MiB of zeros. The bytes reach the upstream unchanged,
+// inflates to 64 MiB of zeros. The bytes reach the upstream unchanged,
 // --json reports every bomb, and RSS stays within the budget.
 func TestMemDeflateBombs(t *testing.T) {
 	const conns = 30
@@ -187,7 +187,7 @@ func TestMemDeflateBombs(t *testing.T) {
 	var comp strings.Builder
 	fw, _ := flate.NewWriter(&comp, flate.BestCompression)
 	zero := make([]byte, memMiB)
-	for i := 0; i < 256; i++ {
+	for i := 0; i < 64; i++ {
 		fw.Write(zero)
 	}
 	fw.Flush()
@@ -211,7 +211,7 @@ func TestMemDeflateBombs(t *testing.T) {
 	p.stdout.waitFor(t, "the last connection's close", regexpMust(`"action":"close"|"kind":"http".*"status":101`))
 	held := peak()
 	p.stop()
-	t.Logf("peak RSS %d MiB with %d deflate bombs of 256 MiB (budget %d MiB)", held>>20, conns, budget>>20)
+	t.Logf("peak RSS %d MiB with %d deflate bombs of 64 MiB (budget %d MiB)", held>>20, conns, budget>>20)
 	if held > budget+96*memMiB {
 		t.Fatalf("peak RSS %d MiB: over the budget %d MiB + 96 MiB overhead", held>>20, budget>>20)
 	}

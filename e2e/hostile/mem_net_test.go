@@ -24,7 +24,7 @@ func TestMemGzipBombs(t *testing.T) {
 	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
 	io.WriteString(zw, `0{"sid":"bomb","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}`)
 	zero := make([]byte, memMiB)
-	for i := 0; i < 256; i++ {
+	for i := 0; i < 64; i++ {
 		zw.Write(zero)
 	}
 	zw.Close()
@@ -68,7 +68,7 @@ func TestMemGzipBombs(t *testing.T) {
 	p.stdout.waitFor(t, "a report of the bomb", regexpMust(`"kind":"error".*cap`))
 	held := peak()
 	p.stop()
-	t.Logf("peak RSS %d MiB with %d gzip bombs of 256 MiB (budget %d MiB)", held>>20, requests, budget>>20)
+	t.Logf("peak RSS %d MiB with %d gzip bombs of 64 MiB (budget %d MiB)", held>>20, requests, budget>>20)
 	if held > budget+96*memMiB {
 		t.Fatalf("peak RSS %d MiB: over the budget %d MiB + 96 MiB overhead", held>>20, budget>>20)
 	}
