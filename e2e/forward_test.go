@@ -80,7 +80,7 @@ func startHTTPSServer(t *testing.T, certFile, keyFile string, extra map[string]a
 // listens.
 func startForwardProxy(t *testing.T, caDir string, extra ...string) *sioproxy {
 	t.Helper()
-	argv := append([]string{sioproxyBin, "--mode", "forward", "--listen", "127.0.0.1:0", "--json", "--ca-dir", caDir}, extra...)
+	argv := append([]string{sioproxyBin, "--mode", "forward", "--listen", "127.0.0.1:0", "--json", "--binary", "full", "--ca-dir", caDir}, extra...)
 	return runSioproxy(t, "sioproxy --mode forward", argv)
 }
 

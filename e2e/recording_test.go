@@ -33,7 +33,7 @@ func TestRecordingReplay(t *testing.T) {
 	}
 
 	t.Run("replay --json equals live", func(t *testing.T) {
-		p := startProc(t, "sioproxy replay", e2eDir, sioproxyBin, "replay", rec, "--json")
+		p := startProc(t, "sioproxy replay", e2eDir, sioproxyBin, "replay", rec, "--json", "--binary", "full")
 		if err := p.wait(clientTimeout); err != nil {
 			t.Fatalf("replay: %v\n%s", err, p.describe())
 		}

@@ -274,11 +274,12 @@ func checkPacketLines(t *testing.T, run *proxiedRun) {
 }
 
 // checkAckPairs: every ACK answers an earlier EVENT with its id in the other
-// direction, on the same session and namespace, and carries its latency.
+// direction, on the same session and namespace, and carries its latency
+// and the name of the EVENT it answers.
 func checkAckPairs(t *testing.T, evs []event.Event) {
 	t.Helper()
 	type key struct{ sid, dir, nsp, id string }
-	pending := map[key]bool{}
+	pending := map[key]string{}
 	bad := 0
 	report := func(format string, args ...any) {
 		if bad++; bad <= 5 {
@@ -292,15 +293,18 @@ func checkAckPairs(t *testing.T, evs []event.Event) {
 		p := fromEvent(e)
 		switch e.Type {
 		case "EVENT", "BINARY_EVENT":
-			pending[key{e.Sid, e.Dir, p.Nsp, p.ID}] = true
+			pending[key{e.Sid, e.Dir, p.Nsp, p.ID}] = e.Event
 		case "ACK", "BINARY_ACK":
 			other := "c2s"
 			if e.Dir == "c2s" {
 				other = "s2c"
 			}
 			k := key{e.Sid, other, p.Nsp, p.ID}
-			if !pending[k] {
+			name, ok := pending[k]
+			if !ok {
 				report("%s: no earlier %s EVENT with ack id %s", brief(e), other, p.ID)
+			} else if e.AckEvent != name {
+				report("%s: ack_event %q, want %q (the EVENT it answers)", brief(e), e.AckEvent, name)
 			}
 			delete(pending, k)
 			if e.AckMs == nil || *e.AckMs < 0 {

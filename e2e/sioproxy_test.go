@@ -37,7 +37,9 @@ func needProxy(t testing.TB) {
 func startProxy(t testing.TB, target string, extra ...string) *sioproxy {
 	t.Helper()
 	needProxy(t)
-	argv := append([]string{sioproxyBin, "--target", target, "--listen", "127.0.0.1:0", "--json"}, extra...)
+	// --binary full: the tests compare attachments byte for byte with what
+	// the Node sides sent.
+	argv := append([]string{sioproxyBin, "--target", target, "--listen", "127.0.0.1:0", "--json", "--binary", "full"}, extra...)
 	return runSioproxy(t, "sioproxy", argv)
 }
 

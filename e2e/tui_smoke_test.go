@@ -110,26 +110,46 @@ func TestTUISmokeDemo(t *testing.T) {
 	}
 
 	// Focus the packet list and open the detail of the selected packet.
-	for i := 0; i < 3 && !strings.Contains(s.screen(), "▸ Packets"); i++ {
-		s.keys("Tab")
-		time.Sleep(200 * time.Millisecond)
-	}
+	s.focusPane("Packets")
 	s.keys("Enter")
 	s.waitScreen("the detail view of a binary event", 10*time.Second, func(scr string) bool {
 		return strings.Contains(scr, "detail") && strings.Contains(scr, "BINARY_EVENT") &&
 			strings.Contains(scr, "Attachment 1 of") && strings.Contains(scr, "Request headers")
 	})
 
-	s.keys("Escape")
-	s.keys("q")
-	deadline := time.Now().Add(10 * time.Second)
+	// ESC and q in one write, as a quick typist or a laggy ssh link sends
+	// them: the terminal reports alt+q, which must act as ESC, then q.
+	s.keys("Escape", "q")
+	s.waitExit("q after ESC in the same read")
+}
+
+// focusPane presses Tab until the named pane has the focus marker,
+// waiting for each press to show.
+func (s *tmuxSession) focusPane(name string) {
+	s.t.Helper()
+	marker := "▸ " + name
+	for i := 0; i < 3 && !strings.Contains(s.screen(), marker); i++ {
+		before := s.screen()
+		s.keys("Tab")
+		s.waitScreen("the focus to move", 10*time.Second, func(scr string) bool {
+			return scr != before && (strings.Contains(scr, marker) || strings.Count(scr, "▸ ") == 1)
+		})
+	}
+	s.waitScreen(marker, 10*time.Second, func(scr string) bool { return strings.Contains(scr, marker) })
+}
+
+// waitExit waits for the program in the tmux session to exit (tmux then
+// closes the session).
+func (s *tmuxSession) waitExit(what string) {
+	s.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
 	for {
 		if _, err := s.tmux("has-session", "-t", "main"); err != nil {
-			return // sioproxy exited and tmux closed the session
+			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("sioproxy did not quit on q; screen:\n%s", s.screen())
+			s.t.Fatalf("sioproxy did not quit on %s; screen:\n%s", what, s.screen())
 		}
-		time.Sleep(200 * time.Millisecond)
+		time.Sleep(100 * time.Millisecond)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/sioproxy/sioproxy/internal/bus"
 	"github.com/sioproxy/sioproxy/internal/membudget"
 	"github.com/sioproxy/sioproxy/internal/obs"
+	"github.com/sioproxy/sioproxy/proxy/active"
 )
 
 // Balance strategies for Options.Balance.
@@ -93,6 +94,12 @@ type Options struct {
 	// interception; use it only against a test server. Only used by the
 	// default Transport.
 	InsecureUpstream bool
+
+	// Active is the active rewrite layer (intercept, rules, injection,
+	// faults). Nil keeps every connection on the transparent byte-exact
+	// path; with an Engine, a WebSocket direction is reassembled and
+	// re-framed only while one of its actors can act (see package active).
+	Active *active.Engine
 
 	// Now is the clock for observation times. Default time.Now.
 	Now func() time.Time

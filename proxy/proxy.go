@@ -111,6 +111,12 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.serveUpgrade(w, r, x)
 		return
 	}
+	if p.opts.Active != nil {
+		if pl, rel := p.pollSession(r, x); pl != nil {
+			p.servePoll(w, r, x, pl, rel)
+			return
+		}
+	}
 	p.rp.ServeHTTP(w, r)
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/sioproxy/sioproxy/decode/ws"
 	"github.com/sioproxy/sioproxy/internal/membudget"
 	"github.com/sioproxy/sioproxy/internal/obs"
+	"github.com/sioproxy/sioproxy/proxy/active"
 )
 
 // tap is the passive observer of one WebSocket connection. Each relay
@@ -28,6 +29,8 @@ type tapDir struct {
 	dir         decode.Dir
 	parser      *ws.Parser // nil once the stream is undecodable
 	emit        func(*ws.Message)
+	mark        *obs.Active // active layer: what it did to the bytes being fed
+	act         *active.WS  // active layer: learns session state from messages
 	undecodable bool
 	// overBudget: the message in progress is skipped for the reassembly
 	// budget and that was already reported.
@@ -97,6 +100,15 @@ func (t *tap) release() {
 	}
 }
 
+// feedMarked feeds bytes the active layer is about to write, marking the
+// message they hold with a.
+func (t *tap) feedMarked(dir decode.Dir, b []byte, a *obs.Active, seq uint64) {
+	d := &t.dirs[dir]
+	d.mark = a
+	t.feed(int(dir), b, seq)
+	d.mark = nil
+}
+
 // message turns a parsed message into an observation. m.Data is only
 // valid during the call, hence the copy.
 func (d *tapDir) message(m *ws.Message) {
@@ -111,6 +123,10 @@ func (d *tapDir) message(m *ws.Message) {
 		Frames:     m.Frames,
 		CloseCode:  m.CloseCode,
 		CloseText:  m.CloseReason,
+		Active:     d.mark,
+	}
+	if d.act != nil && (m.Opcode == ws.OpText || m.Opcode == ws.OpBinary) && m.Err == nil {
+		d.act.Observed(d.dir, m.Data, m.Opcode == ws.OpBinary)
 	}
 	if m.Err != nil {
 		if d.overBudget && errors.Is(m.Err, ws.ErrOverBudget) {

@@ -14,7 +14,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/sioproxy/sioproxy/decode"
 	"github.com/sioproxy/sioproxy/internal/obs"
+	"github.com/sioproxy/sioproxy/proxy/active"
 )
 
 // WebSocket upgrades do not go through ReverseProxy: its upgrade path loses
@@ -63,6 +65,9 @@ func (p *Proxy) serveUpgrade(w http.ResponseWriter, r *http.Request, x *exchange
 		out.Header.Del(h)
 	}
 	p.rewrite(&httputil.ProxyRequest{In: r, Out: out})
+	if p.opts.Active != nil && p.refuseUpgrade(w, r, x) {
+		return
+	}
 
 	resp, err := p.transport.RoundTrip(out)
 	if err != nil {
@@ -111,6 +116,10 @@ func (p *Proxy) serveUpgrade(w http.ResponseWriter, r *http.Request, x *exchange
 	}
 	h.Write(&head)
 	head.WriteString("\r\n")
+	if p.opts.Active != nil {
+		rl.activate(resp)
+		defer rl.act.Close()
+	}
 	rl.run(head.Bytes(), brw.Reader)
 }
 
@@ -171,6 +180,7 @@ type relay struct {
 	client   net.Conn
 	upstream io.ReadWriteCloser
 	tap      *tap
+	act      *active.WS // nil on the transparent path
 
 	bytes    [2]atomic.Int64 // by decode.Dir
 	seq      atomic.Uint64   // orders relayed chunks across directions
@@ -221,11 +231,9 @@ func (rl *relay) run(head []byte, brw *bufio.Reader) {
 		// Bytes the client sent right behind the upgrade request (a first
 		// frame in the same segment) sit in the server's bufio.Reader.
 		b, _ := brw.Peek(n)
-		if _, err := rl.upstream.Write(b); err != nil {
+		if err := rl.forward(rl.upstream, 0, b); err != nil {
 			rl.fail("server", err)
 			rl.teardown()
-		} else {
-			rl.count(0, b, rl.seq.Add(1))
 		}
 		brw.Discard(n)
 	}
@@ -265,8 +273,7 @@ func (rl *relay) copy(dst io.Writer, src io.Reader, dir int, srcSide, dstSide st
 			// before its effect (an EVENT before its ACK, a close frame
 			// before the reply). Parsing costs well under a microsecond for
 			// a small frame and pushing never blocks.
-			rl.count(dir, buf[:n], rl.seq.Add(1))
-			if _, werr := dst.Write(buf[:n]); werr != nil {
+			if werr := rl.forward(dst, dir, buf[:n]); werr != nil {
 				rl.fail(dstSide, werr)
 				rl.teardown()
 				return dstSide
@@ -284,6 +291,27 @@ func (rl *relay) copy(dst io.Writer, src io.Reader, dir int, srcSide, dstSide st
 			rl.teardown()
 			return srcSide
 		}
+	}
+}
+
+// forward observes b and writes it to dst, or hands it to the active
+// layer, which decides what reaches dst.
+func (rl *relay) forward(dst io.Writer, dir int, b []byte) error {
+	if rl.act != nil {
+		rl.countBytes(dir, len(b))
+		return rl.act.Relay(decode.Dir(dir), b)
+	}
+	rl.count(dir, b, rl.seq.Add(1))
+	_, err := dst.Write(b)
+	return err
+}
+
+func (rl *relay) countBytes(dir int, n int) {
+	rl.bytes[dir].Add(int64(n))
+	if dir == 0 {
+		rl.p.bytesC2S.Add(uint64(n))
+	} else {
+		rl.p.bytesS2C.Add(uint64(n))
 	}
 }
 
@@ -328,6 +356,9 @@ func (rl *relay) teardown() {
 		rl.closing.Store(true)
 		rl.client.Close()
 		rl.upstream.Close()
+		if rl.act != nil {
+			rl.act.Close() // releases held messages: their goroutines end too
+		}
 	})
 }
 

@@ -63,6 +63,7 @@ type httpLine struct {
 	RespTrunc bool        `json:"resp_trunc,omitempty"`
 	Err       string      `json:"err,omitempty"`
 	ErrKind   string      `json:"err_kind,omitempty"`
+	Active    *obs.Active `json:"active,omitempty"`
 }
 
 type wsOpenLine struct {
@@ -95,6 +96,9 @@ type wsMsgLine struct {
 	CloseCode  int       `json:"close_code,omitempty"`
 	CloseText  string    `json:"close_text,omitempty"`
 	Err        string    `json:"err,omitempty"`
+	// Active keeps what the active layer did: rules, the original
+	// message, injected and dropped marks.
+	Active *obs.Active `json:"active,omitempty"`
 }
 
 type wsCloseLine struct {
@@ -185,6 +189,8 @@ type line struct {
 
 	Count uint64 `json:"count"`
 	Where string `json:"where"`
+
+	Active *obs.Active `json:"active"`
 }
 
 // encodeBody turns bytes into text when they are valid UTF-8, else base64,
@@ -238,7 +244,8 @@ func toLine(o obs.Obs) (any, error) {
 		l := &httpLine{Kind: o.Kind, TS: o.Time, ID: h.ID, Client: h.Client, Upstream: h.Upstream,
 			Start: h.Start, End: h.End, Method: h.Method, URL: h.URL, Host: h.Host, Proto: h.Proto,
 			ReqHdr: h.ReqHeader, ReqLen: h.ReqLen, ReqTrunc: h.ReqTrunc, Status: h.Status,
-			RespHdr: h.RespHeader, RespLen: h.RespLen, RespTrunc: h.RespTrunc, Err: h.Err, ErrKind: h.ErrKind}
+			RespHdr: h.RespHeader, RespLen: h.RespLen, RespTrunc: h.RespTrunc, Err: h.Err, ErrKind: h.ErrKind,
+			Active: h.Active}
 		l.ReqBody, l.ReqEnc = encodeBody(h.ReqBody)
 		l.RespBody, l.RespEnc = encodeBody(h.RespBody)
 		return l, nil
@@ -257,7 +264,7 @@ func toLine(o obs.Obs) (any, error) {
 		}
 		l := &wsMsgLine{Kind: o.Kind, Conn: m.Conn, Dir: m.Dir.String(), TS: o.Time, Opcode: m.Opcode,
 			Compressed: m.Compressed, WireLen: m.WireLen, Frames: m.Frames, Len: len(m.Data),
-			CloseCode: m.CloseCode, CloseText: m.CloseText, Err: m.Err}
+			CloseCode: m.CloseCode, CloseText: m.CloseText, Err: m.Err, Active: m.Active}
 		l.Data, l.Enc = encodeData(m.Data)
 		return l, nil
 	case obs.KindWSClose:
@@ -300,7 +307,7 @@ func fromLine(l *line) (obs.Obs, error) {
 		h := &obs.HTTPExchange{ID: l.ID, Client: l.Client, Upstream: l.Upstream, Start: l.Start, End: l.End,
 			Method: l.Method, URL: l.URL, Host: l.Host, Proto: l.Proto, ReqHeader: l.ReqHdr, ReqLen: l.ReqLen,
 			ReqTrunc: l.ReqTrunc, Status: l.Status, RespHeader: l.RespHdr, RespLen: l.RespLen,
-			RespTrunc: l.RespTrnc, Err: l.Err, ErrKind: l.ErrKind}
+			RespTrunc: l.RespTrnc, Err: l.Err, ErrKind: l.ErrKind, Active: l.Active}
 		if h.ReqBody, err = decodeBody(l.ReqBody, l.ReqEnc, "req_body"); err != nil {
 			return o, err
 		}
@@ -313,7 +320,7 @@ func fromLine(l *line) (obs.Obs, error) {
 			Host: l.Host, ReqHeader: l.ReqHdr, RespHeader: l.RespHdr, Status: l.Status, Extensions: l.Extensions}
 	case obs.KindWSMsg:
 		m := &obs.WSMessage{Conn: l.Conn, Compressed: l.Compressed, WireLen: l.WireLen, Frames: l.Frames,
-			CloseCode: l.CloseCode, CloseText: l.CloseText, Err: l.Err}
+			CloseCode: l.CloseCode, CloseText: l.CloseText, Err: l.Err, Active: l.Active}
 		switch l.Dir {
 		case "c2s":
 			m.Dir = decode.C2S

@@ -33,6 +33,10 @@ const maxInflate = 64 << 20
 // (or at the end), since HAR keeps its messages inside the entry. Everything
 // HAR cannot hold goes into "_sioproxy…" fields, which ReadHAR uses to give
 // back the recording exactly.
+//
+// Entries are sorted by start time, as DevTools' waterfall expects, and
+// all belong to one page (the recording), so DevTools groups them: they
+// are therefore held until the end before being written.
 func ExportHAR(r *Reader, w io.Writer) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	hdr := r.Header()
@@ -44,8 +48,6 @@ func ExportHAR(r *Reader, w io.Writer) error {
 	if version == "" {
 		version = "dev"
 	}
-	fmt.Fprintf(bw, "{\n  \"log\": {\n    \"version\": \"1.2\",\n    \"creator\": {\"name\": \"sioproxy\", \"version\": %q},\n    \"pages\": [],\n    \"_sioproxy\": %s,\n    \"entries\": [", version, hb)
-
 	x := &harExporter{w: bw, open: map[uint64]*wsEntry{}}
 	var other []json.RawMessage
 	for {
@@ -96,6 +98,28 @@ func ExportHAR(r *Reader, w io.Writer) error {
 			return err
 		}
 	}
+	sort.SliceStable(x.held, func(i, j int) bool { return x.held[i].start.Before(x.held[j].start) })
+	page := harPage{ID: harPageID, Title: pageTitle(hdr), PageTimings: json.RawMessage(`{}`)}
+	switch {
+	case len(x.held) > 0:
+		page.StartedDateTime = x.held[0].start.Format(harTime)
+	case !hdr.Started.IsZero():
+		page.StartedDateTime = hdr.Started.Format(harTime)
+	default:
+		page.StartedDateTime = time.Unix(0, 0).UTC().Format(harTime)
+	}
+	pb, err := json.Marshal(page)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(bw, "{\n  \"log\": {\n    \"version\": \"1.2\",\n    \"creator\": {\"name\": \"sioproxy\", \"version\": %q},\n    \"pages\": [\n      %s\n    ],\n    \"_sioproxy\": %s,\n    \"entries\": [", version, pb, hb)
+	for i, h := range x.held {
+		if i > 0 {
+			bw.WriteByte(',')
+		}
+		bw.WriteString("\n      ")
+		bw.Write(h.json)
+	}
 	bw.WriteString("\n    ]")
 	if len(other) > 0 {
 		bw.WriteString(",\n    \"_sioproxyOther\": [")
@@ -114,8 +138,34 @@ func ExportHAR(r *Reader, w io.Writer) error {
 
 type harExporter struct {
 	w    *bufio.Writer
-	n    int
 	open map[uint64]*wsEntry
+	held []heldEntry // every entry, written sorted at the end
+}
+
+type heldEntry struct {
+	start time.Time
+	json  []byte
+}
+
+// harPageID is the one page every exported entry belongs to.
+const harPageID = "page_1"
+
+type harPage struct {
+	StartedDateTime string          `json:"startedDateTime"`
+	ID              string          `json:"id"`
+	Title           string          `json:"title"`
+	PageTimings     json.RawMessage `json:"pageTimings"`
+}
+
+func pageTitle(h Header) string {
+	t := "sioproxy recording"
+	switch {
+	case h.Target != "":
+		t += " of " + h.Target
+	case h.Source != "":
+		t += " (" + h.Source + ")"
+	}
+	return t
 }
 
 type wsEntry struct {
@@ -126,17 +176,14 @@ type wsEntry struct {
 }
 
 func (x *harExporter) entry(e *harEntry) error {
+	e.Pageref = harPageID
 	b, err := json.MarshalIndent(e, "      ", "  ")
 	if err != nil {
 		return err
 	}
-	if x.n > 0 {
-		x.w.WriteByte(',')
-	}
-	x.n++
-	x.w.WriteString("\n      ")
-	_, err = x.w.Write(b)
-	return err
+	start, _ := time.Parse(harTime, e.StartedDateTime)
+	x.held = append(x.held, heldEntry{start: start, json: b})
+	return nil
 }
 
 func marshalLine(o obs.Obs) ([]byte, error) {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -40,8 +41,12 @@ type Reader struct {
 	rd *Redactor // SetRedactor
 
 	counter *countingReader
-	size    int64
-	closer  io.Closer
+	size    int64 // bytes of the (uncompressed) recording, -1 if unknown
+	// consumed counts the bytes of the lines returned so far: the file
+	// is read ahead in large chunks, so what was read says little about
+	// what was played.
+	consumed int64
+	closer   io.Closer
 }
 
 // Open opens a recording, telling native JSONL, gzip-compressed JSONL and
@@ -53,7 +58,7 @@ func Open(path string) (*Reader, error) {
 	}
 	size := int64(-1)
 	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
-		size = st.Size()
+		size = gzipSize(f, st.Size())
 	}
 	r, err := newReader(f, filepath.Base(path), size)
 	if err != nil {
@@ -62,6 +67,24 @@ func Open(path string) (*Reader, error) {
 	}
 	r.closer = f
 	return r, nil
+}
+
+// gzipSize is the uncompressed size of a gzip file (from its trailer's
+// ISIZE, exact for one stream under 4 GiB, which is what Create writes),
+// or size itself for a plain file.
+func gzipSize(f *os.File, size int64) int64 {
+	var magic [2]byte
+	if size < 18 {
+		return size
+	}
+	if _, err := f.ReadAt(magic[:], 0); err != nil || magic[0] != 0x1f || magic[1] != 0x8b {
+		return size
+	}
+	var isize [4]byte
+	if _, err := f.ReadAt(isize[:], size-4); err != nil {
+		return -1
+	}
+	return int64(binary.LittleEndian.Uint32(isize[:]))
 }
 
 // NewReader reads a recording from src; name is used in error messages.
@@ -118,6 +141,7 @@ func (r *Reader) readHeader() error {
 			return fmt.Errorf("%s: empty file: not a sioproxy recording or HAR", r.name)
 		}
 		r.lineNo++
+		r.consumed += int64(len(r.sc.Bytes())) + 1
 		if len(bytes.TrimSpace(r.sc.Bytes())) > 0 {
 			break
 		}
@@ -168,14 +192,22 @@ func (r *Reader) warn(msg string) {
 	r.warnings = append(r.warnings, msg)
 }
 
-// Progress reports how far reading got: bytes of the file read and its size
-// for native recordings (size -1 if unknown), observations returned and
-// their count for HAR.
+// Progress reports how far reading got: bytes of the lines returned so
+// far and the recording's (uncompressed) size for native recordings (size
+// -1 if unknown), observations returned and their count for HAR. At the
+// end done equals total.
 func (r *Reader) Progress() (done, total int64) {
 	if r.sc == nil {
 		return int64(r.harPos), int64(len(r.har))
 	}
-	return r.counter.n, r.size
+	total = r.size
+	if errors.Is(r.err, io.EOF) && total >= 0 {
+		return total, total
+	}
+	if total >= 0 && r.consumed > total {
+		total = -1 // not the size we thought (a file over 4 GiB, several gzip streams)
+	}
+	return r.consumed, total
 }
 
 // Next returns the next observation, or io.EOF after the last one. Any
@@ -210,6 +242,7 @@ func (r *Reader) next() (obs.Obs, error) {
 		}
 		r.lineNo++
 		b := r.sc.Bytes()
+		r.consumed += int64(len(b)) + 1
 		if len(bytes.TrimSpace(b)) == 0 {
 			continue
 		}

@@ -35,6 +35,11 @@ type ReplayToOptions struct {
 	Paths []string
 	// HTTP is the client for polling requests; nil means a default one.
 	HTTP *http.Client
+	// Ignore lists JSON paths of the args that must not count as
+	// differences (see ParseIgnore), on top of DefaultIgnore and values
+	// that look like ids or timestamps unless NoDefaultIgnore.
+	Ignore          []string
+	NoDefaultIgnore bool
 }
 
 // Diff is one way the server's answers differ from the recording.
@@ -112,6 +117,10 @@ func ReplayTo(ctx context.Context, r *Reader, opts ReplayToOptions) (*ReplayRepo
 		defer tr.CloseIdleConnections()
 		opts.HTTP = &http.Client{Transport: tr}
 	}
+	ig, err := newIgnorer(opts.Ignore, !opts.NoDefaultIgnore)
+	if err != nil {
+		return nil, err
+	}
 	scripts, err := buildScripts(r, session.Options{Paths: opts.Paths}, opts.Sid)
 	if err != nil {
 		return nil, err
@@ -135,7 +144,7 @@ func ReplayTo(ctx context.Context, r *Reader, opts ReplayToOptions) (*ReplayRepo
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			rn := &runner{sc: sc, opts: opts}
+			rn := &runner{sc: sc, opts: opts, ig: ig}
 			if err := sleepUntil(ctx, start, sc.opened.Sub(first), opts.Speed); err != nil {
 				rep.Sessions[i] = SessionReport{Sid: sc.sid, Transport: sc.transport, Diffs: []Diff{{Sid: sc.sid, What: "session", Msg: "not replayed: " + err.Error()}}}
 				return

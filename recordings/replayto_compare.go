@@ -17,6 +17,21 @@ type shape struct {
 	nsp  string
 	name string // event name
 	args string // compact JSON; attachments inlined as {"_binary":…}
+	cmp  string // args with what is ignored masked: what is compared
+}
+
+// same reports whether two server packets are the same answer.
+func (s shape) same(o shape) bool {
+	return s.typ == o.typ && s.nsp == o.nsp && s.name == o.name && s.key() == o.key()
+}
+
+// key is what is compared of the args: the masked form once ignorer.all
+// has set it.
+func (s shape) key() string {
+	if s.cmp == "" {
+		return s.args
+	}
+	return s.cmp
 }
 
 func shapeOf(p *sio.Packet) shape {
@@ -128,7 +143,7 @@ func compareServer(rec, got []shape) []Diff {
 	used := make([]bool, len(got))
 	var left []int
 	for i, r := range rec {
-		j := indexUnused(got, used, func(g shape) bool { return g == r })
+		j := indexUnused(got, used, func(g shape) bool { return g.same(r) })
 		if j < 0 {
 			left = append(left, i)
 			continue
@@ -196,7 +211,7 @@ func indexUnused(got []shape, used []bool, match func(shape) bool) int {
 
 // compareAck compares the server's answer to one of the client's events.
 // rec or got is nil when there was none.
-func compareAck(ev *sio.Packet, rec, got *sio.Packet, waited string) *Diff {
+func compareAck(ev *sio.Packet, rec, got *sio.Packet, waited string, ig *ignorer) *Diff {
 	if rec == nil && got == nil {
 		return nil
 	}
@@ -220,7 +235,7 @@ func compareAck(ev *sio.Packet, rec, got *sio.Packet, waited string) *Diff {
 		d.Msg = fmt.Sprintf("ack for %q%s id %d: recorded none got %s", name, onNsp(d.Nsp), id, g)
 	case got == nil:
 		d.Msg = fmt.Sprintf("ack for %q%s id %d: recorded %s got none %s", name, onNsp(d.Nsp), id, r, waited)
-	case r != g:
+	case ig.mask(r) != ig.mask(g):
 		d.Msg = fmt.Sprintf("ack for %q%s id %d: recorded %s got %s", name, onNsp(d.Nsp), id, r, g)
 	default:
 		return nil

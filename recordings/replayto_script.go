@@ -110,6 +110,11 @@ func buildScripts(r *Reader, opts session.Options, onlySid string) ([]*script, e
 				sc.problem = "msgpack parser: the replay client encodes with the default parser only"
 				return
 			}
+			if a := ev.Active; a != nil && (a.Dropped || a.Consumed || a.Injected && ev.Dir == "s2c") {
+				// Not what the server received or sent: sioproxy dropped
+				// it, or spoke for the server (issue 13).
+				return
+			}
 			p, err := packetOf(ev)
 			if err != nil {
 				// An undecodable packet was already an error line live; it

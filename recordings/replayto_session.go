@@ -15,6 +15,7 @@ import (
 type runner struct {
 	sc   *script
 	opts ReplayToOptions
+	ig   *ignorer
 	c    *sioclient.Client
 
 	mu        sync.Mutex
@@ -102,7 +103,7 @@ func (rn *runner) run(ctx context.Context) SessionReport {
 	for _, st := range sc.s2c {
 		rec = append(rec, shapeOf(&st.p))
 	}
-	rep.Diffs = append(rep.Diffs, compareServer(rec, rn.got)...)
+	rep.Diffs = append(rep.Diffs, compareServer(rn.ig.all(rec), rn.ig.all(rn.got))...)
 	for _, st := range sc.c2s {
 		if !isEvent(st.p.Type) || !st.p.HasID {
 			continue
@@ -115,7 +116,7 @@ func (rn *runner) run(ctx context.Context) SessionReport {
 		if s, ok := rn.skipped[st]; ok {
 			why = s
 		}
-		if d := compareAck(&st.p, st.acked, rn.ackGot[st], why); d != nil {
+		if d := compareAck(&st.p, st.acked, rn.ackGot[st], why, rn.ig); d != nil {
 			rep.Diffs = append(rep.Diffs, *d)
 		}
 	}

@@ -8,6 +8,7 @@ type KeyMap struct {
 	NextPane, PrevPane                    key.Binding
 	Enter, Back                           key.Binding
 	Follow, Clear, Filter, Pings, Save    key.Binding
+	Stats                                 key.Binding
 	Help, Quit                            key.Binding
 }
 
@@ -29,6 +30,7 @@ func DefaultKeyMap() KeyMap {
 		Filter:   key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
 		Pings:    key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "ping/pong")),
 		Save:     key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "save")),
+		Stats:    key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "stats")),
 		Help:     key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		Quit:     key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
 	}
@@ -36,7 +38,7 @@ func DefaultKeyMap() KeyMap {
 
 // ShortHelp implements help.KeyMap: the hints in the bottom line.
 func (k KeyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.NextPane, k.Enter, k.Filter, k.Follow, k.Pings, k.Save, k.Help, k.Quit}
+	return []key.Binding{k.NextPane, k.Enter, k.Filter, k.Follow, k.Pings, k.Save, k.Stats, k.Help, k.Quit}
 }
 
 // FullHelp implements help.KeyMap: the ? screen.
@@ -44,7 +46,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End},
 		{k.NextPane, k.PrevPane, k.Enter, k.Back},
-		{k.Follow, k.Clear, k.Filter, k.Pings, k.Save},
+		{k.Follow, k.Clear, k.Filter, k.Pings, k.Save, k.Stats},
 		{k.Help, k.Quit},
 	}
 }

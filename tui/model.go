@@ -118,9 +118,14 @@ type Model struct {
 	detail  viewport.Model
 	message string // outcome of the last action, e.g. a save
 
+	statsPane statsPane // the t key (stats_pane.go)
+
 	cache   string
 	dirty   bool
 	renders int // frames actually formatted, for tests
+
+	// icpt is the breakpoint and held-message state (intercept.go).
+	icpt *interceptUI
 }
 
 // New returns a model reading opts.Source.
@@ -190,6 +195,9 @@ func (m *Model) tick() tea.Cmd {
 
 // Update implements tea.Model.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if ok, cmd := m.interceptMsg(msg); ok {
+		return m, cmd
+	}
 	switch msg := msg.(type) {
 	case tickMsg:
 		m.onTick(msg.now)
@@ -214,7 +222,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case tea.KeyMsg:
 		m.dirty = true
-		return m, m.onKey(msg)
+		return m, m.onKeyMaybeAlt(msg)
 	}
 	return m, nil
 }
@@ -222,6 +230,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 func (m *Model) onTick(now time.Time) {
 	m.now = now
 	m.ticks++
+	m.interceptTick()
 	m.batch, m.after, m.missed = m.pull()
 	if len(m.batch) > 0 {
 		m.dirty = true
@@ -239,6 +248,7 @@ func (m *Model) onTick(now time.Time) {
 	if m.ticks%10 == 0 {
 		m.dirty = true
 	}
+	m.statsTick()
 	if m.dirty {
 		m.refreshSessions()
 	}
@@ -257,6 +267,7 @@ func (m *Model) ingest(evs []event.Event) {
 		ev := &evs[i]
 		neutralise(ev)
 		m.sessions.observe(ev)
+		m.statsObserve(ev)
 		switch ev.Kind {
 		case event.KindPacket, event.KindError:
 			if ev.Kind == event.KindPacket {
@@ -323,14 +334,14 @@ func (m *Model) passes(ev *event.Event) bool {
 // rebuildView re-applies the filter to every held row; only on a filter,
 // scope or toggle change, never per tick.
 func (m *Model) rebuildView() {
-	atBottom := m.atBottom()
 	m.view.reset()
 	for seq := m.store.oldest(); seq < m.store.next; seq++ {
 		if m.passes(&m.store.get(seq).ev) {
 			m.view.push(seq)
 		}
 	}
-	if m.follow && atBottom {
+	if m.follow {
+		// Following: the newest matching rows, as many as fill the pane.
 		m.cursorSeq, _ = m.view.last()
 	} else if n := m.view.len(); n > 0 {
 		m.cursorSeq = m.view.at(min(m.view.index(m.cursorSeq), n-1))

@@ -20,7 +20,7 @@ func TestViewShows(t *testing.T) {
 		notWant []string
 	}{
 		{"sessions and packets", nil,
-			[]string{"Sessions (2)", "AbCdEf0123456789", "websocket", "/,/admin", "chat #1", "#1 ↩ 12ms", `"probe"`, "BINARY_EVENT", "decode error: sio: bad packet type", ":8080 → http://localhost:3000"},
+			[]string{"Sessions (2)", "AbCdEf0123456789", "websocket", "/,/admin", "chat #1", "#1 ↩ chat 12ms", `"probe"`, "BINARY_EVENT", "decode error: sio: bad packet type", ":8080 → http://localhost:3000"},
 			[]string{"15:09:26.200"}},
 		{"pings shown after p", []string{"p"}, []string{"pings shown", "15:09:26.200", "15:09:26.203"}, nil},
 		{"faults fold by code and sid", nil, []string{"Faults (2)", "cors_origin_mismatch", "×2", "ping_rtt_high", "×1"}, nil},
@@ -108,7 +108,8 @@ func TestFollowAndPause(t *testing.T) {
 		wantFollow bool
 	}{
 		{"following at bottom moves", nil, true, true},
-		{"cursor up does not move", []string{"up"}, false, true},
+		{"cursor up does not move and pauses", []string{"up"}, false, false},
+		{"home pauses", []string{"g"}, false, false},
 		{"paused does not move", []string{"f"}, false, false},
 		{"pause then resume moves", []string{"f", "f"}, true, true},
 		{"back at end moves again", []string{"up", "end"}, true, true},
@@ -275,7 +276,7 @@ func TestStatusBar(t *testing.T) {
 	m.Update(tickMsg{now: at(1000)})
 	out := m.View()
 	// 300 packets 1 ms apart ending at 799 ms: all inside the second ending at 1000 ms.
-	for _, w := range []string{"300 pkts/s", "drops 7", "● REC out.jsonl", "replay 5/9"} {
+	for _, w := range []string{"300 pkts/s", "drops 7", "● REC out.jsonl", "replay 55%"} {
 		if !strings.Contains(out, w) {
 			t.Errorf("status lacks %q:\n%s", w, out)
 		}
@@ -331,5 +332,67 @@ func TestDerivedSessions(t *testing.T) {
 	b := m.sessRows[1]
 	if b.Client != "10.0.0.7:41000" || b.Faults != 2 || b.PacketsC2S != 1 {
 		t.Fatalf("session b = %+v", b)
+	}
+}
+
+// A filter or scope change while following shows the newest matching rows
+// filling the pane, not one row at the top of an empty pane.
+func TestFilterWhileFollowingFillsPane(t *testing.T) {
+	evs := manyPackets(0, 200)
+	for i := range evs {
+		if i%3 == 0 {
+			evs[i].Event, evs[i].Sid = "avatar", "S2"
+		}
+	}
+	tests := []struct {
+		name string
+		do   func(m *Model)
+	}{
+		// A paste, or keys sent together, arrive as one message.
+		{"filter", func(m *Model) {
+			press(m, "/")
+			m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("event:avatar")})
+			press(m, "enter")
+		}},
+		{"filter typed", func(m *Model) { press(m, "/"); typeText(m, "event:avatar"); press(m, "enter") }},
+		{"scope", func(m *Model) { press(m, "shift+tab", "enter") }},
+		{"pings toggle", func(m *Model) { press(m, "p") }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			src, _ := newTestSource(evs, Stats{})
+			m := New(testOptions(src))
+			m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+			m.Update(tickMsg{now: at(1000)})
+			tc.do(m)
+			rows := m.layout().pkts
+			if m.view.len() < rows {
+				t.Fatalf("test needs more matching rows (%d) than the pane (%d)", m.view.len(), rows)
+			}
+			if last, _ := m.view.last(); m.cursorSeq != last {
+				t.Fatalf("cursor %d, want the newest matching row %d", m.cursorSeq, last)
+			}
+			if got, want := m.view.index(m.topSeq), m.view.len()-rows; got != want {
+				t.Fatalf("top row is #%d of %d, want #%d: the pane of %d rows is not filled", got, m.view.len(), want, rows)
+			}
+			out := m.View()
+			if !strings.Contains(out, "FOLLOW") {
+				t.Fatalf("header lost FOLLOW:\n%s", out)
+			}
+		})
+	}
+}
+
+// After g (home) the header says PAUSED, since new rows no longer move
+// the view; G (end) follows again.
+func TestHomePausesEndFollows(t *testing.T) {
+	m := newTestModel(t, manyPackets(0, 100))
+	press(m, "g")
+	if out := m.View(); !strings.Contains(out, "PAUSED") || strings.Contains(out, "FOLLOW") {
+		t.Fatalf("after g the header must say PAUSED:\n%s", strings.SplitN(out, "\n", 2)[0])
+	}
+	press(m, "G")
+	if out := m.View(); !strings.Contains(out, "FOLLOW") {
+		t.Fatalf("after G the header must say FOLLOW:\n%s", strings.SplitN(out, "\n", 2)[0])
 	}
 }

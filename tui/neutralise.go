@@ -15,7 +15,7 @@ import (
 // copied before it is changed: other consumers share the pointer.
 func neutralise(ev *event.Event) {
 	for _, p := range [...]*string{&ev.Sid, &ev.Transport, &ev.Dir, &ev.Client, &ev.Engine, &ev.Data,
-		&ev.Type, &ev.Nsp, &ev.Event, &ev.Parser, &ev.Action, &ev.Reason, &ev.By,
+		&ev.Type, &ev.Nsp, &ev.Event, &ev.AckEvent, &ev.Parser, &ev.Action, &ev.Reason, &ev.By,
 		&ev.Method, &ev.Path, &ev.Error, &ev.Where} {
 		*p = termsafe.String(*p)
 	}

@@ -42,6 +42,10 @@ func hostileEvents() []event.Event {
 		if i == 3 {
 			ev.Type, ev.Exchange, ev.Conn = "EVENT", 0, 3
 		}
+		if i == 2 {
+			ack := int64(3)
+			ev.Type, ev.ID = "ACK", &ack // its row names the event it answers: ev.AckEvent
+		}
 		ev.Raw, ev.Buffers = []byte(termsafetest.Payload), [][]byte{[]byte(termsafetest.Payload)}
 		evs = append(evs, ev)
 	}

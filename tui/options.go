@@ -86,7 +86,8 @@ type Stats struct {
 	// summary; the recording and --json have them whole.
 	Trimmed uint64
 
-	// Replay progress, shown when ReplayTotal > 0.
+	// Replay progress in any unit (bytes of the recording played), shown
+	// as a percentage when ReplayTotal > 0.
 	ReplayDone, ReplayTotal int
 }
 
@@ -125,6 +126,9 @@ type Options struct {
 	NoColor bool
 	// Listen and Target are shown in the status bar ("listen → target").
 	Listen, Target string
+	// Intercept, when set, enables breakpoints (b) and the held-message
+	// editor (see intercept.go).
+	Intercept Interceptor
 	// Now is the clock read by the tick command (never by the model), for
 	// packets/s, ages and default file names. Default time.Now.
 	Now func() time.Time

@@ -1,6 +1,8 @@
 package tui
 
 import (
+	"strconv"
+
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 )
@@ -14,6 +16,15 @@ type Pauser interface {
 }
 
 var pauseKey = key.NewBinding(key.WithKeys(" "), key.WithHelp("space", "pause replay"))
+
+// replayProgress is the status bar's replay item: how much of the
+// recording has been played.
+func replayProgress(done, total int) string {
+	if done >= total {
+		return "replay done"
+	}
+	return "replay " + strconv.Itoa(int(int64(done)*100/int64(total))) + "%"
+}
 
 // onReplayKey handles the replay keys; it reports whether msg was one.
 func (m *Model) onReplayKey(msg tea.KeyMsg) bool {

@@ -13,6 +13,9 @@ func (m *Model) onKey(msg tea.KeyMsg) tea.Cmd {
 	if msg.Type == tea.KeyCtrlC {
 		return tea.Quit
 	}
+	if ok, cmd := m.interceptKey(msg); ok {
+		return cmd
+	}
 	if m.mode != modeFilter && m.mode != modeSave {
 		m.message = ""
 	}
@@ -30,6 +33,9 @@ func (m *Model) onKey(msg tea.KeyMsg) tea.Cmd {
 	case modeDetail:
 		return m.onDetailKey(msg)
 	}
+	if m.statsPane.on {
+		return m.onStatsKey(msg)
+	}
 	if m.onReplayKey(msg) {
 		return nil
 	}
@@ -39,6 +45,8 @@ func (m *Model) onKey(msg tea.KeyMsg) tea.Cmd {
 		return tea.Quit
 	case key.Matches(msg, k.Help):
 		m.mode = modeHelp
+	case key.Matches(msg, k.Stats):
+		m.toggleStats()
 	case key.Matches(msg, k.NextPane):
 		m.focus = (m.focus + 1) % numPanes
 	case key.Matches(msg, k.PrevPane):
@@ -104,6 +112,20 @@ func (m *Model) move(msg tea.KeyMsg) {
 		return
 	}
 	m.moveBy(m.focus, delta)
+	if m.focus == panePackets {
+		m.followAfterMove(key.Matches(msg, k.End))
+	}
+}
+
+// followAfterMove keeps the header honest: a move that leaves the newest
+// row pauses following, and end/G resumes it.
+func (m *Model) followAfterMove(toEnd bool) {
+	switch {
+	case toEnd:
+		m.follow = true
+	case !m.atBottom():
+		m.follow = false
+	}
 }
 
 func (m *Model) moveBy(p pane, delta int) {
@@ -147,7 +169,11 @@ func (m *Model) onMouse(msg tea.MouseMsg) {
 	if m.mode != modeMain {
 		return
 	}
-	m.moveBy(m.paneAt(msg.Y), delta)
+	p := m.paneAt(msg.Y)
+	m.moveBy(p, delta)
+	if p == panePackets {
+		m.followAfterMove(false)
+	}
 }
 
 func (m *Model) enter() {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/sioproxy/sioproxy/internal/event"
@@ -33,16 +34,7 @@ func (m *Model) layout() layout {
 	if l.noticeLine {
 		avail--
 	}
-	l.sess = clamp(len(m.sessRows), 1, max(2, avail/5))
-	l.faults = clamp(m.faults.len(), 1, 4)
-	if m.focus == paneFaults && m.faults.len() > 0 {
-		l.faultInfo = clamp(avail/3, 0, min(10, len(m.faultInfoLines(&m.faults.rows[clamp(m.faultCur, 0, m.faults.len()-1)]))))
-	}
-	l.pkts = avail - l.sess - l.faults - l.faultInfo
-	if l.pkts < 1 {
-		l.faultInfo = max(0, l.faultInfo+l.pkts-1)
-		l.pkts = max(1, avail-l.sess-l.faults-l.faultInfo)
-	}
+	l.sess, l.pkts, l.faults, l.faultInfo = m.shareRows(avail)
 	return l
 }
 
@@ -90,6 +82,9 @@ func (m *Model) ensurePacketVisible() {
 	if ci >= ti+rows {
 		ti = ci - rows + 1
 	}
+	// Never leave rows empty below the last one while earlier rows exist
+	// (after a filter or scope change, or when the pane grew).
+	ti = max(0, min(ti, n-rows))
 	m.cursorSeq, m.topSeq = m.view.at(ci), m.view.at(ti)
 }
 
@@ -110,8 +105,18 @@ func (m *Model) View() string {
 		b.WriteByte('\n')
 	case modeHelp:
 		writeLines(&b, m.helpText(), m.width, m.bodyHeight())
+	case modeMain:
+		if m.statsPane.on {
+			m.writeStats(&b)
+			break
+		}
+		if !m.interceptView(&b) {
+			m.writeMain(&b)
+		}
 	default:
-		m.writeMain(&b)
+		if !m.interceptView(&b) {
+			m.writeMain(&b)
+		}
 	}
 	m.writeStatus(&b)
 	m.cache = b.String()
@@ -143,6 +148,8 @@ func (m *Model) writeHeader(b *strings.Builder) {
 		left += " › detail"
 	} else if m.mode == modeHelp {
 		left += " › help"
+	} else if m.statsPane.on {
+		left += " › stats"
 	}
 	gap := max(1, m.width-ansi.StringWidth(left)-ansi.StringWidth(right)-1)
 	b.WriteString(m.styles.Title.Render(left) + strings.Repeat(" ", gap) + right + " ")
@@ -160,6 +167,7 @@ func (m *Model) paneTitle(b *strings.Builder, p pane, text string) {
 }
 
 func (m *Model) writeMain(b *strings.Builder) {
+	m.ensurePacketVisible() // the pane's height follows the focus and the content
 	l := m.layout()
 
 	m.paneTitle(b, paneSessions, fmt.Sprintf("Sessions (%d)", len(m.sessRows)))
@@ -301,51 +309,62 @@ func (m *Model) writeStatus(b *strings.Builder) {
 		parts = append(parts, "● REC "+st.RecordPath)
 	}
 	if st.ReplayTotal > 0 {
-		parts = append(parts, fmt.Sprintf("replay %d/%d", st.ReplayDone, st.ReplayTotal))
+		parts = append(parts, replayProgress(st.ReplayDone, st.ReplayTotal))
 	}
 	b.WriteString(m.styles.Status.Render(fit(termsafe.String(" "+strings.Join(parts, " │ ")), m.width)))
 	b.WriteByte('\n')
-	b.WriteString(ansi.Truncate(" "+m.help.ShortHelpView(m.keys.ShortHelp()), m.width, "…"))
+	hints := shortHints(m.keys.ShortHelp(), m.keys, m.width-1, func(bs []key.Binding) int {
+		h := m.help
+		h.Width = 0 // measure untruncated
+		return ansi.StringWidth(h.ShortHelpView(bs))
+	})
+	b.WriteString(ansi.Truncate(" "+m.help.ShortHelpView(hints), m.width, "…"))
 }
 
-// Column widths of the packet stream.
-const (
-	wTime   = 12
-	wSid    = 8
-	wTrans  = 4
-	wEngine = 7
-	wType   = 13
-	wNsp    = 8
-	wName   = 18
-	wSize   = 7
-)
-
 func (m *Model) packetHeader() string {
+	cols := m.packetCols()
 	var sb strings.Builder
 	sb.WriteString("  ")
-	sb.WriteString(fit("time", wTime))
+	sb.WriteString(fit("time", cols.time))
 	sb.WriteByte(' ')
-	if m.scope == "" {
-		sb.WriteString(fit("sid", wSid))
+	if cols.sid > 0 {
+		sb.WriteString(fit("sid", cols.sid))
 		sb.WriteByte(' ')
 	}
 	sb.WriteString("  ")
+	typ := "socket.io"
+	if cols.shortType {
+		typ = "type"
+	}
 	for _, c := range []struct {
 		s string
 		w int
-	}{{"tr", wTrans}, {"engine", wEngine}, {"socket.io", wType}, {"nsp", wNsp}, {"event / ack", wName}} {
-		sb.WriteString(fit(c.s, c.w))
-		sb.WriteByte(' ')
+	}{{"tr", cols.trans}, {"engine", cols.engine}, {typ, cols.typ}, {"nsp", cols.nsp}, {"event / ack", cols.name}} {
+		if c.w > 0 {
+			sb.WriteString(fit(c.s, c.w))
+			sb.WriteByte(' ')
+		}
 	}
-	rest := m.width - ansi.StringWidth(sb.String()) - wSize - 1
+	rest := m.width - ansi.StringWidth(sb.String()) - sizeCell(cols)
 	sb.WriteString(fit("args", rest))
-	sb.WriteByte(' ')
-	sb.WriteString(padLeft("size", wSize))
+	if cols.size > 0 {
+		sb.WriteByte(' ')
+		sb.WriteString(padLeft("size", cols.size))
+	}
 	return fit(sb.String(), m.width)
+}
+
+// sizeCell is the room the size column takes, its separator included.
+func sizeCell(c packetCols) int {
+	if c.size == 0 {
+		return 0
+	}
+	return c.size + 1
 }
 
 func (m *Model) packetRow(seq uint64, e *entry, selected, linked bool) string {
 	ev := &e.ev
+	cols := m.packetCols()
 	var sb strings.Builder
 	switch {
 	case selected:
@@ -355,10 +374,10 @@ func (m *Model) packetRow(seq uint64, e *entry, selected, linked bool) string {
 	default:
 		sb.WriteString("  ")
 	}
-	sb.WriteString(fit(ev.TS.Format("15:04:05.000"), wTime))
+	sb.WriteString(fit(ev.TS.Format(cols.timeFormat()), cols.time))
 	sb.WriteByte(' ')
-	if m.scope == "" {
-		sb.WriteString(fit(ev.Sid, wSid))
+	if cols.sid > 0 {
+		sb.WriteString(fit(ev.Sid, cols.sid))
 		sb.WriteByte(' ')
 	}
 	arrow := "→"
@@ -376,24 +395,28 @@ func (m *Model) packetRow(seq uint64, e *entry, selected, linked bool) string {
 	if ev.Transport == "websocket" {
 		tr = "ws"
 	}
-	sb.WriteString(fit(tr, wTrans))
+	sb.WriteString(fit(tr, cols.trans))
 	sb.WriteByte(' ')
-	sb.WriteString(fit(ev.Engine, wEngine))
-	sb.WriteByte(' ')
-	sb.WriteString(fit(ev.Type, wType))
+	if cols.engine > 0 {
+		sb.WriteString(fit(ev.Engine, cols.engine))
+		sb.WriteByte(' ')
+	}
+	sb.WriteString(fit(cols.typeCell(ev.Type, ev.Engine), cols.typ))
 	sb.WriteByte(' ')
 	nsp := ev.Nsp
 	if nsp == "" && ev.Type != "" {
 		nsp = "/"
 	}
-	sb.WriteString(fit(nsp, wNsp))
+	sb.WriteString(fit(nsp, cols.nsp))
 	sb.WriteByte(' ')
-	sb.WriteString(fit(m.nameCell(seq, e), wName))
+	sb.WriteString(fit(m.nameCellFit(seq, e, cols.name), cols.name))
 	sb.WriteByte(' ')
-	rest := m.width - ansi.StringWidth(sb.String()) - wSize - 1
-	sb.WriteString(fit(preview(ev), rest))
-	sb.WriteByte(' ')
-	sb.WriteString(padLeft(humanBytes(int64(ev.Size)), wSize))
+	rest := m.width - ansi.StringWidth(sb.String()) - sizeCell(cols)
+	sb.WriteString(fit(activeMark(ev)+preview(ev), rest))
+	if cols.size > 0 {
+		sb.WriteByte(' ')
+		sb.WriteString(padLeft(humanBytes(int64(ev.Size)), cols.size))
+	}
 	return m.styleRow(fit(sb.String(), m.width), selected, linked, false)
 }
 
@@ -422,10 +445,54 @@ func (m *Model) nameCell(seq uint64, e *entry) string {
 		}
 		return id
 	}
-	if ms, ok := m.ackLatency(e); ok {
-		return id + " ↩ " + formatMs(ms)
+	s := id + " ↩"
+	if name := m.ackedEvent(e); name != "" {
+		s += " " + name
 	}
-	return id + " ↩"
+	if ms, ok := m.ackLatency(e); ok {
+		return s + " " + formatMs(ms)
+	}
+	return s
+}
+
+// nameCellFit is nameCell in w cells: the event name gives way before
+// the ack id and latency do.
+func (m *Model) nameCellFit(seq uint64, e *entry, w int) string {
+	s := m.nameCell(seq, e)
+	if ansi.StringWidth(s) <= w || e.ev.ID == nil {
+		return s
+	}
+	if !isAck(e.ev.Type) {
+		id := " #" + strconv.FormatInt(*e.ev.ID, 10)
+		if room := w - ansi.StringWidth(id); e.ev.Event != "" && room >= 2 {
+			return ansi.Truncate(e.ev.Event, room, "…") + id
+		}
+		return s
+	}
+	name := m.ackedEvent(e)
+	ms, ok := m.ackLatency(e)
+	if name == "" || !ok {
+		return s
+	}
+	head := "#" + strconv.FormatInt(*e.ev.ID, 10) + " ↩ "
+	tail := " " + formatMs(ms)
+	room := w - ansi.StringWidth(head) - ansi.StringWidth(tail)
+	if room < 2 {
+		return s
+	}
+	return head + ansi.Truncate(name, room, "…") + tail
+}
+
+// ackedEvent is the name of the EVENT an ACK answers: the decoder's, else
+// that of the linked row.
+func (m *Model) ackedEvent(e *entry) string {
+	if e.ev.AckEvent != "" {
+		return e.ev.AckEvent
+	}
+	if t := m.store.get(e.link); t != nil {
+		return t.ev.Event
+	}
+	return ""
 }
 
 // ackLatency is the ack's own figure if the decoder gave one, else the time
@@ -502,18 +569,22 @@ func (m *Model) sessionRow(r *SessionRow, selected bool) string {
 	if r.Faults > 0 {
 		badge = "⚠" + strconv.Itoa(r.Faults)
 	}
+	w := sessionWidths(m.width)
 	cols := []struct {
 		s string
 		w int
 	}{
-		{r.Sid, 18}, {r.Client, 19}, {state, 9}, {eio, 2},
+		{r.Sid, w.sid}, {r.Client, w.client}, {state, 9}, {eio, 2},
 		{strings.Join(r.Namespaces, ","), 10},
 		{fmt.Sprintf("↑%d/%s", r.PacketsC2S, humanBytes(r.BytesC2S)), 11},
 		{fmt.Sprintf("↓%d/%s", r.PacketsS2C, humanBytes(r.BytesS2C)), 11},
-		{"age " + m.age(r.Opened) + " idle " + m.age(r.LastActivity), 15},
+		{"age " + m.age(r.Opened) + " idle " + m.age(r.LastActivity), w.age},
 		{"rtt " + rtt, 9}, {badge, 3},
 	}
 	for _, c := range cols {
+		if c.w == 0 {
+			continue
+		}
 		sb.WriteString(fit(c.s, c.w))
 		sb.WriteByte(' ')
 	}
@@ -546,10 +617,15 @@ func (m *Model) faultRow(r *faultRow, selected bool) string {
 	}
 	sb.WriteString(sevStyled)
 	sb.WriteByte(' ')
+	code, sid := 28, 12
+	if m.width < 100 {
+		// Keep room for the summary, the part that says what happened.
+		code, sid = 22, 8
+	}
 	for _, c := range []struct {
 		s string
 		w int
-	}{{r.f.Code, 28}, {r.f.Catalog, 4}, {r.sid, 12}, {"×" + strconv.Itoa(r.f.Count), 6}} {
+	}{{r.f.Code, code}, {r.f.Catalog, 4}, {r.sid, sid}, {"×" + strconv.Itoa(r.f.Count), 6}} {
 		sb.WriteString(fit(c.s, c.w))
 		sb.WriteByte(' ')
 	}

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -21,6 +22,10 @@ func runCA(args []string, stdout, stderr io.Writer) error {
 	var m modeFlags
 	fs.StringVar(&m.CADir, "ca-dir", "", "")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			io.WriteString(stdout, caUsage)
+			return nil
+		}
 		return usageError{fmt.Errorf("ca: %s (usage: sioproxy ca [--ca-dir DIR])", strings.Replace(err.Error(), " -", " --", 1))}
 	}
 	if fs.NArg() > 0 {

@@ -13,7 +13,8 @@ import (
 	"github.com/sioproxy/sioproxy/recordings"
 )
 
-const demoUsage = `usage: sioproxy demo [--no-tui] [--json] [--record FILE] [--duration D] [--pace X] [--view N]
+const demoUsage = `usage: sioproxy demo [--no-tui] [--json] [--record FILE] [--redact]
+                     [--binary STYLE] [--duration D] [--pace X] [--view N]
 
 Runs a small Socket.IO chat app built into sioproxy, real sioproxy relays in
 front of it, and simulated clients: polling that upgrades to WebSocket, a
@@ -36,6 +37,7 @@ func runDemo(ctx context.Context, args []string, stdout *os.File, stderr io.Writ
 	fs.DurationVar(&dur, "duration", 0, "")
 	fs.Float64Var(&pace, "pace", 1, "")
 	fs.IntVar(&cfg.View, "view", defaultView, "")
+	cfg.registerBinary(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			io.WriteString(stdout, demoUsage)

@@ -24,7 +24,8 @@ warnings, 2 failures (or bad usage).
 
   --origin O          the page's origin: check CORS as a browser there would
   --path P            Engine.IO path (default /socket.io/)
-  --header K:V        extra request header (the client's extraHeaders), repeatable
+  --header K:V        extra request header (the client's extraHeaders),
+                      repeatable
   --auth JSON         CONNECT auth object, e.g. '{"token":"abc"}'
   --nsp /x            namespace to CONNECT (default /)
   --transports LIST   polling,websocket (default both)

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/sioproxy/sioproxy/decode/sio"
 	"github.com/sioproxy/sioproxy/proxy"
 )
 
@@ -17,7 +18,7 @@ import (
 const defaultTarget = "http://127.0.0.1:3000"
 
 // subcommands are reserved names for the first argument.
-var subcommands = []string{"demo", "replay", "export", "ca", "doctor"}
+var subcommands = []string{"demo", "replay", "export", "ca", "doctor", "report", "inject", "sessions", "version", "help", "completion"}
 
 // config is everything the command line says.
 type config struct {
@@ -35,10 +36,14 @@ type config struct {
 	InsecureUpstream bool
 	BodyCap          int // bytes kept per body; 0 keeps none
 	Record           string
-	Redact           bool // mask secrets in recordings
-	View             int  // packets the terminal UI keeps for scrolling and filtering
+	Redact           bool            // mask secrets in recordings
+	View             int             // packets the terminal UI keeps for scrolling and filtering
+	Rules            string          // --rules FILE for the active layer
+	Control          string          // control socket path, "" for the default, "off" for none
+	Binary           sio.BinaryStyle // attachments in --json and --no-tui
 
 	modeFlags    // --mode, --intercept, --tls… (forward.go)
+	statsFlags   // --metrics (metrics.go)
 	hostileFlags // --mem-budget, --auth, --redact-param, timeouts (hostile.go)
 }
 
@@ -46,32 +51,47 @@ type config struct {
 var errHelp = flag.ErrHelp
 
 const usageText = `usage: sioproxy [flags]
-       sioproxy demo | replay | export | ca ...
+       sioproxy demo | replay | export | ca | doctor | report ...
+       sioproxy inject | sessions ...   (talk to a running sioproxy)
+       sioproxy help [command] | version | completion bash|zsh|fish
 
 sioproxy relays a Socket.IO app unchanged and shows what crosses the wire.
 
 flags:
-  --target URL          upstream base URL, repeat for several (default ` + defaultTarget + `)
+  --target URL          upstream base URL, repeat for several
+                        (default ` + defaultTarget + `)
   --listen ADDR         address to listen on (default 127.0.0.1:8080)
-  --path PREFIX         Engine.IO path prefix, repeatable (default /socket.io/ and /engine.io/)
-  --balance MODE        with several targets: round-robin or sticky (default round-robin)
+  --path PREFIX         Engine.IO path prefix, repeatable
+                        (default /socket.io/ and /engine.io/)
+  --balance MODE        with several targets: round-robin (default) or sticky
   --keep-host           forward the client's Host header instead of the target's
   --no-tui              one line per event on stdout instead of the terminal UI
   --json                JSON Lines on stdout (implies --no-tui)
   --upstream-ca FILE    PEM roots to verify https upstreams with
   --insecure-upstream   do not verify upstream certificates
-  --body-cap N          bytes of each HTTP body kept for decoding (default 1048576)
+  --body-cap N          bytes of each HTTP body kept for decoding
+                        (default 1048576)
   --record FILE         also record every observation to FILE (.gz compresses)
-  --redact              mask cookies, Authorization, CONNECT auth and secret query
-                        parameters in recordings, HAR exports and stdout output
+  --redact              mask cookies, Authorization, CONNECT auth and secret
+                        query parameters (recordings, exports, stdout)
   --view N              packets the terminal UI keeps in memory (default 10000)
-` + modeUsage + hostileUsage
+  --rules FILE          rewrite traffic by the rules in FILE, JSON or .yaml
+                        (drop, delay, set, replace, respond, inject); reloaded
+                        when it changes
+  --control PATH|off    control socket for sioproxy inject/sessions (default
+                        $XDG_RUNTIME_DIR/sioproxy.sock; off: none, the relay
+                        stays purely transparent)
+  --version             print the version and exit
+` + binaryUsage + metricsUsage + modeUsage + hostileUsage
 
 // parseFlags reads the command line (without the program name). Errors
 // name the flag and the offending value.
 func parseFlags(args []string) (config, error) {
 	var c config
 	if len(args) > 0 {
+		if args[0] == "--version" || args[0] == "-version" {
+			return config{Command: "version"}, nil
+		}
 		for _, s := range subcommands {
 			if args[0] == s {
 				return config{Command: s, Args: args[1:]}, nil
@@ -95,7 +115,11 @@ func parseFlags(args []string) (config, error) {
 	fs.StringVar(&c.Record, "record", "", "")
 	fs.BoolVar(&c.Redact, "redact", false, "")
 	fs.IntVar(&c.View, "view", defaultView, "")
+	fs.StringVar(&c.Rules, "rules", "", "")
+	fs.StringVar(&c.Control, "control", "", "")
 	c.modeFlags.register(fs)
+	c.registerBinary(fs)
+	c.statsFlags.register(fs)
 	c.hostileFlags.register(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {

@@ -34,10 +34,12 @@ type modeFlags struct {
 	CADir     string // where the interception CA and localhost.pem live
 }
 
-const modeUsage = `  --mode MODE           reverse (default: clients connect to sioproxy) or forward
-                        (an HTTP proxy: set HTTP_PROXY/HTTPS_PROXY or --proxy-server)
-  --intercept PATTERN   forward mode: decrypt CONNECTs to host[:port] matching the
-                        glob, repeatable (default: all); others are only tunnelled
+const modeUsage = `  --mode MODE           reverse (default: clients connect to sioproxy) or
+                        forward (an HTTP proxy: set HTTP_PROXY/HTTPS_PROXY, or
+                        Chromium's --proxy-server)
+  --intercept PATTERN   forward mode: decrypt CONNECTs to host[:port] matching
+                        the glob, repeatable (default: all); others are only
+                        tunnelled
   --tls                 listen with TLS (with a generated localhost certificate
                         unless --tls-cert/--tls-key are given)
   --tls-cert FILE       PEM certificate chain to serve (implies --tls)
@@ -184,6 +186,9 @@ func serveForward(ctx context.Context, cfg config, stdout *os.File, stderr io.Wr
 	}
 	rt, err := newRuntime(cfg, stdout, recordings.Header{Mode: "forward", Target: "intercept " + intercept, Started: time.Now()})
 	if err != nil {
+		return err
+	}
+	if err := rt.startMetrics(stderr); err != nil {
 		return err
 	}
 	errLog := log.New(stderr, "", log.LstdFlags)

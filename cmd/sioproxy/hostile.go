@@ -36,14 +36,15 @@ const (
 	defaultHeaderTimeout = 10 * time.Second
 )
 
-const hostileUsage = `  --mem-budget SIZE     memory for wire data, shared by the UI, caches, queues and
-                        WebSocket reassembly (default 256MiB); beyond it large payloads
-                        are summarised on screen and drops are counted
-  --auth USER:PASS      forward mode: require Proxy-Authorization (Basic) from clients
-  --redact-param NAME   also mask this query parameter (repeatable; implies --redact)
+const hostileUsage = `  --mem-budget SIZE     memory for wire data: UI, caches, queues, WebSocket
+                        reassembly (default 256MiB); large payloads are
+                        summarised on screen, drops are counted
+  --auth USER:PASS      forward mode: require Proxy-Authorization (Basic)
+  --redact-param NAME   also mask this query parameter (repeatable; implies
+                        --redact)
   --idle-timeout D      close keep-alive connections idle for D (default 90s)
-  --header-timeout D    close connections that take longer than D to send request
-                        headers (default 10s)
+  --header-timeout D    close connections whose request headers take longer
+                        than D (default 10s)
 `
 
 func (h *hostileFlags) register(fs *flag.FlagSet) {

@@ -42,9 +42,18 @@ func run(ctx context.Context, args []string, stdout *os.File, stderr io.Writer) 
 		err = runCA(cfg.Args, stdout, stderr)
 	case "doctor":
 		return runDoctor(ctx, cfg.Args, stdout, stderr)
+	case "report":
+		err = runReport(cfg.Args, stdout, stderr)
+	case "inject":
+		err = runInject(ctx, cfg.Args, stdout, stderr)
+	case "sessions":
+		err = runSessions(ctx, cfg.Args, stdout, stderr)
 	default:
-		fmt.Fprintf(stderr, "sioproxy: unknown command %q\n", cfg.Command)
-		return 2
+		var ok bool
+		if err, ok = runMeta(cfg.Command, cfg.Args, stdout); !ok {
+			fmt.Fprintf(stderr, "sioproxy: unknown command %q\n", cfg.Command)
+			return 2
+		}
 	}
 	var uerr usageError
 	switch {

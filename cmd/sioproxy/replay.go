@@ -20,8 +20,10 @@ import (
 	"github.com/sioproxy/sioproxy/tui"
 )
 
-const replayUsage = `usage: sioproxy replay FILE [--speed N | --fast] [--no-tui] [--json] [--path PREFIX]
-       sioproxy replay FILE --to URL [--sid SID] [--transport T] [--speed N | --fast] [--json]
+const replayUsage = `usage: sioproxy replay FILE [--speed N | --fast] [--no-tui] [--json]
+                            [--binary STYLE] [--path PREFIX]
+       sioproxy replay FILE --to URL [--sid SID] [--transport T]
+                            [--ignore PATH]... [--speed N | --fast] [--json]
 
 Plays a recording (native .jsonl, .jsonl.gz, or a HAR file from Chrome,
 Firefox, mitmproxy or HTTP Toolkit) through the decoder and the fault
@@ -35,17 +37,27 @@ when they differ.
 
 flags:
   --speed N           play N times as fast as recorded; 0 is as fast as possible
-                      (default: recorded speed in the UI and with --to, 0 headless)
+                      (default: recorded speed in the UI and with --to,
+                      0 headless)
   --fast              same as --speed 0
   --no-tui            one line per event on stdout instead of the terminal UI
   --json              JSON Lines on stdout (implies --no-tui)
   --path PREFIX       Engine.IO path prefix, repeatable (as for the proxy)
+  --binary STYLE      attachments in --json and --no-tui: summary (default),
+                      full or none
   --to URL            replay the clients against the server at URL
   --sid SID           with --to: only the recorded session SID
-  --transport T       with --to: polling (then upgrade), polling-only or websocket
+  --transport T       with --to: polling (then upgrade), polling-only or
+                      websocket
                       instead of the recorded transport
   --grace D           with --to: wait D after a session's last packet for late
                       server packets (default 2s)
+  --ignore PATH       with --to: a JSON path of the args whose value may differ,
+                      repeatable: ..key (at any depth), $[0].user.id, $[*].id
+  --no-default-ignore with --to: also compare what is ignored by default: keys
+                      sid, socketId, socket_id, pid, ts, time, timestamp, date,
+                      createdAt, updatedAt, and values that look like a
+                      Socket.IO id or a timestamp
 `
 
 // replayConfig is the replay command line.
@@ -58,6 +70,8 @@ type replayConfig struct {
 	Sid       string
 	Transport string
 	Grace     time.Duration
+	Ignore    []string
+	NoDefIgn  bool // --no-default-ignore
 }
 
 func parseReplayFlags(args []string) (replayConfig, error) {
@@ -75,6 +89,9 @@ func parseReplayFlags(args []string) (replayConfig, error) {
 	fs.StringVar(&c.Sid, "sid", "", "")
 	fs.StringVar(&c.Transport, "transport", "", "")
 	fs.DurationVar(&c.Grace, "grace", 2*time.Second, "")
+	fs.Var((*multiFlag)(&c.Ignore), "ignore", "")
+	fs.BoolVar(&c.NoDefIgn, "no-default-ignore", false, "")
+	c.registerBinary(fs)
 	files, err := parseInterleaved(fs, args)
 	if err != nil {
 		return c, err
@@ -112,7 +129,15 @@ func parseReplayFlags(args []string) (replayConfig, error) {
 				return c, fmt.Errorf("replay: %s needs --to URL", name)
 			}
 		}
+		if len(c.Ignore) > 0 || c.NoDefIgn {
+			return c, errors.New("replay: --ignore and --no-default-ignore need --to URL")
+		}
 	} else {
+		for _, p := range c.Ignore {
+			if _, err := recordings.ParseIgnore(p); err != nil {
+				return c, fmt.Errorf("replay: %v", err)
+			}
+		}
 		u, err := parseTarget(c.To)
 		if err != nil {
 			return c, fmt.Errorf("replay: --to %q: %v", c.To, err)
@@ -222,8 +247,12 @@ func replayLocal(ctx context.Context, c replayConfig, r *recordings.Reader, stdo
 	if h := r.Header(); h.Source != "" {
 		title += " (" + h.Source + ")"
 	}
+	target := r.Header().Target
+	if target == "" {
+		target = r.Header().Mode // a demo or a saved view has no upstream
+	}
 	err = rt.run(ctx, uiInfo{
-		Title: title, Listen: c.File, Target: r.Header().Target,
+		Title: title, Listen: c.File, Target: target,
 		Progress: func() (int, int) {
 			prog.Lock()
 			defer prog.Unlock()
@@ -413,6 +442,7 @@ func replayTo(ctx context.Context, c replayConfig, r *recordings.Reader, stdout 
 	rep, err := recordings.ReplayTo(ctx, r, recordings.ReplayToOptions{
 		URL: c.To, Sid: c.Sid, Transport: c.Transport, Speed: speed, Grace: c.Grace,
 		Paths: c.Paths, HTTP: &http.Client{Transport: tr},
+		Ignore: c.Ignore, NoDefaultIgnore: c.NoDefIgn,
 	})
 	for _, w := range r.Warnings() {
 		fmt.Fprintf(stderr, "sioproxy: warning: %s\n", termsafe.String(w))

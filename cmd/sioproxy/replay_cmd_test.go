@@ -103,6 +103,13 @@ func TestReplayFlags(t *testing.T) {
 		{"bad to", []string{"a", "--to", "ftp://x"}, `--to "ftp://x": scheme "ftp"`, nil},
 		{"bad path", []string{"a", "--path", "x"}, `--path "x": must start with /`, nil},
 		{"unknown flag", []string{"a", "--bogus"}, "replay: flag provided but not defined: --bogus", nil},
+		{"ignore", []string{"a", "--to", "http://x", "--ignore", "..token", "--ignore", "$[0].id", "--no-default-ignore"}, "", func(t *testing.T, c replayConfig) {
+			if strings.Join(c.Ignore, " ") != "..token $[0].id" || !c.NoDefIgn {
+				t.Fatalf("%+v", c)
+			}
+		}},
+		{"ignore without to", []string{"a", "--ignore", "..token"}, "--ignore and --no-default-ignore need --to URL", nil},
+		{"bad ignore", []string{"a", "--to", "http://x", "--ignore", "$[x]"}, `replay: --ignore "$[x]": [x] is not an index, * or a quoted key`, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

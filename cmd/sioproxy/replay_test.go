@@ -319,3 +319,17 @@ func sameButClock(a, b string) bool {
 	}
 	return reflect.DeepEqual(ma, mb)
 }
+
+// The replay UI reads packets/s and ages on the replay clock: recorded
+// packets are years old on the wall clock.
+func TestReplayUIUsesReplayClock(t *testing.T) {
+	rec := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+	r := &runtime{cfg: config{View: defaultView}}
+	opts := r.tuiOptions(uiInfo{Clock: func() time.Time { return rec }})
+	if opts.Now == nil || !opts.Now().Equal(rec) {
+		t.Fatal("the UI's clock is not the replay clock")
+	}
+	if live := r.tuiOptions(uiInfo{}); live.Now != nil {
+		t.Fatal("a live UI must keep the wall clock (Now nil)")
+	}
+}

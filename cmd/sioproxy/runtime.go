@@ -14,9 +14,11 @@ import (
 	"github.com/sioproxy/sioproxy/internal/event"
 	"github.com/sioproxy/sioproxy/internal/exchanges"
 	"github.com/sioproxy/sioproxy/internal/membudget"
+	"github.com/sioproxy/sioproxy/internal/metrics"
 	"github.com/sioproxy/sioproxy/internal/obs"
 	"github.com/sioproxy/sioproxy/internal/pipeline"
 	"github.com/sioproxy/sioproxy/recordings"
+	"github.com/sioproxy/sioproxy/stats"
 	"github.com/sioproxy/sioproxy/tui"
 )
 
@@ -50,6 +52,11 @@ type runtime struct {
 	budget  membudget.Budget
 	wsPool  *membudget.Pool // WebSocket reassembly, all connections
 	trimmed atomic.Uint64   // events the UI got trimmed
+	// stats feeds the TUI's stats pane and --metrics; nil when neither runs.
+	stats   *stats.Collector
+	metrics *metrics.Server
+	// intercept drives breakpoints from the TUI (nil without an active layer).
+	intercept tui.Interceptor
 }
 
 // uiInfo is what the status bar shows about the mode.
@@ -96,6 +103,9 @@ func newRuntime(cfg config, stdout *os.File, hdr recordings.Header) (*runtime, e
 		}
 		r.cacheQ = bus.NewQueueBytes(cacheQueueSize, b.CacheQueue(), obsSize)
 	}
+	if r.useTUI || cfg.Metrics != "" {
+		r.stats = stats.New(stats.Options{})
+	}
 	return r, nil
 }
 
@@ -127,6 +137,12 @@ func (r *runtime) run(ctx context.Context, ui uiInfo, sourceDone <-chan error, s
 	if r.ring != nil {
 		pcfg.TrimEvents, pcfg.Trimmed = r.budget.PerEvent(), &r.trimmed
 	}
+	if r.stats != nil {
+		pcfg.Observe, pcfg.OnTick = r.stats.Observe, r.stats.Advance
+	}
+	if r.metrics != nil {
+		defer r.metrics.Close()
+	}
 	if !r.useTUI {
 		pcfg.Out = stdout
 		pcfg.Format = "text"
@@ -134,6 +150,7 @@ func (r *runtime) run(ctx context.Context, ui uiInfo, sourceDone <-chan error, s
 			pcfg.Format = "json"
 		}
 		pcfg.Color = isTerminal(stdout) && os.Getenv("NO_COLOR") == ""
+		pcfg.Binary = r.cfg.Binary
 		pcfg.OutErr = func(err error) {
 			fmt.Fprintf(stderr, "sioproxy: output stopped: %v (traffic is still relayed)\n", err)
 		}
@@ -243,16 +260,20 @@ func (r *runtime) tuiOptions(ui uiInfo) tui.Options {
 		}
 		return s
 	}
-	src := &uiSource{BusSource: tui.NewBusSource(r.ring, r.sessions, stats), cache: r.cache}
+	src := &uiSource{BusSource: tui.NewBusSource(r.ring, r.sessions, stats), cache: r.cache, stats: r.stats}
 	return tui.Options{
-		Source:   replaySource(src, ui.TogglePause),
-		Capacity: r.cfg.View,
-		MaxBytes: r.budget.View(),
-		Title:    ui.Title,
-		Listen:   ui.Listen,
-		Target:   ui.Target,
-		NoColor:  os.Getenv("NO_COLOR") != "",
-		SaveView: r.saveView,
+		Source:    replaySource(src, ui.TogglePause),
+		Capacity:  r.cfg.View,
+		MaxBytes:  r.budget.View(),
+		Title:     ui.Title,
+		Listen:    ui.Listen,
+		Target:    ui.Target,
+		NoColor:   os.Getenv("NO_COLOR") != "",
+		SaveView:  r.saveView,
+		Intercept: r.intercept,
+		// A replay's packets carry recorded times: packets/s and ages
+		// are read on the replay clock, not the wall clock.
+		Now: ui.Clock,
 	}
 }
 
@@ -306,6 +327,7 @@ func (r *runtime) sessions() []tui.SessionRow {
 type uiSource struct {
 	*tui.BusSource
 	cache *exchanges.Cache
+	stats *stats.Collector // the analyzer's, for the stats pane
 }
 
 func (s *uiSource) Exchange(id uint64) (*obs.HTTPExchange, bool) { return s.cache.Exchange(id) }

@@ -43,8 +43,25 @@ func serve(ctx context.Context, cfg config, stdout *os.File, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
+	if err := rt.startMetrics(stderr); err != nil {
+		return err
+	}
 	errLog := log.New(stderr, "", log.LstdFlags)
+	ln, scheme, err := cfg.listen(cfg.Listen, rt.sinks(), stderr)
+	if err != nil {
+		return err
+	}
+	eng, ctlPath, stopActive, err := startActive(ctx, cfg, stderr)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer stopActive()
+	if eng != nil {
+		rt.intercept = newBreakpointUI(eng)
+	}
 	p, err := proxy.New(proxy.Options{
+		Active:           eng,
 		Targets:          cfg.Targets,
 		Balance:          cfg.Balance,
 		Paths:            cfg.Paths,
@@ -57,10 +74,7 @@ func serve(ctx context.Context, cfg config, stdout *os.File, stderr io.Writer) e
 		WSBudget:         rt.wsPool,
 	})
 	if err != nil {
-		return err
-	}
-	ln, scheme, err := cfg.listen(cfg.Listen, rt.sinks(), stderr)
-	if err != nil {
+		ln.Close()
 		return err
 	}
 	balance := ""
@@ -70,6 +84,9 @@ func serve(ctx context.Context, cfg config, stdout *os.File, stderr io.Writer) e
 	listen := scheme + "://" + ln.Addr().String()
 	fmt.Fprintf(stderr, "sioproxy: listening on %s → %s%s\n", listen, targetList(cfg), balance)
 	warnExposed(stderr, ln.Addr(), false, false)
+	if ctlPath != "" {
+		fmt.Fprintf(stderr, "sioproxy: control socket %s (sioproxy inject, sioproxy sessions)\n", ctlPath)
+	}
 	if rt.useTUI {
 		// The UI owns the terminal; relay errors would garble it.
 		errLog.SetOutput(io.Discard)

@@ -191,8 +191,11 @@ func (t *Tracker) fillSIO(s *Session, dir decode.Dir, sp *sio.Packet, ev *event.
 	compact := sp.Compact
 	if len(sp.Buffers) > 0 {
 		ev.Buffers, ev.Attachments = sp.Buffers, len(sp.Buffers)
-		if r, err := sio.ReplacePlaceholdersWith(data, sp.Buffers, sp.Base64); err == nil {
+		if r, err := sio.ReplacePlaceholdersStyle(data, sp.Buffers, sp.Base64, t.binStyle); err == nil {
 			data, owned = r, true
+			// A summary nests one level deeper than the placeholder it
+			// replaces: let the writer check the args again (they are small).
+			compact = compact && t.binStyle == sio.BinaryFull
 		}
 	}
 	switch sp.Type {
@@ -221,6 +224,11 @@ func (t *Tracker) fillSIO(s *Session, dir decode.Dir, sp *sio.Packet, ev *event.
 	default:
 		if len(data) > 0 {
 			ev.Args = data
+		}
+	}
+	if sp.Msgpack && t.binStyle != sio.BinaryFull && len(ev.Args) > 0 {
+		if r := sio.RestyleInline(ev.Args, t.binStyle); &r[0] != &ev.Args[0] { // restyled: a new slice
+			ev.Args, compact = r, false
 		}
 	}
 	if len(ev.Args) > 0 && sp.Msgpack && !json.Valid(ev.Args) {
@@ -252,17 +260,18 @@ func (t *Tracker) fillSIO(s *Session, dir decode.Dir, sp *sio.Packet, ev *event.
 	case sio.Event, sio.BinaryEvent:
 		if sp.HasID {
 			if s.acks == nil {
-				s.acks = make(map[ackKey]time.Time)
+				s.acks = make(map[ackKey]pendingAck)
 			}
 			if len(s.acks) < maxPendingAcks {
-				s.acks[ackKey{sp.Nsp, sp.ID, dir}] = at
+				s.acks[ackKey{sp.Nsp, sp.ID, dir}] = pendingAck{at, ev.Event}
 			}
 		}
 	case sio.Ack, sio.BinaryAck:
 		if sp.HasID {
 			k := ackKey{sp.Nsp, sp.ID, dir.Reverse()}
-			if t0, ok := s.acks[k]; ok {
-				ev.AckMs = msSince(t0, at)
+			if p, ok := s.acks[k]; ok {
+				ev.AckMs = msSince(p.at, at)
+				ev.AckEvent = p.event
 				delete(s.acks, k)
 			}
 		}

@@ -176,7 +176,7 @@ type Session struct {
 
 	dec  [2]*sio.Decoder
 	bin  [2]binState
-	acks map[ackKey]time.Time
+	acks map[ackKey]pendingAck
 }
 
 // binState accumulates a BINARY packet's engine packets until its last
@@ -184,6 +184,13 @@ type Session struct {
 type binState struct {
 	size int
 	raw  []byte
+}
+
+// pendingAck is an EVENT waiting for its ACK: when it was sent, and its
+// name, so the ACK line can say what it answers.
+type pendingAck struct {
+	at    time.Time
+	event string
 }
 
 type ackKey struct {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/sioproxy/sioproxy/decode"
 	"github.com/sioproxy/sioproxy/decode/eio"
+	"github.com/sioproxy/sioproxy/decode/sio"
 	"github.com/sioproxy/sioproxy/internal/event"
 	"github.com/sioproxy/sioproxy/internal/obs"
 )
@@ -30,6 +31,9 @@ type Tracker struct {
 	cur *Session
 	// diagEv is the event being shown to the Diagnoser (see emit).
 	diagEv event.Event
+	// active is the active layer's mark of the observation being decoded,
+	// copied onto every packet event it yields.
+	active *event.Active
 	// early holds POSTs whose body was decoded from their http.start, by
 	// exchange id, with the packet count, so the final exchange skips it.
 	early map[uint64]int
@@ -37,6 +41,7 @@ type Tracker struct {
 	// wire bytes, so they are not rebuilt (a 64 KiB attachment costs an
 	// 87 KB base64 encoding per event just to be thrown away).
 	noBinaryRaw bool
+	binStyle    sio.BinaryStyle // how attachments appear in Args
 }
 
 // OmitBinaryRaw stops filling Raw on events of binary packets that came
@@ -48,6 +53,12 @@ type Tracker struct {
 // and their entry in Event.Buffers is nil (Attachments, Size and Args are
 // as without the option). Call it before the first Observe.
 func (t *Tracker) OmitBinaryRaw() { t.noBinaryRaw = true }
+
+// SetBinaryStyle sets how binary attachments are written into Args
+// (default sio.BinaryFull, the base64 of the bytes). Event.Buffers still
+// holds the bytes, and a recording the wire. Call it before the first
+// Observe.
+func (t *Tracker) SetBinaryStyle(st sio.BinaryStyle) { t.binStyle = st }
 
 // NewTracker returns an empty Tracker.
 func NewTracker(opts Options) *Tracker {
@@ -67,6 +78,7 @@ func (t *Tracker) Observe(o obs.Obs, emit func(event.Event)) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.out, t.cur = emit, nil
+	t.active = activeOf(o)
 	switch o.Kind {
 	case obs.KindHTTP:
 		if o.HTTP != nil {
@@ -96,7 +108,7 @@ func (t *Tracker) Observe(o obs.Obs, emit func(event.Event)) {
 	if d := t.opts.Diagnoser; d != nil {
 		d.Observe(o, t.cur, t.diagEmit)
 	}
-	t.out, t.cur = nil, nil
+	t.out, t.cur, t.active = nil, nil, nil
 }
 
 // Tick runs the timers: sessions silent for longer than their heartbeat
@@ -218,6 +230,9 @@ func (t *Tracker) forward(ev event.Event) {
 				s.Faults++
 			}
 		}
+	}
+	if t.active != nil && (ev.Kind == event.KindPacket || ev.Kind == event.KindHTTP) {
+		ev.Active = t.active
 	}
 	if t.out != nil {
 		t.out(ev)

@@ -551,3 +551,17 @@ func satAdd(a int64, l uint64) int64 {
 	}
 	return a + int64(l)
 }
+
+// Clone returns a parser in the same state with buffers of its own: it
+// continues the same stream (same offset, same inflate window) from where
+// p is. The active layer takes over a direction's decoding this way at a
+// message boundary without re-reading the stream from its start.
+func (p *Parser) Clone() *Parser {
+	q := *p
+	q.buf = slices.Clone(p.buf)
+	q.direct = nil
+	q.m = Message{}
+	q.inf = inflater{takeover: p.inf.takeover, max: p.inf.max, winEnd: p.inf.winEnd, lost: p.inf.lost,
+		win: slices.Clone(p.inf.win)}
+	return &q
+}

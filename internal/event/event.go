@@ -50,8 +50,9 @@ type Event struct {
 	Event       string          `json:"event,omitempty"` // event name (first arg of EVENT)
 	Args        json.RawMessage `json:"args,omitempty"`  // JSON payload; attachments inlined as {"_binary":"<base64>"}
 	Attachments int             `json:"attachments,omitempty"`
-	AckMs       *float64        `json:"ack_ms,omitempty"` // on an ACK: ms since its EVENT
-	Parser      string          `json:"parser,omitempty"` // "msgpack" when the msgpack parser was used
+	AckMs       *float64        `json:"ack_ms,omitempty"`    // on an ACK: ms since its EVENT
+	AckEvent    string          `json:"ack_event,omitempty"` // on an ACK: the name of the EVENT it answers
+	Parser      string          `json:"parser,omitempty"`    // "msgpack" when the msgpack parser was used
 	// RTTMs is set on a pong: ms since the ping it answers (v4: server ping,
 	// client pong; v3: the reverse).
 	RTTMs *float64 `json:"rtt_ms,omitempty"`
@@ -81,6 +82,9 @@ type Event struct {
 	// Drop.
 	Dropped uint64 `json:"dropped,omitempty"`
 	Where   string `json:"where,omitempty"` // which queue dropped them
+
+	// Active: what sioproxy's active layer did to it; absent when nothing.
+	Active *Active `json:"active,omitempty"`
 
 	// Not serialised: references for the TUI's detail view.
 	Raw      []byte   `json:"-"` // the engine packet's wire bytes

@@ -74,6 +74,10 @@ type HTTPExchange struct {
 	// "upstream_reset", "other".
 	Err     string
 	ErrKind string
+
+	// Active is set when the active layer acted on this exchange; nil on
+	// the transparent path.
+	Active *Active
 }
 
 // WSOpen is a WebSocket upgrade that the upstream answered with 101.
@@ -104,6 +108,9 @@ type WSMessage struct {
 	CloseCode  int // for opcode 8: 0 if absent
 	CloseText  string
 	Err        string // decode error for this message (data may be partial)
+	// Active is set when the active layer acted on this message (see
+	// Active); nil on the transparent path.
+	Active *Active
 }
 
 // WSClose says how a WebSocket connection ended.

@@ -56,6 +56,7 @@ func appendEvent(b []byte, ev *event.Event) ([]byte, bool) {
 	}
 	b = optInt(b, `,"attachments":`, int64(ev.Attachments))
 	b, ok = optFloat(b, `,"ack_ms":`, ev.AckMs, ok)
+	b = optString(b, `,"ack_event":`, ev.AckEvent)
 	b = optString(b, `,"parser":`, ev.Parser)
 	b, ok = optFloat(b, `,"rtt_ms":`, ev.RTTMs, ok)
 	b = optString(b, `,"action":`, ev.Action)
@@ -96,6 +97,9 @@ func appendEvent(b []byte, ev *event.Event) ([]byte, bool) {
 		b = strconv.AppendUint(b, ev.Dropped, 10)
 	}
 	b = optString(b, `,"where":`, ev.Where)
+	if a := ev.Active; a != nil {
+		b = appendActive(b, a)
+	}
 	b = append(b, '}', '\n')
 	return b, ok
 }
@@ -229,4 +233,33 @@ func appendString(b []byte, s string) []byte {
 	}
 	b = append(b, s[start:]...)
 	return append(b, '"')
+}
+
+// appendActive writes the "active" object (event.Active).
+func appendActive(b []byte, a *event.Active) []byte {
+	b = append(b, `,"active":{`...)
+	n := len(b)
+	if len(a.Rules) > 0 {
+		b = optStrings(b, `"rules":`, a.Rules)
+	}
+	for _, f := range []struct {
+		on  bool
+		key string
+	}{{a.Injected, `"injected":true`}, {a.Dropped, `"dropped":true`}, {a.Consumed, `"consumed":true`}, {a.Reframed, `"reframed":true`}} {
+		if f.on {
+			if len(b) > n {
+				b = append(b, ',')
+			}
+			b = append(b, f.key...)
+		}
+	}
+	for _, f := range []struct{ key, val string }{{`"original":`, a.Original}, {`"note":`, a.Note}} {
+		if f.val != "" {
+			if len(b) > n {
+				b = append(b, ',')
+			}
+			b = appendString(append(b, f.key...), f.val)
+		}
+	}
+	return append(b, '}')
 }

@@ -88,6 +88,10 @@ func (t *Text) Write(ev *event.Event) error {
 	default:
 		b = termsafe.AppendString(b, string(ev.Kind))
 	}
+	if ev.Active != nil {
+		b = append(b, ' ')
+		b = t.style(b, ansiRed, string(appendClean(nil, ev.Active.Mark(), maxArgs)))
+	}
 	b = append(b, '\n')
 	t.line = b
 	_, err := t.bw.Write(b)
@@ -165,6 +169,16 @@ func (t *Text) packet(b []byte, ev *event.Event) []byte {
 	if isAck && ev.ID != nil {
 		b = append(b, " id="...)
 		b = ev.AppendID(b)
+		if ev.AckEvent != "" {
+			b = append(b, " ↩ "...)
+			if t.color {
+				b = append(b, ansiGreen...)
+			}
+			b = termsafe.AppendQuoted(b, ev.AckEvent)
+			if t.color {
+				b = append(b, ansiReset...)
+			}
+		}
 	}
 	if len(ev.Args) > 0 {
 		b = append(b, ' ')

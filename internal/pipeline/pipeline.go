@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/sioproxy/sioproxy/decode/session"
+	"github.com/sioproxy/sioproxy/decode/sio"
 	"github.com/sioproxy/sioproxy/internal/bus"
 	"github.com/sioproxy/sioproxy/internal/event"
 	"github.com/sioproxy/sioproxy/internal/obs"
@@ -48,6 +49,10 @@ type Config struct {
 	// be told while the traffic goes on. Later lines are discarded; Run
 	// still returns the error.
 	OutErr func(error)
+	// Binary is how the writer shows binary attachments in args when it
+	// is the only consumer (Events nil); the TUI keeps the bytes for its
+	// detail view whatever this says. Default sio.BinaryFull.
+	Binary sio.BinaryStyle
 	// Lossless makes the analyzer wait for room in the writer's queue
 	// instead of dropping events. For replays, which have no live traffic
 	// to protect and must print every event however fast they play; a
@@ -65,6 +70,13 @@ type Config struct {
 	Filter func(obs.Obs) obs.Obs
 	// OutBytes bounds the formatted bytes waiting for Out. Default 64 MiB.
 	OutBytes int64
+	// Observe, if set, sees every event (and the output's drop reports)
+	// on the analyzer goroutine, before the ring and the writer; it must
+	// not keep ev. The stats collector hooks in here.
+	Observe func(ev *event.Event)
+	// OnTick, if set, is called on every tick with Now, on the analyzer
+	// goroutine, so time-based views move on when the traffic stops.
+	OnTick func(now time.Time)
 	// Abandon, once closed, makes Run stop waiting for an output that is
 	// not being read (stdout piped to a stuck program): it returns an
 	// *UnwrittenError counting the lines that never got out. The writer
@@ -116,6 +128,7 @@ func Run(ctx context.Context, cfg Config) error {
 	if cfg.Events == nil {
 		// Only the writer gets events, and it drops the wire bytes anyway.
 		tr.OmitBinaryRaw()
+		tr.SetBinaryStyle(cfg.Binary)
 	}
 	a := &analyzer{cfg: cfg, tr: tr}
 	a.emitFn = a.emit
@@ -209,7 +222,11 @@ func (a *analyzer) loop(ctx context.Context) error {
 				coalesce()
 			}
 		case <-ticker.C:
-			a.tr.Tick(a.cfg.Now(), a.emitFn)
+			now := a.cfg.Now()
+			a.tr.Tick(now, a.emitFn)
+			if a.cfg.OnTick != nil {
+				a.cfg.OnTick(now)
+			}
 			a.checkDrops()
 			a.armFlush()
 		case <-a.flushAt.C:
@@ -257,7 +274,11 @@ func (a *analyzer) checkDrops() {
 	if a.w != nil && a.w.dropped > a.seenOutDrop {
 		// Only in the output, where the lines went missing; the TUI's
 		// ring lost nothing.
-		a.write(event.Event{TS: a.cfg.Now(), Kind: event.KindDrop, Dropped: a.w.dropped - a.seenOutDrop, Where: "output"})
+		ev := event.Event{TS: a.cfg.Now(), Kind: event.KindDrop, Dropped: a.w.dropped - a.seenOutDrop, Where: "output"}
+		if a.cfg.Observe != nil {
+			a.cfg.Observe(&ev)
+		}
+		a.write(ev)
 		a.seenOutDrop = a.w.dropped
 	}
 }
@@ -287,6 +308,9 @@ func (a *analyzer) write(ev event.Event) {
 }
 
 func (a *analyzer) emit(ev event.Event) {
+	if a.cfg.Observe != nil {
+		a.cfg.Observe(&ev)
+	}
 	if r := a.cfg.Events; r != nil {
 		// The pipeline is the ring's only publisher, so the next sequence
 		// number is known before publishing.

@@ -303,3 +303,47 @@ func TestOutputErrorReportedAtOnce(t *testing.T) {
 		t.Errorf("%d more reports, %d writes; want one report and no write after the failure", len(reported), out.writes.Load())
 	}
 }
+
+func TestObserveSeesEveryEvent(t *testing.T) {
+	in := bus.NewQueue[obs.Obs](64)
+	ring := bus.NewRing[event.Event](64)
+	for _, o := range wsSession(1, "S1") {
+		in.Push(o)
+	}
+	in.Close()
+	var seen []string
+	err := Run(context.Background(), Config{In: in, Events: ring, Now: func() time.Time { return t0 },
+		Observe: func(ev *event.Event) { seen = append(seen, string(ev.Kind)+":"+ev.Action+ev.Engine) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := strings.Join(seen, " "), "http: session:open packet:open packet:message packet:message"; got != want {
+		t.Fatalf("observed %q, want %q", got, want)
+	}
+}
+
+func TestOnTickGetsTheClock(t *testing.T) {
+	in := bus.NewQueue[obs.Obs](4)
+	ctx, cancel := context.WithCancel(context.Background())
+	ticks := make(chan time.Time, 1)
+	done := make(chan error)
+	go func() {
+		done <- Run(ctx, Config{In: in, TickEvery: time.Millisecond, Now: func() time.Time { return t0 },
+			OnTick: func(now time.Time) {
+				select {
+				case ticks <- now:
+				default:
+				}
+			}})
+	}()
+	select {
+	case now := <-ticks:
+		if !now.Equal(t0) {
+			t.Errorf("OnTick got %v, want the injected clock %v", now, t0)
+		}
+	case <-time.After(10 * time.Second):
+		t.Error("OnTick never called")
+	}
+	cancel()
+	<-done
+}
