@@ -259,7 +259,7 @@ func memSioServer(t testing.TB, cfg map[string]any) string {
 // returns its stdout; a non-zero exit fails the test.
 func memNode(t testing.TB, script string, env ...string) string {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*memWait)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*memWait)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "node", "-e", script)
 	cmd.Dir = memE2EDir(t)

@@ -125,6 +125,7 @@ func TestMemSlowlorisAndIdle(t *testing.T) {
 	out := memNode(t, `
 const { io } = require('socket.io-client');
 const s = io(process.env.URL, { transports: ['polling'], reconnection: false });
+setTimeout(() => { console.error('no two pings and an echo within 60 s'); process.exit(1); }, 60000).unref();
 let pings = 0;
 s.on('connect', () => s.io.engine.on('ping', async () => {
   if (++pings < 2) return;

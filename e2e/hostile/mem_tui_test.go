@@ -100,7 +100,7 @@ s.on('connect', async () => {
     const big = crypto.randomBytes(512 * 1024).toString('hex');
     const r = await s.timeout(60000).emitWithAck('big', big);
     if (r && r.ok) same++;
-    const back = await new Promise((res) => s.emit('echo', big, (ok, echoed) => res(echoed)));
+    const back = await new Promise((res) => s.timeout(60000).emit('echo', big, (err, ok, echoed) => res(err ? 'timeout' : echoed)));
     if (back !== big) { console.error('payload changed on round trip', i); process.exit(1); }
   }
   console.log('same', same);
