@@ -50,7 +50,9 @@ func faultCORSOrigin(t *testing.T, br *browser) {
 	sid := sessionSid(t, px) // the server opened a session the page never saw
 	expectWire(t, px, "the cross-origin handshake answered 200", httpLine("GET", 200, "EIO=4"))
 	expectFault(t, px, faultWant{catalog: []string{"B1", "B2"}, code: []string{"cors_origin_mismatch"}, sid: sid,
-		summary: []string{regexp.QuoteMeta(page.origin), regexp.QuoteMeta("http://app.example")}})
+		summary: []string{regexp.QuoteMeta(page.origin), regexp.QuoteMeta("http://app.example")},
+		// The fix names the page's origin and a check that sends it.
+		fix: []string{regexp.QuoteMeta(`origin: ["` + page.origin + `"]`), regexp.QuoteMeta(`curl -si -H "Origin: ` + page.origin + `" "` + srv.url + `/socket.io/?EIO=4&transport=polling"`)}})
 	expectOnlyFaults(t, px, "B1", "B2")
 }
 
@@ -80,7 +82,8 @@ func faultCORSPreflight(t *testing.T, br *browser) {
 	res := br.open(t, page.url(px.url, map[string]any{"extraHeaders": map[string]string{"x-token": "abc"}}))
 	wantBrowserBlocked(t, res, `Request header field x-token is not allowed by Access-Control-Allow-Headers in preflight response`)
 	expectWire(t, px, "the OPTIONS preflight answered 204", httpLine("OPTIONS", 204, "EIO=4"))
-	expectFault(t, px, faultWant{catalog: []string{"B3"}, code: []string{"cors_preflight_header_refused"}, summary: []string{`x-token`, `content-type`}})
+	expectFault(t, px, faultWant{catalog: []string{"B3"}, code: []string{"cors_preflight_header_refused"}, summary: []string{`x-token`, `content-type`},
+		fix: []string{regexp.QuoteMeta(`allowedHeaders: ["x-token"]`), regexp.QuoteMeta(`-H "Origin: ` + page.origin + `"`)}})
 	expectOnlyFaults(t, px, "B3")
 }
 

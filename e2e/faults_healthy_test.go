@@ -23,8 +23,8 @@ func TestFaultsHealthy(t *testing.T) {
 		{name: "two-nodes-sticky", second: true, flags: []string{"--balance", "sticky"}, opts: map[string]any{"transports": []string{"polling"}}},
 		{name: "two-nodes-sticky-upgrade", second: true, flags: []string{"--balance", "sticky"}, opts: map[string]any{"upgrade": true}},
 		// F1 must use the session's own timers, not the defaults.
-		{name: "fast-heartbeat", server: map[string]any{"pingInterval": 300, "pingTimeout": 300}, opts: map[string]any{"upgrade": true, "pings": 5}},
-		{name: "fast-heartbeat-polling", server: map[string]any{"pingInterval": 300, "pingTimeout": 300}, opts: map[string]any{"transports": []string{"polling"}, "pings": 5}},
+		{name: "fast-heartbeat", server: map[string]any{"pingInterval": 1000, "pingTimeout": 1000}, opts: map[string]any{"upgrade": true, "pings": 3}},
+		{name: "fast-heartbeat-polling", server: map[string]any{"pingInterval": 1000, "pingTimeout": 1000}, opts: map[string]any{"transports": []string{"polling"}, "pings": 3}},
 		// Under the limit of a small maxHttpBufferSize.
 		{name: "small-max-http-buffer-size", server: map[string]any{"maxHttpBufferSize": 1000}, opts: map[string]any{"upgrade": true}},
 		// A declared namespace with the right token.

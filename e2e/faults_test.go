@@ -40,6 +40,8 @@ type faultWant struct {
 	summary []string
 	// evidence: each regexp must match the summary or one evidence line.
 	evidence []string
+	// fix: each regexp must match the fix, which names what was seen.
+	fix []string
 }
 
 func (w faultWant) String() string {
@@ -97,6 +99,11 @@ func expectFault(t *testing.T, px *sioproxy, w faultWant) (*event.Event, int) {
 	for _, re := range w.summary {
 		if !regexp.MustCompile("(?i)" + re).MatchString(f.Summary) {
 			t.Errorf("%s: the summary does not match /%s/: %q", w, re, f.Summary)
+		}
+	}
+	for _, re := range w.fix {
+		if !regexp.MustCompile("(?i)" + re).MatchString(f.Fix) {
+			t.Errorf("%s: the fix does not match /%s/: %q", w, re, f.Fix)
 		}
 	}
 	all := strings.Join(append([]string{f.Summary}, f.Evidence...), "\n")

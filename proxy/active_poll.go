@@ -304,6 +304,7 @@ func (rel *pollRelay) post(w http.ResponseWriter, r *http.Request, x *exchange) 
 		}
 		send, ct = encodePoll(pl.Conn().EIO, out, r, false)
 	}
+	rel.pushStart(x, send, mark) // active_poll_start.go
 	resp, rbody, err := rel.roundTrip(r.Context(), r, x, http.MethodPost, send, ct)
 	if err != nil {
 		rel.p.errorHandler(w, r, err)

@@ -28,7 +28,7 @@ func TestActiveRulesInject(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	parse := func(s string) (rules.Matcher, error) { return eventNameIs(strings.TrimPrefix(s, "event:")), nil }
-	if err := rules.Watch(ctx, path, e, parse, t.Logf); err != nil {
+	if err := rules.Watch(ctx, path, e, nil, parse, t.Logf); err != nil {
 		t.Fatal(err)
 	}
 	h := newHarness(t, Options{Active: e}, up.URL)

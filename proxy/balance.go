@@ -29,9 +29,12 @@ type balancer struct {
 	head  int
 }
 
-func newBalancer(n int, sticky bool, paths []string) *balancer {
+// newBalancer returns a balancer over n targets. learn makes a
+// non-sticky balancer learn sids too (reroute-sid needs each session's
+// origin).
+func newBalancer(n int, sticky, learn bool, paths []string) *balancer {
 	b := &balancer{n: n, sticky: sticky && n > 1, paths: paths}
-	if b.sticky {
+	if b.sticky || (learn && n > 1) {
 		b.sids = make(map[string]int)
 	}
 	return b
@@ -39,7 +42,18 @@ func newBalancer(n int, sticky bool, paths []string) *balancer {
 
 // wantsSid reports whether the balancer learns sids (sticky, several
 // targets).
-func (b *balancer) wantsSid() bool { return b.sticky }
+func (b *balancer) wantsSid() bool { return b.sids != nil }
+
+// origin returns the target that created session sid, if learned.
+func (b *balancer) origin(sid string) (int, bool) {
+	if b.sids == nil {
+		return 0, false
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	i, ok := b.sids[sid]
+	return i, ok
+}
 
 // isEngine reports whether path is under one of the Engine.IO paths.
 func (b *balancer) isEngine(path string) bool {
@@ -84,7 +98,7 @@ func (b *balancer) roundRobin() int {
 
 // remember pins sid to target i.
 func (b *balancer) remember(sid string, i int) {
-	if !b.sticky || sid == "" {
+	if b.sids == nil || sid == "" {
 		return
 	}
 	b.mu.Lock()

@@ -16,6 +16,7 @@ import (
 	"github.com/sioproxy/sioproxy/internal/membudget"
 	"github.com/sioproxy/sioproxy/internal/obs"
 	"github.com/sioproxy/sioproxy/proxy/active"
+	"github.com/sioproxy/sioproxy/proxy/inject"
 )
 
 // Balance strategies for Options.Balance.
@@ -94,6 +95,12 @@ type Options struct {
 	// interception; use it only against a test server. Only used by the
 	// default Transport.
 	InsecureUpstream bool
+
+	// Inject holds the fault-injection rules (--inject, issue 14). Nil, or
+	// a Set with every rule off, leaves the relay transparent: each
+	// decision point costs an atomic load. Each injected fault is pushed as
+	// an obs.KindInject observation before what it caused.
+	Inject *inject.Set
 
 	// Active is the active rewrite layer (intercept, rules, injection,
 	// faults). Nil keeps every connection on the transparent byte-exact

@@ -38,6 +38,8 @@ type Proxy struct {
 	sinkMu  sync.RWMutex
 	sinkOff bool
 
+	onceSeen seenSet // inject rules already reported per session (inject_obs.go)
+
 	mu     sync.Mutex
 	closed bool
 	relays map[*relay]struct{}
@@ -64,7 +66,7 @@ func New(opts Options) (*Proxy, error) {
 	for _, t := range o.Targets {
 		p.targets = append(p.targets, baseURL(t))
 	}
-	p.bal = newBalancer(len(o.Targets), o.Balance == Sticky, o.Paths)
+	p.bal = newBalancer(len(o.Targets), o.Balance == Sticky, o.Inject != nil, o.Paths)
 	p.transport = &observingTransport{p: p, base: o.Transport}
 	p.rp = &httputil.ReverseProxy{
 		Rewrite:   p.rewrite,
@@ -84,6 +86,7 @@ func New(opts Options) (*Proxy, error) {
 		// Engine.IO polling that was most of the proxy's garbage.
 		BufferPool: copyBufPool{},
 	}
+	p.attachFaults()
 	return p, nil
 }
 
@@ -107,10 +110,21 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	x.target, x.setCookie = p.bal.pick(r)
 	x.sniff = p.bal.wantsSid() && p.bal.isEngine(r.URL.Path) && !hasSid(r.URL.RawQuery)
 	r = r.WithContext(context.WithValue(r.Context(), exchangeKey{}, x))
+	if p.opts.Inject.Any() {
+		p.serveInjected(w, r, x)
+		return
+	}
 	if isWebSocketUpgrade(r.Header) {
 		p.serveUpgrade(w, r, x)
 		return
 	}
+	p.relayHTTP(w, r, x)
+}
+
+// relayHTTP relays a request that is not a WebSocket upgrade: through the
+// active layer's polling relay while it wants the session, else through
+// ReverseProxy.
+func (p *Proxy) relayHTTP(w http.ResponseWriter, r *http.Request, x *exchange) {
 	if p.opts.Active != nil {
 		if pl, rel := p.pollSession(r, x); pl != nil {
 			p.servePoll(w, r, x, pl, rel)
@@ -171,8 +185,12 @@ func (p *Proxy) rewrite(pr *httputil.ProxyRequest) {
 // modifyResponse sets the sticky cookie on the answer to a request that
 // was not yet pinned to an upstream.
 func (p *Proxy) modifyResponse(resp *http.Response) error {
-	if x := exchangeFrom(resp.Request.Context()); x != nil && x.setCookie {
+	x := exchangeFrom(resp.Request.Context())
+	if x != nil && x.setCookie {
 		resp.Header.Add("Set-Cookie", stickyCookie(x.target))
+	}
+	if p.opts.Inject.Any() {
+		p.stripCORS(resp, x)
 	}
 	return nil
 }
@@ -241,6 +259,11 @@ type exchange struct {
 	target    int  // index into Options.Targets
 	setCookie bool // sticky: the response must pin the client
 	sniff     bool // sticky: look for an Engine.IO sid in the response
+
+	// fix, set by an inject rule that may cut the exchange before it is
+	// relayed (the pointer) and filled when it does, rewrites its
+	// observation to what the client got (inject_http.go).
+	fix *atomic.Pointer[func(*obs.HTTPExchange)]
 
 	// fwd is set in forward mode, where the upstream is the request's
 	// own origin rather than one of Options.Targets (see forward.go).

@@ -31,13 +31,22 @@ func (t *observingTransport) RoundTrip(req *http.Request) (*http.Response, error
 	}
 	reqCap := newCapture(p.opts.BodyCap, req.ContentLength, p.opts.WSBudget)
 	var tee *teeBody
+	var bodyErr *clientBodyError // the client failed a body read whole
 	if req.Body != nil && req.Body != http.NoBody {
 		// A shallow copy, as Request.WithContext makes: a RoundTripper must
 		// not modify the caller's request.
 		r2 := new(http.Request)
 		*r2 = *req
-		tee = &teeBody{rc: req.Body, c: reqCap, n: &p.bytesC2S, want: req.ContentLength, eof: func() { p.startExchange(x, reqCap) }}
-		r2.Body = tee
+		if body, whole, berr := readSmallBody(req, reqCap, &p.bytesC2S); body != nil {
+			r2.Body = body
+			if whole {
+				p.startExchange(x, reqCap)
+			}
+			bodyErr = berr
+		} else {
+			tee = &teeBody{rc: req.Body, c: reqCap, n: &p.bytesC2S, want: req.ContentLength, eof: func() { p.startExchange(x, reqCap) }}
+			r2.Body = tee
+		}
 		req = r2
 	} else {
 		p.startExchange(x, reqCap)
@@ -49,6 +58,9 @@ func (t *observingTransport) RoundTrip(req *http.Request) (*http.Response, error
 			if cbe := tee.failed.Load(); cbe != nil {
 				err = cbe
 			}
+		}
+		if bodyErr != nil {
+			err = bodyErr
 		}
 		p.active.Add(-1)
 		p.finishExchange(x, reqCap, nil, nil, err)
@@ -116,6 +128,12 @@ func (p *Proxy) finishExchange(x *exchange, reqCap *capture, resp *observedBody,
 		ex.RespHeader = resp.header
 		ex.RespBody, ex.RespLen, ex.RespTrunc = respCap.snapshot()
 		respCap.release()
+	}
+	if x.fix != nil {
+		if fix := x.fix.Load(); fix != nil {
+			err = nil
+			(*fix)(ex)
+		}
 	}
 	p.exchanges.Add(1)
 	if err != nil {

@@ -264,8 +264,10 @@ func (rl *relay) copyToClient(done chan<- string) {
 // before it is written. At EOF it half-closes dst so the peer sees the end while
 // the other direction drains; on an error it tears everything down.
 func (rl *relay) copy(dst io.Writer, src io.Reader, dir int, srcSide, dstSide string) string {
-	buf := make([]byte, copyBufSize)
+	var bufs relayBufs
+	defer bufs.release()
 	for {
+		buf := bufs.next()
 		n, rerr := src.Read(buf)
 		if n > 0 {
 			// The chunk is observed before it is forwarded: the peer cannot
@@ -279,6 +281,9 @@ func (rl *relay) copy(dst io.Writer, src io.Reader, dir int, srcSide, dstSide st
 				return dstSide
 			}
 		}
+		// Only now that buf's bytes are forwarded may a borrowed buffer
+		// go back to the pool.
+		bufs.used(n)
 		if rerr == io.EOF {
 			rl.markEnd(srcSide) // before the half-close lets the peer react
 			if cw, ok := dst.(interface{ CloseWrite() error }); !ok || cw.CloseWrite() != nil {

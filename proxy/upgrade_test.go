@@ -155,6 +155,10 @@ func TestWebSocketRelay(t *testing.T) {
 				{websocket.TextMessage, `42["chat","hello 👋"]`},
 				{websocket.BinaryMessage, "\x00\x01\x02\xff"},
 				{websocket.TextMessage, big},
+				// Larger than every read buffer, then small again: the
+				// relay moves between its small and borrowed buffers.
+				{websocket.BinaryMessage, noisyText(100 << 10)},
+				{websocket.TextMessage, `42["after",1]`},
 			}
 			for _, m := range sent {
 				if err := writePieces(c, m.typ, []byte(m.data), tc.wbuf); err != nil {

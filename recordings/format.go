@@ -191,6 +191,22 @@ type line struct {
 	Where string `json:"where"`
 
 	Active *obs.Active `json:"active"`
+
+	Rule   string `json:"rule"`
+	Action string `json:"action"`
+}
+
+type injectLine struct {
+	Kind     obs.Kind  `json:"kind"`
+	TS       time.Time `json:"ts,omitzero"`
+	Rule     string    `json:"rule"`
+	Action   string    `json:"action"`
+	Exchange uint64    `json:"id,omitempty"`
+	Conn     uint64    `json:"conn,omitempty"`
+	Dir      string    `json:"dir,omitempty"`
+	Client   string    `json:"client,omitempty"`
+	URL      string    `json:"url,omitempty"`
+	Detail   string    `json:"detail,omitempty"`
 }
 
 // encodeBody turns bytes into text when they are valid UTF-8, else base64,
@@ -287,6 +303,17 @@ func toLine(o obs.Obs) (any, error) {
 			return nil, fmt.Errorf("obs kind %q without Drop", o.Kind)
 		}
 		return &dropLine{Kind: o.Kind, TS: o.Time, Count: d.Count, Where: d.Where}, nil
+	case obs.KindInject:
+		in := o.Inject
+		if in == nil {
+			return nil, fmt.Errorf("obs kind %q without Inject", o.Kind)
+		}
+		l := &injectLine{Kind: o.Kind, TS: o.Time, Rule: in.Rule, Action: in.Action, Exchange: in.Exchange,
+			Conn: in.Conn, Client: in.Client, URL: in.URL, Detail: in.Detail}
+		if in.Conn != 0 {
+			l.Dir = in.Dir.String()
+		}
+		return l, nil
 	}
 	return nil, fmt.Errorf("unknown obs kind %q", o.Kind)
 }
@@ -350,6 +377,19 @@ func fromLine(l *line) (obs.Obs, error) {
 		o.TLS = &obs.TLSEvent{Leg: l.Leg, Client: l.Client, Host: l.Host, Kind: l.TLSKind, Alert: l.Alert, Detail: l.Detail}
 	case obs.KindDrop:
 		o.Drop = &obs.Drop{Count: l.Count, Where: l.Where}
+	case obs.KindInject:
+		in := &obs.Inject{Rule: l.Rule, Action: l.Action, Exchange: l.ID, Conn: l.Conn, Client: l.Client, URL: l.URL, Detail: l.Detail}
+		switch l.Dir {
+		case "", "c2s":
+		case "s2c":
+			in.Dir = decode.S2C
+		default:
+			return o, fmt.Errorf("dir: %q is neither \"c2s\" nor \"s2c\"", l.Dir)
+		}
+		if in.Rule == "" {
+			return o, fmt.Errorf("rule: missing")
+		}
+		o.Inject = in
 	case "":
 		return o, fmt.Errorf("kind: missing")
 	default:

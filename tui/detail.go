@@ -180,6 +180,9 @@ func (m *Model) faultDetail(r *faultRow) string {
 	}
 	line("Seen", fmt.Sprintf("%d time(s), first %s, last %s", f.Count, f.First.Format("15:04:05.000"), f.Last.Format("15:04:05.000")))
 	line("Summary", f.Summary)
+	if f.Cause != "" {
+		line("Caused by", f.Cause)
+	}
 	for _, e := range f.Evidence {
 		line("Evidence", e)
 	}
@@ -232,5 +235,6 @@ func (m *Model) helpText() string {
 	}
 	b.WriteString("\n " + m.styles.Help.Render("Pings and pongs are hidden until p; upgrade probes always show.") + "\n")
 	b.WriteString(" " + m.styles.Help.Render("Enter on a session limits the stream to it; esc shows all sessions again.") + "\n")
+	b.WriteString(m.injectHelp()) // inject.go
 	return b.String()
 }

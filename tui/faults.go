@@ -58,3 +58,12 @@ func (l *faultList) observe(ev *event.Event) {
 }
 
 func (l *faultList) len() int { return len(l.rows) }
+
+// causedMark prefixes the code of a fault that follows from another one
+// (event.Fault.Cause), so it reads as a consequence, not a root cause.
+func causedMark(cause string) string {
+	if cause == "" {
+		return ""
+	}
+	return "↳ "
+}

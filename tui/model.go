@@ -91,6 +91,7 @@ type Model struct {
 	sessions  *sessionDeriver
 	sessRows  []SessionRow
 	faults    *faultList
+	upstream  *upstreamState
 	exchanges map[uint64]httpInfo
 	exOrder   []uint64 // ring of exchange ids, oldest at exNext
 	exNext    int
@@ -116,7 +117,8 @@ type Model struct {
 	faultCur, faultTop int
 
 	detail  viewport.Model
-	message string // outcome of the last action, e.g. a save
+	inj     injectMenu // the "!" fault menu (inject.go)
+	message string     // outcome of the last action, e.g. a save
 
 	statsPane statsPane // the t key (stats_pane.go)
 
@@ -142,6 +144,7 @@ func New(opts Options) *Model {
 		store:     newStoreBytes(opts.Capacity, opts.MaxBytes),
 		sessions:  newSessionDeriver(),
 		faults:    newFaultList(),
+		upstream:  newUpstreamState(opts.StartCheck),
 		exchanges: make(map[uint64]httpInfo),
 		exOrder:   make([]uint64, 0, 64),
 		focus:     panePackets,
@@ -267,9 +270,10 @@ func (m *Model) ingest(evs []event.Event) {
 		ev := &evs[i]
 		neutralise(ev)
 		m.sessions.observe(ev)
+		m.upstream.observe(ev)
 		m.statsObserve(ev)
 		switch ev.Kind {
-		case event.KindPacket, event.KindError:
+		case event.KindPacket, event.KindError, event.KindInject:
 			if ev.Kind == event.KindPacket {
 				m.rate.add(ev.TS)
 			}

@@ -16,7 +16,7 @@ import (
 func neutralise(ev *event.Event) {
 	for _, p := range [...]*string{&ev.Sid, &ev.Transport, &ev.Dir, &ev.Client, &ev.Engine, &ev.Data,
 		&ev.Type, &ev.Nsp, &ev.Event, &ev.AckEvent, &ev.Parser, &ev.Action, &ev.Reason, &ev.By,
-		&ev.Method, &ev.Path, &ev.Error, &ev.Where} {
+		&ev.Method, &ev.Path, &ev.Error, &ev.Where, &ev.How, &ev.Upstream} {
 		*p = termsafe.String(*p)
 	}
 	ev.Kind = event.Kind(termsafe.String(string(ev.Kind)))
@@ -29,6 +29,7 @@ func neutralise(ev *event.Event) {
 		c.Code, c.Catalog, c.Summary, c.Fix = termsafe.String(c.Code), termsafe.String(c.Catalog), termsafe.String(c.Summary), termsafe.String(c.Fix)
 		c.Severity = event.Severity(termsafe.String(string(c.Severity)))
 		c.Evidence = neutraliseAll(c.Evidence)
+		c.Cause, c.Target = termsafe.String(c.Cause), termsafe.String(c.Target)
 		ev.Fault = &c
 	}
 }
@@ -40,7 +41,7 @@ func faultSafe(f *event.Fault) bool {
 		}
 	}
 	return termsafe.IsSafe(f.Code) && termsafe.IsSafe(f.Catalog) && termsafe.IsSafe(f.Summary) &&
-		termsafe.IsSafe(f.Fix) && termsafe.IsSafe(string(f.Severity))
+		termsafe.IsSafe(f.Fix) && termsafe.IsSafe(string(f.Severity)) && termsafe.IsSafe(f.Cause) && termsafe.IsSafe(f.Target)
 }
 
 // neutraliseAll returns ss, or a neutralised copy if any element needs it.

@@ -129,6 +129,9 @@ type Options struct {
 	// Intercept, when set, enables breakpoints (b) and the held-message
 	// editor (see intercept.go).
 	Intercept Interceptor
+	// StartCheck is the start-up check of the targets: one that did not
+	// answer shows as unreachable in the status bar until it serves.
+	StartCheck []UpstreamCheck
 	// Now is the clock read by the tick command (never by the model), for
 	// packets/s, ages and default file names. Default time.Now.
 	Now func() time.Time

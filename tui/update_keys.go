@@ -19,6 +19,9 @@ func (m *Model) onKey(msg tea.KeyMsg) tea.Cmd {
 	if m.mode != modeFilter && m.mode != modeSave {
 		m.message = ""
 	}
+	if m.onInjectKey(msg) { // inject.go
+		return nil
+	}
 	switch m.mode {
 	case modeFilter, modeSave:
 		return m.onInputKey(msg)

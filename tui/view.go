@@ -290,6 +290,9 @@ func (m *Model) writeStatus(b *strings.Builder) {
 	if listen != "" || target != "" {
 		parts = append(parts, listen+" → "+target)
 	}
+	if up := m.upstream.status(); up != "" {
+		parts = append(parts, up)
+	}
 	parts = append(parts, strconv.Itoa(m.rate.shown)+" pkts/s")
 	drops := st.BusDrops + max(st.ObsDrops, m.dropEvts) + m.missed
 	parts = append(parts, "drops "+strconv.FormatUint(drops, 10))
@@ -310,6 +313,9 @@ func (m *Model) writeStatus(b *strings.Builder) {
 	}
 	if st.ReplayTotal > 0 {
 		parts = append(parts, replayProgress(st.ReplayDone, st.ReplayTotal))
+	}
+	if s := m.injectStatus(); s != "" {
+		parts = append(parts, s)
 	}
 	b.WriteString(m.styles.Status.Render(fit(termsafe.String(" "+strings.Join(parts, " │ ")), m.width)))
 	b.WriteByte('\n')
@@ -386,6 +392,9 @@ func (m *Model) packetRow(seq uint64, e *entry, selected, linked bool) string {
 	}
 	sb.WriteString(arrow)
 	sb.WriteByte(' ')
+	if ev.Kind == event.KindInject {
+		return m.injectRow(&sb, ev, selected, linked) // inject.go
+	}
 	if ev.Kind == "error" {
 		rest := m.width - ansi.StringWidth(sb.String())
 		sb.WriteString(fit("decode error: "+ev.Error, rest))
@@ -625,7 +634,7 @@ func (m *Model) faultRow(r *faultRow, selected bool) string {
 	for _, c := range []struct {
 		s string
 		w int
-	}{{r.f.Code, code}, {r.f.Catalog, 4}, {r.sid, sid}, {"×" + strconv.Itoa(r.f.Count), 6}} {
+	}{{causedMark(r.f.Cause) + r.f.Code, code}, {r.f.Catalog, 4}, {r.sid, sid}, {"×" + strconv.Itoa(r.f.Count), 6}} {
 		sb.WriteString(fit(c.s, c.w))
 		sb.WriteByte(' ')
 	}

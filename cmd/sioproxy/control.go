@@ -15,6 +15,7 @@ import (
 	"github.com/sioproxy/sioproxy/internal/control"
 	"github.com/sioproxy/sioproxy/proxy/active"
 	"github.com/sioproxy/sioproxy/proxy/active/rules"
+	"github.com/sioproxy/sioproxy/proxy/inject"
 	"github.com/sioproxy/sioproxy/tui"
 )
 
@@ -23,7 +24,7 @@ import (
 // the cleanup. A nil Engine keeps the relay purely transparent. When the
 // default socket belongs to another running sioproxy, this one takes a
 // socket of its own named after its pid.
-func startActive(ctx context.Context, cfg config, stderr io.Writer) (*active.Engine, string, func(), error) {
+func startActive(ctx context.Context, cfg config, faults *inject.Set, stderr io.Writer) (*active.Engine, string, func(), error) {
 	if cfg.Control == "off" && cfg.Rules == "" {
 		return nil, "", func() {}, nil
 	}
@@ -53,7 +54,7 @@ func startActive(ctx context.Context, cfg config, stderr io.Writer) (*active.Eng
 	if cfg.Rules != "" {
 		parse := func(s string) (rules.Matcher, error) { return tui.ParseFilter(s) }
 		logf := func(format string, args ...any) { fmt.Fprintf(stderr, format+"\n", args...) }
-		if err := rules.Watch(rctx, cfg.Rules, e, parse, logf); err != nil {
+		if err := rules.Watch(rctx, cfg.Rules, e, faults, parse, logf); err != nil {
 			cleanup()
 			return nil, "", nil, err
 		}

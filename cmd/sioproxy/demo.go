@@ -10,10 +10,11 @@ import (
 	"time"
 
 	"github.com/sioproxy/sioproxy/internal/demo"
+	"github.com/sioproxy/sioproxy/proxy/inject"
 	"github.com/sioproxy/sioproxy/recordings"
 )
 
-const demoUsage = `usage: sioproxy demo [--no-tui] [--json] [--record FILE] [--redact]
+const demoUsage = `usage: sioproxy demo [--chaos] [--no-tui] [--json] [--record FILE] [--redact]
                      [--binary STYLE] [--duration D] [--pace X] [--view N]
 
 Runs a small Socket.IO chat app built into sioproxy, real sioproxy relays in
@@ -21,6 +22,10 @@ front of it, and simulated clients: polling that upgrades to WebSocket, a
 polling-only client, namespaces with auth, acks, binary attachments, and a
 few genuine faults (a CORS origin the app does not allow, a load balancer
 without sticky sessions, a middleware refusal, an unknown namespace).
+
+--chaos also injects production failures, one --inject rule after another
+(no-upgrade, swallow-probe, drop-pongs, cut-ws, fail-polls, delay…), so
+each fault can be watched as it appears; the UI's "!" menu toggles rules.
 `
 
 // runDemo is `sioproxy demo`.
@@ -30,6 +35,8 @@ func runDemo(ctx context.Context, args []string, stdout *os.File, stderr io.Writ
 	var cfg config
 	var dur time.Duration
 	pace := 1.0
+	var chaos bool
+	fs.BoolVar(&chaos, "chaos", false, "")
 	fs.BoolVar(&cfg.NoTUI, "no-tui", false, "")
 	fs.BoolVar(&cfg.JSON, "json", false, "")
 	fs.StringVar(&cfg.Record, "record", "", "")
@@ -61,7 +68,8 @@ func runDemo(ctx context.Context, args []string, stdout *os.File, stderr io.Writ
 	if err != nil {
 		return err
 	}
-	d, err := demo.Start(ctx, demo.Options{Sinks: rt.sinks(), Pace: pace})
+	rt.faults = inject.NewSet(nil)
+	d, err := demo.Start(ctx, demo.Options{Sinks: rt.sinks(), Pace: pace, Faults: rt.faults, Chaos: chaos, OnChaos: chaosAnnouncer(stderr, rt.useTUI)})
 	if err != nil {
 		return err
 	}

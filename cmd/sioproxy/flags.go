@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/sioproxy/sioproxy/decode/sio"
 	"github.com/sioproxy/sioproxy/proxy"
@@ -41,9 +42,11 @@ type config struct {
 	Rules            string          // --rules FILE for the active layer
 	Control          string          // control socket path, "" for the default, "off" for none
 	Binary           sio.BinaryStyle // attachments in --json and --no-tui
+	AckTimeout       time.Duration   // G5: an ACK later than this is reported; negative is off, 0 the default
 
 	modeFlags    // --mode, --intercept, --tls… (forward.go)
 	statsFlags   // --metrics (metrics.go)
+	injectFlags  // --inject (inject.go)
 	hostileFlags // --mem-budget, --auth, --redact-param, timeouts (hostile.go)
 }
 
@@ -81,8 +84,10 @@ flags:
   --control PATH|off    control socket for sioproxy inject/sessions (default
                         $XDG_RUNTIME_DIR/sioproxy.sock; off: none, the relay
                         stays purely transparent)
+  --ack-timeout DUR     report an EVENT whose ACK has not come after DUR
+                        (default 10s, 0 = off)
   --version             print the version and exit
-` + binaryUsage + metricsUsage + modeUsage + hostileUsage
+` + binaryUsage + metricsUsage + modeUsage + injectFlagUsage + hostileUsage
 
 // parseFlags reads the command line (without the program name). Errors
 // name the flag and the offending value.
@@ -117,9 +122,11 @@ func parseFlags(args []string) (config, error) {
 	fs.IntVar(&c.View, "view", defaultView, "")
 	fs.StringVar(&c.Rules, "rules", "", "")
 	fs.StringVar(&c.Control, "control", "", "")
+	fs.DurationVar(&c.AckTimeout, "ack-timeout", defaultAckTimeout, "")
 	c.modeFlags.register(fs)
 	c.registerBinary(fs)
 	c.statsFlags.register(fs)
+	c.injectFlags.register(fs)
 	c.hostileFlags.register(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -158,6 +165,12 @@ func parseFlags(args []string) (config, error) {
 	if err := checkView(c.View); err != nil {
 		return c, err
 	}
+	if c.AckTimeout < 0 {
+		return c, fmt.Errorf("--ack-timeout %v: must be 0 (off) or more", c.AckTimeout)
+	}
+	if c.AckTimeout == 0 {
+		c.AckTimeout = -1 // off, unlike the zero config of replay and demo
+	}
 	if c.BodyCap < 0 {
 		return c, fmt.Errorf("--body-cap %d: must be 0 or more", c.BodyCap)
 	}
@@ -165,6 +178,9 @@ func parseFlags(args []string) (config, error) {
 		return c, fmt.Errorf("--upstream-ca %q with --insecure-upstream: choose one", c.UpstreamCA)
 	}
 	if err := c.modeFlags.validate(); err != nil {
+		return c, err
+	}
+	if err := c.injectFlags.validate(len(c.Targets)); err != nil {
 		return c, err
 	}
 	if err := c.hostileFlags.validate(c.Mode); err != nil {

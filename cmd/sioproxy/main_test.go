@@ -67,6 +67,17 @@ func TestParseFlags(t *testing.T) {
 		{"bad listen port", []string{"--listen", "x:http"}, `--listen "x:http": port "http"`, nil},
 		{"bad body cap", []string{"--body-cap", "lots"}, `invalid value "lots" for flag --body-cap`, nil},
 		{"negative body cap", []string{"--body-cap", "-1"}, `--body-cap -1`, nil},
+		{"negative ack timeout", []string{"--ack-timeout", "-1s"}, `--ack-timeout -1s: must be 0 (off) or more`, nil},
+		{"ack timeout", []string{"--ack-timeout", "2s"}, "", func(t *testing.T, c config) {
+			if c.AckTimeout != 2*time.Second || sessionOptions(c).Diagnoser == nil {
+				t.Errorf("AckTimeout %v", c.AckTimeout)
+			}
+		}},
+		{"ack timeout off", []string{"--ack-timeout", "0"}, "", func(t *testing.T, c config) {
+			if c.AckTimeout >= 0 {
+				t.Errorf("--ack-timeout 0 should turn the rule off, AckTimeout %v", c.AckTimeout)
+			}
+		}},
 		{"tiny view", []string{"--view", "5"}, `--view 5: want 100 to 10000000 packets`, nil},
 		{"view", []string{"--view", "500"}, "", func(t *testing.T, c config) {
 			if c.View != 500 {

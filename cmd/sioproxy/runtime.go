@@ -17,6 +17,7 @@ import (
 	"github.com/sioproxy/sioproxy/internal/metrics"
 	"github.com/sioproxy/sioproxy/internal/obs"
 	"github.com/sioproxy/sioproxy/internal/pipeline"
+	"github.com/sioproxy/sioproxy/proxy/inject"
 	"github.com/sioproxy/sioproxy/recordings"
 	"github.com/sioproxy/sioproxy/stats"
 	"github.com/sioproxy/sioproxy/tui"
@@ -48,6 +49,7 @@ type runtime struct {
 	cache   *exchanges.Cache
 	ring    *bus.Ring[event.Event]
 	tracker *session.Tracker
+	faults  *inject.Set // --inject rules, toggled by the UI's "!" menu; nil outside the proxy modes
 
 	budget  membudget.Budget
 	wsPool  *membudget.Pool // WebSocket reassembly, all connections
@@ -71,6 +73,8 @@ type uiInfo struct {
 	TogglePause func() bool
 	// Lossless: the headless output waits instead of dropping (replay).
 	Lossless bool
+	// StartCheck is the targets' start-up check, for the status bar.
+	StartCheck []tui.UpstreamCheck
 }
 
 func newRuntime(cfg config, stdout *os.File, hdr recordings.Header) (*runtime, error) {
@@ -260,7 +264,7 @@ func (r *runtime) tuiOptions(ui uiInfo) tui.Options {
 		}
 		return s
 	}
-	src := &uiSource{BusSource: tui.NewBusSource(r.ring, r.sessions, stats), cache: r.cache, stats: r.stats}
+	src := &uiSource{BusSource: tui.NewBusSource(r.ring, r.sessions, stats), cache: r.cache, stats: r.stats, faults: r.faults}
 	return tui.Options{
 		Source:    replaySource(src, ui.TogglePause),
 		Capacity:  r.cfg.View,
@@ -274,6 +278,8 @@ func (r *runtime) tuiOptions(ui uiInfo) tui.Options {
 		// A replay's packets carry recorded times: packets/s and ages
 		// are read on the replay clock, not the wall clock.
 		Now: ui.Clock,
+		// The start-up check's state of the targets.
+		StartCheck: ui.StartCheck,
 	}
 }
 
@@ -305,6 +311,10 @@ func (r *runtime) saveView(path string, events []event.Event) error {
 	return w.Close()
 }
 
+// recoveryMark follows a namespace whose socket tried a connection state
+// recovery: ↺ recovered, ↺✗ refused.
+var recoveryMark = map[string]string{"recovered": "↺", "failed": "↺✗"}
+
 func (r *runtime) sessions() []tui.SessionRow {
 	infos := r.tracker.Sessions()
 	rows := make([]tui.SessionRow, len(infos))
@@ -316,7 +326,7 @@ func (r *runtime) sessions() []tui.SessionRow {
 			Closed: s.Closed, ClosedReason: s.Reason,
 		}
 		for _, n := range s.Namespaces {
-			row.Namespaces = append(row.Namespaces, n.Name)
+			row.Namespaces = append(row.Namespaces, n.Name+recoveryMark[n.Recovery])
 		}
 		rows[i] = row
 	}
@@ -328,6 +338,9 @@ type uiSource struct {
 	*tui.BusSource
 	cache *exchanges.Cache
 	stats *stats.Collector // the analyzer's, for the stats pane
+	// faults are the --inject rules behind the UI's "!" menu (inject.go);
+	// nil in replay.
+	faults *inject.Set
 }
 
 func (s *uiSource) Exchange(id uint64) (*obs.HTTPExchange, bool) { return s.cache.Exchange(id) }

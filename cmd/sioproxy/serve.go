@@ -51,16 +51,21 @@ func serve(ctx context.Context, cfg config, stdout *os.File, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	eng, ctlPath, stopActive, err := startActive(ctx, cfg, stderr)
+	faults := cfg.injectSet(len(cfg.Targets))
+	eng, ctlPath, stopActive, err := startActive(ctx, cfg, faults, stderr)
 	if err != nil {
 		ln.Close()
 		return err
 	}
 	defer stopActive()
+	eng = cfg.injectEngine(eng, rt.useTUI)
+	rt.faults = faults
+	announceInject(stderr, faults)
 	if eng != nil {
 		rt.intercept = newBreakpointUI(eng)
 	}
 	p, err := proxy.New(proxy.Options{
+		Inject:           faults,
 		Active:           eng,
 		Targets:          cfg.Targets,
 		Balance:          cfg.Balance,
@@ -84,6 +89,7 @@ func serve(ctx context.Context, cfg config, stdout *os.File, stderr io.Writer) e
 	listen := scheme + "://" + ln.Addr().String()
 	fmt.Fprintf(stderr, "sioproxy: listening on %s → %s%s\n", listen, targetList(cfg), balance)
 	warnExposed(stderr, ln.Addr(), false, false)
+	checks := checkTargets(ctx, cfg, rt.useTUI, stderr)
 	if ctlPath != "" {
 		fmt.Fprintf(stderr, "sioproxy: control socket %s (sioproxy inject, sioproxy sessions)\n", ctlPath)
 	}
@@ -94,7 +100,7 @@ func serve(ctx context.Context, cfg config, stdout *os.File, stderr io.Writer) e
 
 	// p.Close ends the hijacked WebSockets; after it nothing is pushed.
 	served, stop := startHTTP(ln, p, errLog, p.Close, cfg.IdleTimeout, cfg.HeaderTimeout)
-	return rt.run(ctx, uiInfo{Title: "sioproxy", Listen: listen, Target: targetList(cfg) + balance}, served, stop, stdout, stderr)
+	return rt.run(ctx, uiInfo{Title: "sioproxy", Listen: listen, Target: targetList(cfg) + balance, StartCheck: checks}, served, stop, stdout, stderr)
 }
 
 func targetList(cfg config) string {

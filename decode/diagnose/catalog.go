@@ -62,12 +62,22 @@ const (
 	CodeTLSUpstreamHostname   = "tls_upstream_hostname"
 	CodeTLSUpstreamOther      = "tls_upstream_error"
 	CodeAbnormalEnd           = "session_abnormal_end"
+	CodeUpstreamUnreachable   = "upstream_unreachable"
+	CodeAckTimeout            = "ack_timeout"
+	CodeCORSLatentWildcard    = "cors_wildcard_credentials_latent"
+	CodeCORSReflected         = "cors_origin_reflected_with_credentials"
+	CodeCSRFailed             = "csr_recovery_failed"
+	CodeCSRPidNotSent         = "csr_pid_not_sent"
+	CodeCSROffsetMissing      = "csr_offset_missing"
+	CodeDuplicateSession      = "duplicate_session"
+	CodeReconnectStorm        = "reconnect_storm"
+	CodeReconnectNoBackoff    = "reconnect_without_backoff"
 )
 
 const (
 	fixSticky     = "Enable sticky sessions: nginx `hash $remote_addr consistent` or `ip_hash`, a cookie in HAProxy/httpd/Traefik, `@socket.io/sticky` for Node cluster; or connect with `transports: [\"websocket\"]`. With sioproxy, `--balance sticky`."
 	fixUpgrade    = "Forward the upgrade: nginx `proxy_http_version 1.1; proxy_set_header Upgrade $http_upgrade; proxy_set_header Connection \"upgrade\";`, httpd `mod_proxy_wstunnel` with a rewrite on `Upgrade`, Caddy `reverse_proxy` as is."
-	fixCORS       = "CORS is off by default since Socket.IO v3: set `cors: {origin: [\"https://your.app\"]}` on the server, and check with `curl \"<url>/socket.io/?EIO=4&transport=polling\"` (expect `0{\"sid\":…}`)."
+	fixCORS       = "CORS is off by default since Socket.IO v3: set `cors: {origin: [\"<the page's origin>\"]}` on the server; the fault names the origin it saw and a curl check that sends it."
 	fixCreds      = "List the origins explicitly and set `cors: {origin: [...], credentials: true}` on the server, `withCredentials: true` on the client."
 	fixUpstreamCA = "Fix the upstream's certificate chain, or give sioproxy its CA with `--upstream-ca FILE` (or `--insecure-upstream` to skip verification while debugging)."
 )
@@ -87,6 +97,8 @@ var catalog = []Entry{
 	{CodePreflightOrigin, "B3", event.Error, "CORS preflight refused the origin", "Add the page's origin to `cors.origin` on the server."},
 	{CodePreflightHeader, "B3", event.Error, "CORS preflight refused a request header", "Add the client's `extraHeaders` names to `cors.allowedHeaders` on the server (or drop the extra headers)."},
 	{CodeCookieNotSent, "B4", event.Warning, "Cookie set by the server not sent back", "Set `withCredentials: true` on the client and `cors.credentials: true` on the server (the Node client honours it since 4.7.0); cross-site cookies need `SameSite=None; Secure`."},
+	{CodeCORSLatentWildcard, "B5", event.Warning, "Access-Control-Allow-Origin: * with Access-Control-Allow-Credentials: true (fails as soon as a client sends credentials)", "List the origins explicitly: `cors: {origin: [\"https://app.example\"], credentials: true}`; `*` never works with credentials."},
+	{CodeCORSReflected, "B5", event.Warning, "Every Origin reflected with credentials allowed: any website can use the user's session", "Replace `origin: true` (or a callback that accepts any origin) with the list of your origins: `cors: {origin: [\"https://app.example\"], credentials: true}`."},
 	{CodeSessionUnknownLive, "C1", event.Error, "Session ID unknown for a live session: request reached another server", fixSticky},
 	{CodeSidOtherUpstream, "C2", event.Error, "One session routed to several upstreams", "Route by the `sid` query parameter (as `@socket.io/sticky` does) or a cookie; with sioproxy use `--balance sticky`. Cross-node broadcasts also need an adapter."},
 	{CodeSidBackendChanged, "C2", event.Error, "One session served by several backends behind the load balancer", fixSticky},
@@ -110,6 +122,7 @@ var catalog = []Entry{
 	{CodeEventUnjoined, "G3", event.Error, "EVENT for a namespace the client has not joined", "Client bug: emit only on connected sockets; the server closes the session."},
 	{CodeDuplicateConnect, "G3", event.Error, "Duplicate CONNECT for a connected namespace", "Client bug: connect each namespace once; the server closes the session."},
 	{CodeParseError, "G4", event.Error, "Packet that does not decode", "Use the same parser on both ends (e.g. socket.io-msgpack-parser on client and server); upgrade a 4.8.0 client bundle (BINARY placeholder bug)."},
+	{CodeAckTimeout, "G5", event.Warning, "EVENT whose ACK never came (within --ack-timeout or the session's life)", "Call the acknowledgement callback on every path of the handler; use `socket.timeout(ms).emit(…)` so a missing reply is an error, and `retries` or connectionStateRecovery for replies lost in a reconnect."},
 	{CodePayloadTooLarge, "H1", event.Error, "Message over maxHttpBufferSize / maxPayload", "Raise `maxHttpBufferSize` on the server (e.g. 1e8) or send smaller chunks; raise `pingTimeout` for long uploads."},
 	{CodePollOverlap, "H2", event.Error, "Overlapping polling requests for one session", "Do not retry requests on /socket.io/ in intermediaries; fix intermediary timeouts (F2) that make clients re-poll."},
 	{CodeTLSClientRejected, "I1", event.Error, "Client rejected sioproxy's certificate", "Make the client trust the certificate: install sioproxy's CA in the browser/OS store, or give Node clients the `ca` option (`rejectUnauthorized` is Node-only)."},
@@ -122,6 +135,13 @@ var catalog = []Entry{
 	{CodeTLSUpstreamHostname, "I3", event.Error, "Upstream certificate does not name the target host", "Point the target at a name the certificate covers, or reissue it with that name in subjectAltName; `--insecure-upstream` skips verification while debugging."},
 	{CodeTLSUpstreamOther, "I3", event.Error, "Upstream TLS handshake failed", fixUpstreamCA},
 	{CodeAbnormalEnd, "J", event.Info, "Session ended abnormally", "See the close reason: a transport error means a connection broke (network, proxy or process restart) rather than a close by either side."},
+	{CodeUpstreamUnreachable, "K", event.Error, "The target does not accept connections", "Is the server running, and on this port? Start it, or point `--target` at the port it listens on."},
+	{CodeCSRFailed, "L1", event.Error, "Connection state recovery refused within maxDisconnectionDuration: the server-side state was lost", "Recovery needs the same node and a store that survives: sticky sessions, an adapter with session support (Redis Streams, MongoDB, Postgres; not the Redis pub/sub adapter), and no restart in between."},
+	{CodeCSRPidNotSent, "L1", event.Warning, "Reconnecting client does not send its pid back", "Use socket.io-client ≥ 4.6 and let the Manager reconnect by itself: a new `io()` or `socket.connect()` after `socket.disconnect()` starts a new socket and drops the recovery state."},
+	{CodeCSROffsetMissing, "L1", event.Warning, "Recovery attempt with a pid but no offset (socket.io #5538)", "The client got no event before it lost the connection, so it has no offset and socket.io ≤ 4.8 refuses the recovery: emit an event on connection (e.g. a welcome) so every client holds an offset, or upgrade to a release with the fix."},
+	{CodeReconnectStorm, "L2", event.Error, "Reconnection storm: many handshakes at once, mostly failing or after a mass drop", "Keep the clients' backoff (socket.io-client defaults: reconnectionDelay 1000, reconnectionDelayMax 5000, randomizationFactor 0.5; raise them for large fleets); restart servers gracefully (`io.close()`, one node at a time) and fix what makes the handshakes fail first."},
+	{CodeReconnectNoBackoff, "L2", event.Warning, "Client reconnecting without backoff or jitter", "Do not set reconnectionDelay = reconnectionDelayMax or randomizationFactor 0, and do not reconnect by hand in a loop: let the Manager back off (1 s doubling to 5 s, ±50 %)."},
+	{CodeDuplicateSession, "L3", event.Warning, "One client holds two live sessions on one namespace (duplicate events)", "Create the socket once (module scope, or an effect whose cleanup calls `socket.disconnect()`); a second `io()` for a namespace already in use opens a second connection. If a handler runs twice while sioproxy shows one session, the event crossed the wire once: a listener was added twice (`socket.on` without `socket.off`), which the proxy cannot fix."},
 }
 
 var byCode = func() map[string]*Entry {

@@ -44,6 +44,19 @@ type Options struct {
 	MaxFaults int
 	// MaxSessions caps the per-session state. Default 20000.
 	MaxSessions int
+	// AckTimeout: an EVENT with an ack id whose ACK has not come after
+	// this long is reported (G5). Default 10 s; negative turns it off.
+	// An ACK still missing when the session ends is reported either way.
+	AckTimeout time.Duration
+	// CSRMaxDisconnection is the server's connectionStateRecovery
+	// maxDisconnectionDuration: a recovery refused within it lost the
+	// server-side state (L1). Default 2 minutes, socket.io's default.
+	CSRMaxDisconnection time.Duration
+	// StormWindow and StormMin: StormMin handshakes or more within
+	// StormWindow, most of them failing or right after many sessions
+	// dropped, is a reconnection storm (L2). Defaults 10 s and 20.
+	StormWindow time.Duration
+	StormMin    int
 }
 
 func (o Options) withDefaults() Options {
@@ -68,6 +81,18 @@ func (o Options) withDefaults() Options {
 	if o.MaxSessions <= 0 {
 		o.MaxSessions = 20000
 	}
+	if o.AckTimeout == 0 {
+		o.AckTimeout = 10 * time.Second
+	}
+	if o.CSRMaxDisconnection <= 0 {
+		o.CSRMaxDisconnection = 2 * time.Minute
+	}
+	if o.StormWindow <= 0 {
+		o.StormWindow = 10 * time.Second
+	}
+	if o.StormMin <= 0 {
+		o.StormMin = 20
+	}
 	return o
 }
 
@@ -84,8 +109,18 @@ type Engine struct {
 	// tlsAt is when an upstream TLS observation was last seen per client
 	// host: the HTTPExchange that follows it is the same failure.
 	tlsAt map[string]time.Time
+	// reflected are the origins each upstream echoed back in
+	// Access-Control-Allow-Origin with credentials allowed (B5).
+	reflected map[string][]string
+	// csr is the connection state recovery tracking (L1).
+	csr csrState
+	// dup finds one client's duplicate sessions (L3).
+	dup dupState
+	// storm watches handshake rates and retry intervals (L2).
+	storm stormState
 	seq   uint64
 	now   time.Time
+	inj   injected // --inject rules that hit sessions and hosts (injected.go)
 }
 
 var _ session.Diagnoser = (*Engine)(nil)
@@ -93,11 +128,12 @@ var _ session.Diagnoser = (*Engine)(nil)
 // New returns an Engine.
 func New(opts Options) *Engine {
 	return &Engine{
-		opts:   opts.withDefaults(),
-		faults: make(map[string]*folded),
-		sids:   make(map[string]*sidState),
-		hosts:  make(map[string]*hostState),
-		tlsAt:  make(map[string]time.Time),
+		opts:      opts.withDefaults(),
+		faults:    make(map[string]*folded),
+		sids:      make(map[string]*sidState),
+		hosts:     make(map[string]*hostState),
+		tlsAt:     make(map[string]time.Time),
+		reflected: make(map[string][]string),
 	}
 }
 
@@ -125,6 +161,14 @@ type finding struct {
 	// refine updates the fault's text without counting a new occurrence
 	// (a confirmation of an occurrence already counted).
 	refine bool
+	// key folds by this instead of the client host (e.g. the target of
+	// upstream_unreachable, the event name of an ack timeout).
+	key string
+	// cause is the code of the root fault this one follows from; a
+	// caused fault folds apart from the same code as a root cause.
+	cause string
+	// target is the upstream the fault is about.
+	target string
 }
 
 const (
@@ -141,7 +185,23 @@ func (e *Engine) report(f finding, emit func(event.Event)) {
 	if f.at.IsZero() {
 		f.at = e.now
 	}
-	key := f.code + "|" + hostOf(f.client)
+	if f.cause == "" {
+		f.cause = e.causeOf(f)
+	}
+	if f.cause != "" {
+		// A consequence, not a root cause: shown under its cause, with
+		// the cause's fix.
+		f.severity = event.Info
+		if f.fix == "" {
+			f.fix = causedFix(f.cause)
+		}
+	}
+	fk := f.key
+	if fk == "" {
+		fk = hostOf(f.client)
+	}
+	key := f.code + "|" + fk + "|" + f.cause
+	injectedBy := e.attributeInjection(&f, ent.Catalog)
 	fd := e.faults[key]
 	if fd == nil {
 		if len(e.faults) >= e.opts.MaxFaults {
@@ -150,6 +210,7 @@ func (e *Engine) report(f finding, emit func(event.Event)) {
 		e.seq++
 		fd = &folded{key: key, seq: e.seq, f: event.Fault{
 			Code: ent.Code, Catalog: ent.Catalog, Severity: ent.Severity, Fix: ent.Fix, First: f.at,
+			Cause: f.cause, Target: f.target,
 		}}
 		e.faults[key] = fd
 	} else if f.refine && fd.f.Count > 0 && fd.f.Summary == f.summary {
@@ -168,6 +229,9 @@ func (e *Engine) report(f finding, emit func(event.Event)) {
 		fd.f.Fix = f.fix
 	}
 	fd.f.Summary = f.summary
+	if injectedBy != "" {
+		fd.f.Injected = injectedBy
+	}
 	fd.f.Evidence = addEvidence(fd.f.Evidence, f.evidence)
 	if f.sid != "" {
 		fd.sid = f.sid
@@ -175,8 +239,13 @@ func (e *Engine) report(f finding, emit func(event.Event)) {
 	if f.client != "" {
 		fd.client = f.client
 	}
-	if ss := e.sids[f.sid]; ss != nil && ent.Severity != event.Info {
-		ss.explained = true
+	if ss := e.sids[f.sid]; ss != nil {
+		if ent.Severity != event.Info {
+			ss.explained = true
+		}
+		if !slices.Contains(ss.codes, f.code) && len(ss.codes) < 16 {
+			ss.codes = append(ss.codes, f.code)
+		}
 	}
 	fd.dirty = true
 	if fd.emitted.IsZero() || f.at.Sub(fd.emitted) >= e.opts.RateLimit {
@@ -272,6 +341,10 @@ func (e *Engine) Observe(o obs.Obs, s *session.Session, emit func(event.Event)) 
 		if o.TLS != nil {
 			e.observeTLS(o, emit)
 		}
+	case obs.KindInject:
+		if o.Inject != nil {
+			e.observeInject(o, s)
+		}
 	}
 }
 
@@ -285,10 +358,20 @@ func (e *Engine) Packet(ev *event.Event, s *session.Session, emit func(event.Eve
 				e.sioPacket(ev, s, emit)
 			} else if ev.Type == "EVENT" && ev.Dir == "c2s" {
 				e.checkEventNamespace(ev, s, emit)
+			} else if ev.Type == "EVENT" {
+				if len(e.csr.bySid) > 0 {
+					e.csrEvent(ev, s)
+				}
+				if len(e.dup.watch) > 0 {
+					e.dupEvent(ev, s, emit)
+				}
 			}
 		case "ping", "pong":
 			if ev.Data != "probe" {
 				e.checkHeartbeatDir(ev, s, emit)
+				if len(e.dup.pending) > 0 && ev.Dir == "c2s" {
+					e.dupAlive(ev, s, emit)
+				}
 			}
 		}
 	case event.KindSession:
@@ -310,6 +393,7 @@ func (e *Engine) Packet(ev *event.Event, s *session.Session, emit func(event.Eve
 func (e *Engine) Tick(now time.Time, emit func(event.Event)) {
 	e.clock(now)
 	e.tickSessions(now, emit)
+	e.pruneCSR(now, false)
 	var due []*folded
 	for _, fd := range e.faults {
 		if fd.dirty && now.Sub(fd.emitted) >= e.opts.RateLimit {

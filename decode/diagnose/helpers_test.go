@@ -144,3 +144,16 @@ func concat(parts ...[]obs.Obs) []obs.Obs {
 	}
 	return out
 }
+
+// newWireAt is a wire whose exchange and connection ids start at base, for
+// a second client in one sequence.
+func newWireAt(base uint64) *wire {
+	w := newWire()
+	w.id = base * 1000
+	return w
+}
+
+// newTrackerFor is a Tracker diagnosing with e.
+func newTrackerFor(e *Engine, _ *[]event.Event) *session.Tracker {
+	return session.NewTracker(session.Options{Diagnoser: e})
+}

@@ -1,6 +1,7 @@
 package diagnose
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/sioproxy/sioproxy/decode/eio"
@@ -15,8 +16,26 @@ func (e *Engine) observeHTTP(o obs.Obs, s *session.Session, emit func(event.Even
 	x := o.HTTP
 	path, rawq, _ := strings.Cut(x.URL, "?")
 	q := eio.ParseQuery(rawq)
+	// In reverse mode every request goes to the app's server; in forward
+	// mode only Engine.IO traffic is about the app (a browser also fetches
+	// from hosts that may not resolve here).
+	if x.ErrKind == "dial" && (!e.opts.Forward || q.HasEIO || q.Transport != "" || q.Sid != "") {
+		e.upstreamDown(x, emit)
+	}
 	if !q.HasEIO && q.Transport == "" && q.Sid == "" {
 		return // not Engine.IO traffic (pages, bundles, health checks)
+	}
+	if q.Sid == "" && x.Method == "GET" && x.ErrKind != "client_gone" {
+		// A handshake; a WebSocket one that worked is counted when its
+		// session opens.
+		failed := x.Status == 0 || x.Status >= 400
+		if failed || q.Transport != "websocket" {
+			status := strconv.Itoa(x.Status)
+			if x.Status == 0 {
+				status = orNone(x.ErrKind)
+			}
+			e.handshakeAttempt(x.Start, x.End, x.Client, failed, status, emit)
+		}
 	}
 	if x.ErrKind == "tls" {
 		e.httpTLS(x, emit)

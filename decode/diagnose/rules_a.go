@@ -74,6 +74,9 @@ func (e *Engine) handshakeError(x *obs.HTTPExchange, q eio.Query, s *session.Ses
 		if x.Method == http.MethodOptions {
 			f.code = CodePreflightNoCORS
 			f.summary = fmt.Sprintf("The CORS preflight OPTIONS from Origin %s was answered %s: the server has no cors option, so the browser blocks the request", originOf(x), answer)
+			if org := x.ReqHeader.Get("Origin"); org != "" {
+				f.fix = e.preflightFix(x, org, preflightHeaders(x))
+			}
 		} else {
 			f.code = CodeBadHandshakeMethod
 			f.summary = fmt.Sprintf("A %s without sid was answered %s: a session must start with a GET", x.Method, answer)

@@ -46,7 +46,7 @@ func (e *Engine) checkCORS(x *obs.HTTPExchange, sid string, handshake bool, emit
 	acao := x.RespHeader.Get("Access-Control-Allow-Origin")
 	cookie := x.ReqHeader.Get("Cookie") != ""
 	acac := strings.EqualFold(strings.TrimSpace(x.RespHeader.Get("Access-Control-Allow-Credentials")), "true")
-	f := finding{sid: sid, client: x.Client, at: x.End, evidence: []string{httpLine(x)}}
+	f := finding{sid: sid, client: x.Client, at: x.End, evidence: []string{httpLine(x)}, fix: e.corsFix(x, org, cookie)}
 	switch {
 	case acao == "":
 		f.code = CodeCORSMissing
@@ -60,10 +60,14 @@ func (e *Engine) checkCORS(x *obs.HTTPExchange, sid string, handshake bool, emit
 	case acao != "*" && acao != org:
 		f.code = CodeCORSMismatch
 		f.summary = fmt.Sprintf("Origin %s is not allowed: the server answered Access-Control-Allow-Origin: %s", org, clip(acao, 100))
+		f.fix = fmt.Sprintf("Add %q to `cors.origin` on the server: it allows %s only. ", org, clip(acao, 100)) + f.fix
 	case cookie && !acac:
 		f.code = CodeCORSCredsMissing
 		f.summary = fmt.Sprintf("The request from Origin %s carries cookies (withCredentials) but the answer lacks Access-Control-Allow-Credentials: true", org)
 	default:
+		if acac {
+			e.latentCORS(x, sid, org, acao, emit)
+		}
 		return
 	}
 	e.report(f, emit)
@@ -77,7 +81,7 @@ func (e *Engine) checkPreflight(x *obs.HTTPExchange, emit func(event.Event)) {
 		return
 	}
 	org := originOf(x)
-	f := finding{client: x.Client, at: x.End, evidence: []string{httpLine(x)}, sid: sidOf(x.URL)}
+	f := finding{client: x.Client, at: x.End, evidence: []string{httpLine(x)}, sid: sidOf(x.URL), fix: e.preflightFix(x, org, preflightHeaders(x))}
 	acao := x.RespHeader.Get("Access-Control-Allow-Origin")
 	switch {
 	case x.Status < 200 || x.Status >= 300:
@@ -95,6 +99,7 @@ func (e *Engine) checkPreflight(x *obs.HTTPExchange, emit func(event.Event)) {
 			return
 		}
 		f.code = CodePreflightHeader
+		f.fix = e.preflightFix(x, org, missing)
 		allowed := x.RespHeader.Get("Access-Control-Allow-Headers")
 		if allowed == "" {
 			allowed = "(none)"
@@ -181,6 +186,8 @@ func (e *Engine) checkCookies(ss *sidState, id uint64, start time.Time, cookieHd
 			code: CodeCookieNotSent, sid: s.Sid, client: s.Client, at: start,
 			summary:  fmt.Sprintf("The server set cookie %s=%s for session %s, but the next request came without it", c.name, clip(c.value, 40), s.Sid),
 			evidence: []string{"Set-Cookie " + c.name + " on " + c.line, line() + " (Cookie: " + clip(orNone(cookieHdr), 80) + ")"},
+			fix: fmt.Sprintf("Make the client send cookie %s back: `withCredentials: true` on the client and `cors: {origin: [...], credentials: true}` on the server (the Node client honours it since 4.7.0); a cross-site %s cookie needs `SameSite=None; Secure`, and its Path must cover %s.",
+				c.name, c.name, clip(path, 60)),
 		}, emit)
 		return
 	}

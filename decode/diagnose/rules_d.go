@@ -95,6 +95,8 @@ func (e *Engine) checkPath(x *obs.HTTPExchange, path string, q eio.Query, emit f
 		code: CodePathMismatch, sid: q.Sid, client: x.Client, at: x.End,
 		summary:  fmt.Sprintf("The Engine.IO request on path %s was answered %s: no Engine.IO server listens on that path%s", clip(path, 80), what, hint),
 		evidence: []string{httpLine(x)},
+		fix: fmt.Sprintf("The client asks for %s on %s: use one path on both sides, `new Server(httpServer, {path: %q})` or `io(url, {path: \"/socket.io/\"})` on the client, and the same prefix in a reverse proxy's location (mind the trailing slash: addTrailingSlash).",
+			clip(path, 80), e.serverURL(x), strings.TrimSuffix(clip(path, 80), "/")),
 	}, emit)
 	return true
 }

@@ -124,15 +124,17 @@ func (e *Engine) closeCut(ev *event.Event, ss *sidState, emit func(event.Event))
 		copy(e.cutAges, e.cutAges[1:])
 		e.cutAges = e.cutAges[:len(e.cutAges)-1]
 	}
-	e.cutAges = append(e.cutAges, cutAge{sid: s.Sid, age: age})
+	e.cutAges = append(e.cutAges, cutAge{sid: s.Sid, age: age, idle: s.Close.Idle})
 	var near []string
+	var idles []time.Duration
 	for _, a := range e.cutAges {
 		d := a.age - age
 		if d < 0 {
 			d = -d
 		}
 		if d*50 <= age {
-			near = append(near, fmt.Sprintf("session %s cut after %s", a.sid, dur(a.age)))
+			near = append(near, fmt.Sprintf("session %s cut after %s, idle %s", a.sid, dur(a.age), dur(a.idle)))
+			idles = append(idles, a.idle)
 		}
 	}
 	if len(near) < 3 {
@@ -140,7 +142,7 @@ func (e *Engine) closeCut(ev *event.Event, ss *sidState, emit func(event.Event))
 	}
 	f := finding{
 		code: CodeConstantAgeCloses, sid: s.Sid, client: s.Client, at: ev.TS,
-		summary:  fmt.Sprintf("%d WebSocket connections were cut on the server side without a close frame after %s (±2%%): an intermediary's timeout", len(near), dur(age)),
+		summary:  fmt.Sprintf("%d WebSocket connections were cut on the server side without a close frame after %s (±2%%): %s", len(near), dur(age), idleVerdict(idles, age)),
 		evidence: near[max(0, len(near)-4):],
 	}
 	if pp := msDur(s.Open.PingInterval + s.Open.PingTimeout); pp > 0 && age < pp {
@@ -181,4 +183,22 @@ func (e *Engine) checkPollCut(ss *sidState, x *obs.HTTPExchange, emit func(event
 		f.summary += ": an intermediary gave up on it"
 	}
 	e.report(f, emit)
+}
+
+// idleVerdict tells an idle timeout from an absolute one by the time each
+// cut connection had carried no packet: an idle timeout cuts after the
+// same silence (and the age follows from the traffic), an absolute one at
+// the same age whatever the traffic just before.
+func idleVerdict(idles []time.Duration, age time.Duration) string {
+	lo, hi := idles[0], idles[0]
+	for _, d := range idles {
+		lo, hi = min(lo, d), max(hi, d)
+	}
+	switch {
+	case hi-lo <= max(hi/20, 200*time.Millisecond) && hi*10 >= age*9:
+		return fmt.Sprintf("each was idle for its whole last %s, so an intermediary's idle timeout (nginx proxy_read_timeout, a load balancer's idle timeout) cut it", dur(hi))
+	case hi-lo <= max(hi/20, 200*time.Millisecond):
+		return fmt.Sprintf("each had been idle %s when cut: an intermediary's idle timeout of about %s", dur(hi), dur(hi))
+	}
+	return fmt.Sprintf("the idle time before the cut varied (%s to %s), so it is an absolute timeout on the connection's age (a load balancer's maximum connection duration), not an idle timeout", dur(lo), dur(hi))
 }

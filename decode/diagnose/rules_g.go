@@ -33,8 +33,11 @@ func (e *Engine) sioPacket(ev *event.Event, s *session.Session, emit func(event.
 				ss.nsConnected[ev.Nsp] = true
 			}
 			e.checkConnectReply(ev, s, emit)
+			e.csrReply(ev, s, emit)
+			e.dupConnected(ev, s, ss)
 			return
 		}
+		e.csrConnect(ev, s, emit)
 		if ss.nsConnected[ev.Nsp] {
 			e.report(finding{
 				code: CodeDuplicateConnect, sid: s.Sid, client: s.Client, at: ev.TS,

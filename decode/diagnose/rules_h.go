@@ -3,6 +3,8 @@ package diagnose
 import (
 	"fmt"
 	"net/http"
+	"strings"
+	"time"
 
 	"github.com/sioproxy/sioproxy/decode"
 	"github.com/sioproxy/sioproxy/decode/eio"
@@ -59,7 +61,7 @@ func (e *Engine) checkPostSize(ss *sidState, x *obs.HTTPExchange, emit func(even
 // observeWSMsg is H1 on WebSocket: a client message over maxPayload.
 func (e *Engine) observeWSMsg(o obs.Obs, s *session.Session, emit func(event.Event)) {
 	m := o.WSMsg
-	if m.Dir != decode.C2S || (m.Opcode != 1 && m.Opcode != 2) {
+	if m.Opcode != 1 && m.Opcode != 2 {
 		return
 	}
 	size := int64(len(m.Data))
@@ -67,7 +69,13 @@ func (e *Engine) observeWSMsg(o obs.Obs, s *session.Session, emit func(event.Eve
 		size = int64(m.WireLen - 14)
 	}
 	mp := maxPayload(s)
-	if size <= mp {
+	if size >= min(mp, bigMessage) {
+		// Remembered for a close without close frame right after it.
+		if ss := e.sid(s); ss != nil {
+			ss.big = bigMsg{conn: m.Conn, dir: m.Dir, size: size, at: o.Time}
+		}
+	}
+	if m.Dir != decode.C2S || size <= mp {
 		return
 	}
 	ss := e.sid(s)
@@ -134,4 +142,39 @@ func (e *Engine) checkOverlap(ss *sidState, x *obs.HTTPExchange, emit func(event
 		}, emit)
 		return
 	}
+}
+
+// bigMessage is the size from which a message is large enough for a close
+// right after it to be blamed on it, whatever maxPayload says.
+const bigMessage = 1 << 20
+
+// bigMsg is the last large WebSocket message of a session.
+type bigMsg struct {
+	conn uint64
+	dir  decode.Dir
+	size int64
+	at   time.Time
+}
+
+// closeAfterBig is H1 from the close: the WebSocket ended without a close
+// frame (the peer sees 1006) within a second of a large message, the mark
+// of a size limit enforced by cutting the connection (an older server, an
+// intermediary's buffer).
+func (e *Engine) closeAfterBig(ev *event.Event, ss *sidState, emit func(event.Event)) {
+	s := ss.s
+	b := ss.big
+	if b.size == 0 || ev.Conn != b.conn || s.Close.Trigger != "ws_close" || !strings.HasPrefix(s.Close.How, "TCP") || ss.h1 && b.dir == decode.C2S {
+		return
+	}
+	gap := s.Close.At.Sub(b.at)
+	if gap < 0 || gap > time.Second {
+		return
+	}
+	ss.h1 = true
+	e.report(finding{
+		code: CodePayloadTooLarge, sid: s.Sid, client: s.Client, at: ev.TS,
+		summary: fmt.Sprintf("The WebSocket of session %s ended without a close frame (%s, the peer sees 1006) %s after a %d-byte %s message: a size limit cut the connection (maxHttpBufferSize %d, %s, or an intermediary's buffer)",
+			s.Sid, s.Close.How, dur(gap), b.size, b.dir, maxPayload(s), mpSource(s)),
+		evidence: []string{frameLine(b.conn, b.dir.String(), fmt.Sprintf("%d bytes", b.size)), fmt.Sprintf("ws#%d closed by the %s: %s", b.conn, s.Close.By, s.Close.How)},
+	}, emit)
 }

@@ -17,10 +17,17 @@ func (e *Engine) sessionClosed(ev *event.Event, s *session.Session, emit func(ev
 		return
 	}
 	ci := s.Close
+	e.csrClosed(s)
+	e.dupClosed(ss)
+	if !s.Adopted {
+		e.sessionDropped(s)
+	}
+	e.acksAtClose(ev, ss, emit)
 	if ci.Reason == "ping timeout" {
 		e.heartbeatEnd(ev, ss, emit)
 		return
 	}
+	e.closeAfterBig(ev, ss, emit)
 	e.closeCut(ev, ss, emit)
 	if ss.explained || ci.Trigger == "session_unknown" || ci.Code == 1009 {
 		return

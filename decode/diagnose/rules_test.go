@@ -420,7 +420,25 @@ var ruleCases = []ruleCase{
 			return seq
 		},
 		code: CodeConstantAgeCloses, catalog: "F2", severity: event.Warning, count: 1,
-		summary: "3 WebSocket connections were cut on the server side without a close frame after 60.2 s (±2%): an intermediary's timeout",
+		summary: "3 WebSocket connections were cut on the server side without a close frame after 60.2 s (±2%): each was idle for its whole last 60.2 s, so an intermediary's idle timeout",
+	},
+	{
+		name: "F2 WebSockets cut at a constant age whatever the traffic: an absolute timeout",
+		seq: func(w *wire) []obs.Obs {
+			var seq []obs.Obs
+			for i := range 3 {
+				at := i * 100000
+				conn := uint64(10 + i)
+				sid := fmt.Sprintf("CUT%d", i)
+				seq = append(seq, w.wsOpen(at, conn, ws4), wsText(at+1, conn, s2c, strings.ReplaceAll(open4long, "WSID", sid)),
+					wsText(at+2, conn, c2s, "40"), wsText(at+3, conn, s2c, `40{"sid":"a"}`),
+					wsText(at+10000+i*20000, conn, c2s, `42["tick"]`),
+					wsClose(at+60000+i*100, conn, "server", 0, false, ""))
+			}
+			return seq
+		},
+		code: CodeConstantAgeCloses, catalog: "F2", severity: event.Warning, count: 1,
+		summary: "the idle time before the cut varied (10.2 s to 50.0 s), so it is an absolute timeout",
 	},
 	{
 		name: "F2 long-poll cut with 504",

@@ -32,7 +32,16 @@ type sidState struct {
 	// explained is set once a warning or error fault named this session:
 	// its abnormal end needs no J fault of its own.
 	explained bool
-	seen      time.Time
+	// dupKeys are the identity keys this session is listed under (L3).
+	dupKeys []string
+	// big is the last large WebSocket message (H1 on a close after it).
+	big bigMsg
+	// acksFlagged are the pending acks already reported (G5).
+	acksFlagged map[ackRef]struct{}
+	// codes are the fault codes reported for this session, so that a
+	// fault that follows from one of them is attributed to it.
+	codes []string
+	seen  time.Time
 }
 
 // hostState is per client host.
@@ -41,8 +50,9 @@ type hostState struct {
 }
 
 type cutAge struct {
-	sid string
-	age time.Duration
+	sid  string
+	age  time.Duration
+	idle time.Duration // without a packet before the cut
 }
 
 const maxCutAges = 32
@@ -113,6 +123,10 @@ func (e *Engine) sessionOpened(ev *event.Event, s *session.Session, emit func(ev
 		ss.affinity = affinityCookies(s.HandshakeWS.Open.RespHeader.Values("Set-Cookie"))
 	}
 	e.checkOpen(ev, s, emit)
+	e.sessionLive(s)
+	if s.HandshakeWS != nil && s.HandshakeWS.Open != nil {
+		e.handshakeAttempt(s.HandshakeWS.Open.Start, ev.TS, s.Client, false, "101", emit)
+	}
 }
 
 func (e *Engine) tickSessions(now time.Time, emit func(event.Event)) {
@@ -134,5 +148,6 @@ func (e *Engine) tickSessions(now time.Time, emit func(event.Event)) {
 		e.tickHeartbeat(now, ss, emit)
 		e.tickUpgrade(now, ss, emit)
 		e.tickConnect(now, ss, emit)
+		e.tickAcks(now, ss, emit)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -17,6 +18,10 @@ import (
 // POST of a known sid, or anything else (an "http" event only).
 func (t *Tracker) http(o obs.Obs) {
 	x := o.HTTP
+	if x.Active != nil && x.Active.Dropped {
+		t.pollDropped(o) // inject.go
+		return
+	}
 	end := x.End
 	if end.IsZero() {
 		end = o.Time
@@ -25,7 +30,7 @@ func (t *Tracker) http(o obs.Obs) {
 	q := eio.ParseQuery(rawq)
 	hev := event.Event{
 		TS: end, Kind: event.KindHTTP, Method: x.Method, Path: x.URL, Status: x.Status,
-		Client: x.Client, Exchange: x.ID,
+		Client: x.Client, Exchange: x.ID, Upstream: x.Upstream,
 	}
 	if !x.Start.IsZero() {
 		hev.DurationMs = msSince(x.Start, end)
@@ -94,14 +99,17 @@ func (t *Tracker) pollOutcome(s *Session, x *obs.HTTPExchange, end time.Time) {
 	if code, _, ok := ParseHTTPError(x.RespBody, x.RespHeader.Get("Content-Type")); ok && code == 1 && x.Status == http.StatusBadRequest {
 		// The server (or the node the balancer picked) does not know the
 		// sid: for the client the session is over.
-		t.closeSession(s, CloseInfo{At: end, Reason: "transport error", By: "server", Trigger: "session_unknown"}, decode.Polling, x.ID, 0)
+		t.closeSession(s, CloseInfo{At: end, Reason: "transport error", By: "server", Trigger: "session_unknown", How: "400 Session ID unknown"}, decode.Polling, x.ID, 0)
 		return
 	}
 	if x.Err != "" && s.Transport == decode.Polling {
-		ci := CloseInfo{At: end, Reason: "transport error", By: "server", Trigger: "http_error"}
+		ci := CloseInfo{At: end, Reason: "transport error", By: "server", Trigger: "http_error", How: "HTTP " + x.ErrKind}
+		if x.Status != 0 {
+			ci.How = "HTTP " + strconv.Itoa(x.Status)
+		}
 		switch x.ErrKind {
 		case "client_gone":
-			ci.Reason, ci.By = "transport close", "client"
+			ci.Reason, ci.By, ci.How = "transport close", "client", "client went away mid-request"
 		case "client_abort", "client_bad_request":
 			ci.By = "client"
 		}

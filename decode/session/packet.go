@@ -1,6 +1,7 @@
 package session
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"net/url"
@@ -23,6 +24,9 @@ func (t *Tracker) packet(s *Session, dir decode.Dir, tr decode.Transport, p eio.
 	}
 	s.Packets[dir]++
 	s.Bytes[dir] += int64(size)
+	if p.Type != eio.Close {
+		s.lastPacket = at
+	}
 	ev := event.Event{
 		TS: at, Kind: event.KindPacket, Sid: s.Sid, Transport: tr.String(), Dir: dir.String(), EIO: int(s.EIO),
 		Engine: p.Type.String(), Binary: p.Binary, Size: size, Raw: raw, Exchange: exchange, Conn: conn,
@@ -32,9 +36,11 @@ func (t *Tracker) packet(s *Session, dir decode.Dir, tr decode.Transport, p eio.
 		ev.Data = string(p.Data)
 	case eio.Close:
 		t.emit(s, ev)
-		ci := CloseInfo{At: at, By: "client", Reason: "transport close", Trigger: "close_packet"}
+		ci := CloseInfo{At: at, By: "client", Reason: "transport close", Trigger: "close_packet", How: "close packet"}
 		if dir == decode.S2C {
 			ci.By, ci.Reason = "server", t.serverReason(s, at)
+		} else {
+			t.closeAfterError(s, &ci, tr)
 		}
 		t.closeSession(s, ci, tr, exchange, conn)
 		return
@@ -241,6 +247,7 @@ func (t *Tracker) fillSIO(s *Session, dir decode.Dir, sp *sio.Packet, ev *event.
 		ns := s.namespace(sp.Nsp)
 		if dir == decode.C2S {
 			ns.State, ns.Auth, ns.Query, ns.ConnectAt = "connecting", json.RawMessage(sp.Data), sp.Query, at
+			ns.RecoverPid, ns.RecoverOffset, ns.HasOffset, ns.Recovery = recoveryOf(sp.Data)
 			break
 		}
 		ns.State, ns.ConnectedAt = "connected", at
@@ -251,6 +258,16 @@ func (t *Tracker) fillSIO(s *Session, dir decode.Dir, sp *sio.Packet, ev *event.
 		if len(sp.Data) > 0 && json.Unmarshal(sp.Data, &reply) == nil {
 			ns.SocketID, ns.Pid = reply.Sid, reply.Pid
 		}
+		if ns.RecoverPid != "" && ns.Recovery == "" {
+			// A recovered session keeps its private id; a refused recovery
+			// gets a new one (socket.io Socket constructor).
+			ok := reply.Pid == ns.RecoverPid
+			ns.Recovery = "failed"
+			if ok {
+				ns.Recovery = "recovered"
+			}
+			ev.Recovered = &ok
+		}
 	case sio.ConnectError:
 		ns := s.namespace(sp.Nsp)
 		ns.State, ns.Error = "refused", json.RawMessage(sp.Data)
@@ -260,18 +277,18 @@ func (t *Tracker) fillSIO(s *Session, dir decode.Dir, sp *sio.Packet, ev *event.
 	case sio.Event, sio.BinaryEvent:
 		if sp.HasID {
 			if s.acks == nil {
-				s.acks = make(map[ackKey]pendingAck)
+				s.acks = make(map[ackKey]ackInfo)
 			}
 			if len(s.acks) < maxPendingAcks {
-				s.acks[ackKey{sp.Nsp, sp.ID, dir}] = pendingAck{at, ev.Event}
+				s.acks[ackKey{sp.Nsp, sp.ID, dir}] = ackInfo{at: at, event: ev.Event}
 			}
 		}
 	case sio.Ack, sio.BinaryAck:
 		if sp.HasID {
 			k := ackKey{sp.Nsp, sp.ID, dir.Reverse()}
-			if p, ok := s.acks[k]; ok {
-				ev.AckMs = msSince(p.at, at)
-				ev.AckEvent = p.event
+			if a, ok := s.acks[k]; ok {
+				ev.AckMs = msSince(a.at, at)
+				ev.AckEvent = a.event
 				delete(s.acks, k)
 			}
 		}
@@ -341,4 +358,22 @@ func queryJSON(q string) json.RawMessage {
 	}
 	b, _ := json.Marshal(m)
 	return b
+}
+
+// recoveryOf reads the connection-state-recovery fields a client merges
+// into its CONNECT auth: {"pid":"…","offset":"…"}. Outcome is reset.
+func recoveryOf(auth []byte) (pid, offset string, hasOffset bool, outcome string) {
+	if len(auth) == 0 || !bytes.Contains(auth, []byte(`"pid"`)) {
+		return "", "", false, ""
+	}
+	var a struct {
+		Pid    any `json:"pid"`
+		Offset any `json:"offset"`
+	}
+	if json.Unmarshal(auth, &a) != nil {
+		return "", "", false, ""
+	}
+	p, _ := a.Pid.(string)
+	o, ok := a.Offset.(string)
+	return p, o, ok, ""
 }

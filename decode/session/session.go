@@ -66,6 +66,9 @@ type Conn struct {
 	path    string
 	q       eio.Query
 	noEIO   bool // the first S→C message was not an open packet
+	// serverClose is why the server closed, judged when its close frame
+	// passed: a late message after it must not change the verdict.
+	serverClose string
 }
 
 // Ping is a heartbeat waiting for its pong.
@@ -90,6 +93,13 @@ type Namespace struct {
 	ConnectedAt time.Time // server reply
 	// DisconnectBy is "client" or "server" for a DISCONNECT packet.
 	DisconnectBy string
+	// Connection state recovery: the pid and offset the client's CONNECT
+	// sent back (a recovery attempt), and its outcome once the server
+	// answered: "recovered" (the same pid back) or "failed" (a new one).
+	RecoverPid    string
+	RecoverOffset string
+	HasOffset     bool
+	Recovery      string
 }
 
 // CloseInfo says how a session ended.
@@ -102,6 +112,12 @@ type CloseInfo struct {
 	// "http_error", "session_unknown" (a 400 code 1 for a live sid) or
 	// "heartbeat" (Tick found it silent).
 	Trigger string
+	// How says how the end travelled: "close packet", "close frame 1000
+	// \"bye\"", "TCP FIN without close frame", "TCP RST", "HTTP 502",
+	// "400 Session ID unknown", "silence".
+	How string
+	// Idle is how long the session carried no packet before it ended.
+	Idle time.Duration
 }
 
 // DecodeError is the latest decode failure of a session.
@@ -176,7 +192,35 @@ type Session struct {
 
 	dec  [2]*sio.Decoder
 	bin  [2]binState
-	acks map[ackKey]pendingAck
+	acks map[ackKey]ackInfo
+	// lastPacket is when the last Engine.IO packet (either way) passed.
+	lastPacket time.Time
+
+	drops droppedPings // pings the active layer dropped (inject.go)
+}
+
+// ackInfo is an EVENT waiting for its ACK: when it was sent, and its
+// name, so the ACK line can say what it answers.
+type ackInfo struct {
+	at    time.Time
+	event string
+}
+
+// PendingAck is an EVENT with an ack id whose ACK has not come (yet).
+type PendingAck struct {
+	Nsp   string
+	ID    int64
+	Dir   decode.Dir // direction of the EVENT
+	At    time.Time
+	Event string // event name
+}
+
+// EachPendingAck calls fn for every EVENT still waiting for its ACK, in
+// no particular order.
+func (s *Session) EachPendingAck(fn func(PendingAck)) {
+	for k, a := range s.acks {
+		fn(PendingAck{Nsp: k.nsp, ID: k.id, Dir: k.dir, At: a.at, Event: a.event})
+	}
 }
 
 // binState accumulates a BINARY packet's engine packets until its last
@@ -184,13 +228,6 @@ type Session struct {
 type binState struct {
 	size int
 	raw  []byte
-}
-
-// pendingAck is an EVENT waiting for its ACK: when it was sent, and its
-// name, so the ACK line can say what it answers.
-type pendingAck struct {
-	at    time.Time
-	event string
 }
 
 type ackKey struct {
@@ -306,6 +343,7 @@ type NamespaceInfo struct {
 	Name     string
 	SocketID string
 	State    string
+	Recovery string // "recovered", "failed" or "" (no recovery attempted)
 }
 
 func (s *Session) info() SessionInfo {
@@ -318,7 +356,7 @@ func (s *Session) info() SessionInfo {
 		DecodeErrors: s.DecodeErrors, Upstreams: append([]string(nil), s.Upstreams...),
 	}
 	for _, n := range s.Namespaces {
-		in.Namespaces = append(in.Namespaces, NamespaceInfo{Name: n.Name, SocketID: n.SocketID, State: n.State})
+		in.Namespaces = append(in.Namespaces, NamespaceInfo{Name: n.Name, SocketID: n.SocketID, State: n.State, Recovery: n.Recovery})
 	}
 	return in
 }

@@ -100,6 +100,10 @@ func (t *Tracker) Observe(o obs.Obs, emit func(event.Event)) {
 		if o.WSClose != nil {
 			t.wsClose(o)
 		}
+	case obs.KindInject:
+		if o.Inject != nil {
+			t.inject(o)
+		}
 	case obs.KindDrop:
 		if o.Drop != nil {
 			t.forward(event.Event{TS: o.Time, Kind: event.KindDrop, Dropped: o.Drop.Count, Where: o.Drop.Where})
@@ -189,7 +193,7 @@ func (t *Tracker) tickSession(s *Session, now time.Time) {
 	if len(s.PendingPings) > 0 {
 		by = pinger
 	}
-	t.closeSession(s, CloseInfo{At: last.Add(limit), Reason: "ping timeout", By: by, Trigger: "heartbeat"}, s.Transport, 0, 0)
+	t.closeSession(s, CloseInfo{At: last.Add(limit), Reason: "ping timeout", By: by, Trigger: "heartbeat", How: "silence"}, s.Transport, 0, 0)
 }
 
 func (t *Tracker) forget(sid string, s *Session) {
@@ -305,6 +309,13 @@ func (t *Tracker) closeSession(s *Session, ci CloseInfo, tr decode.Transport, ex
 	if s.Closed {
 		return
 	}
+	last := s.lastPacket
+	if last.IsZero() {
+		last = s.Opened
+	}
+	// Wall clock only (Round(0)): a replay has no monotonic readings, and
+	// must print the same idle and age as the live run.
+	ci.Idle = max(ci.At.Round(0).Sub(last.Round(0)), 0)
 	s.Closed, s.Close = true, ci
 	for d := range s.dec {
 		if s.dec[d] != nil {
@@ -315,6 +326,7 @@ func (t *Tracker) closeSession(s *Session, ci CloseInfo, tr decode.Transport, ex
 	t.emit(s, event.Event{
 		TS: ci.At, Kind: event.KindSession, Action: "close", Sid: s.Sid, Transport: tr.String(),
 		EIO: int(s.EIO), Client: s.Client, Reason: ci.Reason, By: ci.By, Code: ci.Code,
+		How: ci.How, AgeMs: msSince(s.Opened.Round(0), ci.At.Round(0)), IdleMs: msDur(ci.Idle),
 		Exchange: exchange, Conn: conn,
 	})
 }
@@ -328,6 +340,11 @@ func (t *Tracker) markError(s *Session, at time.Time, tr decode.Transport, dir d
 		ev.Sid, ev.EIO, ev.Client = s.Sid, int(s.EIO), s.Client
 	}
 	t.emit(s, ev)
+}
+
+func msDur(d time.Duration) *float64 {
+	ms := float64(d) / float64(time.Millisecond)
+	return &ms
 }
 
 func msSince(a, b time.Time) *float64 {

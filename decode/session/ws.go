@@ -1,6 +1,7 @@
 package session
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/sioproxy/sioproxy/decode"
@@ -23,7 +24,7 @@ func (t *Tracker) wsOpen(o obs.Obs) {
 	path, rawq, _ := strings.Cut(x.URL, "?")
 	q := eio.ParseQuery(rawq)
 	hev := event.Event{
-		TS: o.Time, Kind: event.KindHTTP, Method: "GET", Path: x.URL, Status: x.Status, Client: x.Client, Conn: x.Conn,
+		TS: o.Time, Kind: event.KindHTTP, Method: "GET", Path: x.URL, Status: x.Status, Client: x.Client, Conn: x.Conn, Upstream: x.Upstream,
 	}
 	if !x.Start.IsZero() {
 		hev.DurationMs = msSince(x.Start, o.Time)
@@ -67,6 +68,12 @@ func (t *Tracker) wsMsg(o obs.Obs) {
 	if c == nil || c.noEIO {
 		return
 	}
+	if (m.Active != nil && m.Active.Dropped) || (m.Dir&1 == decode.C2S && c.CloseFrame[decode.S2C] != 0) {
+		// Not received (dropped by the active layer), or received by a
+		// server that had already closed: shown, not processed (inject.go).
+		t.wsDropped(o, c)
+		return
+	}
 	s := c.session
 	t.cur = s
 	if m.Err != "" {
@@ -80,6 +87,9 @@ func (t *Tracker) wsMsg(o obs.Obs) {
 			code = -1
 		}
 		c.CloseFrame[m.Dir&1] = code
+		if m.Dir&1 == decode.S2C && c.session != nil && c.serverClose == "" {
+			c.serverClose = t.serverReason(c.session, o.Time)
+		}
 		return
 	case opText, opBinary:
 	default:
@@ -162,6 +172,8 @@ func (t *Tracker) wsClose(o obs.Obs) {
 		ci.Reason = "transport error"
 	case x.Code == 1009:
 		ci.Reason = "transport error" // message over maxPayload
+	case x.By == "server" && c.serverClose != "":
+		ci.Reason = c.serverClose
 	case x.By == "server" && !x.Clean && x.Code == 0 && c.CloseFrame[decode.S2C] == 0:
 		// The server's side ended without a close frame: its process
 		// died or something cut the connection. Clients call that
@@ -175,10 +187,31 @@ func (t *Tracker) wsClose(o obs.Obs) {
 	case x.By == "server":
 		ci.Reason = t.serverReason(s, o.Time)
 	default:
-		ci.Reason = "transport close"
+		ci.Reason = t.clientReason(s, o.Time) // inject.go
 	}
 	if ci.By == "" {
 		ci.By = "client"
 	}
+	ci.How = wsHow(x)
 	t.closeSession(s, ci, decode.WebSocket, 0, x.Conn)
+}
+
+// wsHow says how a WebSocket ended: close frames exchanged, or the TCP
+// connection closed (FIN) or reset (RST) without one, which the peer sees
+// as 1006.
+func wsHow(x *obs.WSClose) string {
+	switch {
+	case x.Code != 0 || x.Clean:
+		h := "close frame"
+		if x.Code != 0 {
+			h += " " + strconv.Itoa(x.Code)
+		}
+		if x.Reason != "" {
+			h += " " + strconv.Quote(x.Reason)
+		}
+		return h
+	case strings.Contains(x.Err, "reset"):
+		return "TCP RST without close frame (1006)"
+	}
+	return "TCP FIN without close frame (1006)"
 }

@@ -12,10 +12,12 @@
 //   - "ask" {question}            → emitWithAck("question", question), then
 //                                   emits "answer" with the client's reply;
 //   - "send-binary"               → emits "binary" with nested buffers;
-//   - "disconnect-me"             → the server closes the socket.
+//   - "disconnect-me"             → the server closes the socket;
+//   - "never-ack"                 → never acked (a handler that forgets its callback);
+//   - "broadcast" arg             → emits "news" arg to every socket of the namespace.
 // Options (all optional): port, host, path, cors, cookie, allowEIO3, perMessageDeflate,
 // transports, namespaces [{name, token}], maxHttpBufferSize, pingInterval,
-// pingTimeout, connectTimeout, welcome (emit "welcome" on connection),
+// pingTimeout, connectTimeout, upgradeTimeout, connectionStateRecovery, welcome (emit "welcome" on connection),
 // static (a directory served at /), refuseRequests, parser ("msgpack"),
 // version (4 default, or 2 for socket.io@2.5.1, which logs no packets).
 
@@ -108,6 +110,11 @@ function onSocket(socket) {
       case 'disconnect-me':
         setImmediate(() => socket.disconnect(true));
         break;
+      case 'never-ack':
+        return; // a handler that never calls back (sioproxy: ack_timeout)
+      case 'broadcast':
+        socket.nsp.emit('news', arg);
+        break;
       default:
         break;
     }
@@ -147,6 +154,8 @@ function main() {
   if (cfg.pingInterval) opts.pingInterval = cfg.pingInterval;
   if (cfg.pingTimeout) opts.pingTimeout = cfg.pingTimeout;
   if (cfg.connectTimeout) opts.connectTimeout = cfg.connectTimeout;
+  if (cfg.connectionStateRecovery) opts.connectionStateRecovery = cfg.connectionStateRecovery;
+  if (cfg.upgradeTimeout) opts.upgradeTimeout = cfg.upgradeTimeout;
   if (cfg.refuseRequests) opts.allowRequest = (req, cb) => cb('refused by allowRequest', false);
   if (cfg.parser === 'msgpack') opts.parser = require('socket.io-msgpack-parser');
 

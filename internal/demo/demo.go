@@ -20,6 +20,8 @@ import (
 	"github.com/sioproxy/sioproxy/internal/obs"
 	"github.com/sioproxy/sioproxy/internal/sioserver"
 	"github.com/sioproxy/sioproxy/proxy"
+	"github.com/sioproxy/sioproxy/proxy/active"
+	"github.com/sioproxy/sioproxy/proxy/inject"
 )
 
 // Options configure the demo.
@@ -31,6 +33,13 @@ type Options struct {
 	Pace float64
 	// Log receives client errors that are not part of a staged fault.
 	Log *log.Logger
+	// Faults, when set, are the --inject rules of the relay in front of
+	// the app (the UI's "!" menu toggles them); with Chaos the demo also
+	// cycles through them, calling OnChaos with each rule switched on
+	// ("" while none is). See chaos.go.
+	Faults  *inject.Set
+	Chaos   bool
+	OnChaos func(rule string)
 }
 
 // Demo is a running demo. Close stops everything it started.
@@ -73,7 +82,11 @@ func Start(ctx context.Context, opts Options) (*Demo, error) {
 	}
 	d.AppURL = appURL
 
-	front, err := proxy.New(proxy.Options{Targets: []*url.URL{mustURL(appURL)}, Sinks: opts.Sinks, ErrorLog: opts.Log})
+	fo := proxy.Options{Targets: []*url.URL{mustURL(appURL)}, Sinks: opts.Sinks, ErrorLog: opts.Log}
+	if opts.Faults != nil {
+		fo.Inject, fo.Active = opts.Faults, active.New(active.Options{})
+	}
+	front, err := proxy.New(fo)
 	if err != nil {
 		d.Close()
 		return nil, err
@@ -101,7 +114,11 @@ func Start(ctx context.Context, opts Options) (*Demo, error) {
 	d.closers = append(d.closers, func() { lb.Close() })
 
 	sc := &script{proxyURL: d.ProxyURL, lbURL: d.LBURL, pace: opts.Pace, log: opts.Log}
-	for _, f := range sc.actors() {
+	actors := sc.actors()
+	if opts.Chaos && opts.Faults != nil {
+		actors = append(actors, func(ctx context.Context) { sc.cycleFaults(ctx, opts.Faults, opts.OnChaos) })
+	}
+	for _, f := range actors {
 		d.wg.Add(1)
 		go func() {
 			defer d.wg.Done()

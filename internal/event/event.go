@@ -22,6 +22,7 @@ const (
 	KindFault   Kind = "fault"   // a diagnosed fault (first report or an update)
 	KindError   Kind = "error"   // a decode error (the traffic still flowed)
 	KindDrop    Kind = "drop"    // observations lost because a consumer lagged
+	KindInject  Kind = "inject"  // a fault sioproxy injected on purpose (--inject)
 )
 
 // Event is one line of --json output. Fields irrelevant to a Kind are empty
@@ -53,15 +54,22 @@ type Event struct {
 	AckMs       *float64        `json:"ack_ms,omitempty"`    // on an ACK: ms since its EVENT
 	AckEvent    string          `json:"ack_event,omitempty"` // on an ACK: the name of the EVENT it answers
 	Parser      string          `json:"parser,omitempty"`    // "msgpack" when the msgpack parser was used
+	// Recovered is set on the server's CONNECT answering a connection
+	// state recovery attempt (the client sent a pid back): whether the
+	// server recovered the session.
+	Recovered *bool `json:"recovered,omitempty"`
 	// RTTMs is set on a pong: ms since the ping it answers (v4: server ping,
 	// client pong; v3: the reverse).
 	RTTMs *float64 `json:"rtt_ms,omitempty"`
 
 	// Session.
-	Action       string   `json:"action,omitempty"` // open, upgrade, close
-	Reason       string   `json:"reason,omitempty"` // close reason, e.g. "transport close", "ping timeout"
-	By           string   `json:"by,omitempty"`     // "client" or "server"
-	Code         int      `json:"code,omitempty"`   // WebSocket close code
+	Action       string   `json:"action,omitempty"`  // open, upgrade, close
+	Reason       string   `json:"reason,omitempty"`  // close reason, e.g. "transport close", "ping timeout"
+	By           string   `json:"by,omitempty"`      // "client" or "server"
+	Code         int      `json:"code,omitempty"`    // WebSocket close code
+	How          string   `json:"how,omitempty"`     // close: "close packet", "close frame 1000", "TCP FIN without close frame (1006)", …
+	AgeMs        *float64 `json:"age_ms,omitempty"`  // close: the session's age
+	IdleMs       *float64 `json:"idle_ms,omitempty"` // close: time since its last packet
 	Upgrades     []string `json:"upgrades,omitempty"`
 	PingInterval int      `json:"ping_interval,omitempty"`
 	PingTimeout  int      `json:"ping_timeout,omitempty"`
@@ -75,6 +83,10 @@ type Event struct {
 
 	// Fault.
 	Fault *Fault `json:"fault,omitempty"`
+
+	// Inject: the rule (canonical form, e.g. "drop-pongs=50%"); Action
+	// says what it did ("dropped", "cut", "failed"…), Data what exactly.
+	Rule string `json:"rule,omitempty"`
 
 	// Error: what failed to decode.
 	Error string `json:"error,omitempty"`
@@ -104,6 +116,10 @@ type Event struct {
 	// IDUnsigned: *ID holds the bits of an ack id above MaxInt64 (a
 	// msgpack uint64); AppendID shows the exact unsigned value.
 	IDUnsigned bool `json:"-"`
+
+	// Upstream is the target that served an http event ("" if unknown),
+	// for the TUI's per-target reachability in the status bar.
+	Upstream string `json:"-"`
 }
 
 // Severity of a fault.
@@ -127,6 +143,16 @@ type Fault struct {
 	Count    int       `json:"count"`
 	First    time.Time `json:"first"`
 	Last     time.Time `json:"last"`
+
+	// Cause is the code of the fault this one follows from (e.g. H2
+	// polling_overlap caused by C2 sid_routed_to_other_upstream): a
+	// consequence to show under its cause, not a root cause of its own.
+	Cause string `json:"cause,omitempty"`
+	// Target is the upstream a fault is about (upstream_unreachable).
+	Target string `json:"target,omitempty"`
+	// Injected names the --inject rule that staged this fault
+	// ("--inject drop-pongs"); empty for a fault sioproxy did not cause.
+	Injected string `json:"injected,omitempty"`
 }
 
 // AppendID appends the ack id in decimal, exactly as it was on the wire;

@@ -48,6 +48,7 @@ type result struct {
 	elapsed  time.Duration
 	p50, p99 time.Duration
 	errors   int
+	sent     int // EmitWithAck calls made (round trips and errors)
 }
 
 func (r result) rps() float64 { return float64(r.rtts) / r.elapsed.Seconds() }
@@ -119,7 +120,7 @@ func run(ctx context.Context, base string, l load, conns int, dur time.Duration,
 		}()
 	}
 	wg.Wait()
-	r := result{rtts: len(lats), elapsed: time.Since(start), errors: errs}
+	r := result{rtts: len(lats), elapsed: time.Since(start), errors: errs, sent: len(lats) + errs}
 	if len(lats) > 0 {
 		slices.Sort(lats)
 		r.p50 = lats[len(lats)*50/100]

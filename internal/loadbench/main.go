@@ -39,16 +39,41 @@ func main() {
 	prebuilt := flag.String("bin", "", "use this sioproxy binary instead of building ./cmd/sioproxy")
 	modes := flag.String("modes", strings.Join(modeOrder, ","), "comma-separated modes to run (sioproxy inherits SIOPROXY_PPROF for profiling)")
 	floorTarget := flag.String("serve-floor", "", "internal: serve the floor proxy to this target until killed")
+	many := flag.Int("many-idle", 0, "with -many-active: idle WebSockets held next to the active ones (idle+active ≤ 9,900: sioproxy's two descriptors each)")
+	manyActive := flag.Int("many-active", 0, "active WebSockets for the many-connections run (0 to skip it)")
+	manyRate := flag.Float64("many-rate", 10, "EVENTs per second each active WebSocket sends")
+	manyDur := flag.Duration("many-duration", 20*time.Second, "duration of the many-connections run")
+	replayMB := flag.Int("replay-mb", 0, "replay a synthetic recording of this many MiB with sioproxy replay --json (0 to skip)")
+	replayFile := flag.String("replay-file", "", "with -replay-mb: keep the recording at this path, and reuse it if it exists")
+	verbose = flag.Bool("v", false, "print the TUI's screen after each tui load")
 	flag.Parse()
 	if *floorTarget != "" {
 		fmt.Fprintln(os.Stderr, "loadbench:", serveFloor(*floorTarget))
 		os.Exit(1)
+	}
+	manyRun = func(ctx context.Context, bin, tmp, target string) error {
+		if *manyActive <= 0 {
+			return nil
+		}
+		return manyConns(ctx, bin, tmp, target, *many, *manyActive, *manyRate, *manyDur)
+	}
+	replayRunFn = func(bin, tmp string) error {
+		if *replayMB <= 0 {
+			return nil
+		}
+		return replayRun(bin, tmp, *replayFile, *replayMB)
 	}
 	if err := mainErr(*dur, *conns, *idle, *only, *modes, *prebuilt); err != nil {
 		fmt.Fprintln(os.Stderr, "loadbench:", err)
 		os.Exit(1)
 	}
 }
+
+var (
+	verbose     = new(bool)
+	manyRun     = func(context.Context, string, string, string) error { return nil }
+	replayRunFn = func(string, string) error { return nil }
+)
 
 func repoRoot() (string, error) {
 	dir, _ := os.Getwd()
@@ -65,7 +90,7 @@ func repoRoot() (string, error) {
 }
 
 // modeOrder is the order modes run in and the table lists them.
-var modeOrder = []string{"direct", "sioproxy", "floor", "nginx"}
+var modeOrder = []string{"direct", "sioproxy", "tui", "floor", "nginx", "mitmdump"}
 
 type modeResult struct {
 	res    map[string]result
@@ -106,6 +131,7 @@ func mainErr(dur time.Duration, conns, idle int, only, onlyModes, prebuilt strin
 		}
 	}
 	all := map[string]*modeResult{}
+	var compl []completenessRow
 	for _, mode := range modeOrder {
 		if !strings.Contains(","+onlyModes+",", ","+mode+",") {
 			continue
@@ -120,6 +146,10 @@ func mainErr(dur time.Duration, conns, idle int, only, onlyModes, prebuilt strin
 			switch mode {
 			case "sioproxy":
 				p, err = startSioproxy(bin, echo.url, out)
+			case "tui":
+				p, err = startTUI(bin, echo.url)
+			case "mitmdump":
+				p, err = startMitm(echo.url, out)
 			case "floor":
 				p, err = startFloor(echo.url)
 			case "nginx":
@@ -149,12 +179,30 @@ func mainErr(dur time.Duration, conns, idle int, only, onlyModes, prebuilt strin
 					mr.cpu[l.name] = (after - before) / float64(r.rtts) * 1000
 				}
 				mr.peakKB = max(mr.peakKB, memKB(p.pid(), "VmHWM"))
-				p.stop()
+				var c completeness
+				var cerr error
+				if mode == "tui" {
+					var screen string
+					c, screen, cerr = countTUI(p)
+					if *verbose {
+						fmt.Fprintf(os.Stderr, "%s\n", screen)
+					}
+				}
+				p.stop() // sioproxy writes what it still holds before it exits
+				if mode == "sioproxy" {
+					c, cerr = countJSON(out)
+				}
+				if cerr != nil {
+					fmt.Fprintf(os.Stderr, "loadbench: %s %s: counting the output: %v\n", mode, l.name, cerr)
+				} else if mode == "sioproxy" || mode == "tui" {
+					c.sent, c.acked, c.cpuPer1k = r.sent, r.rtts, mr.cpu[l.name]
+					compl = append(compl, completenessRow{load: l.name, c: c})
+				}
 			}
 			mr.res[l.name] = r
 			fmt.Fprintf(os.Stderr, "  %-8s %-10s %8.0f rt/s  p50 %v  p99 %v  errors %d\n", mode, l.name, r.rps(), r.p50, r.p99, r.errors)
 			if info, _ := os.Stat(out); info != nil {
-				fmt.Fprintf(os.Stderr, "  sioproxy wrote %d bytes of --json\n", info.Size())
+				fmt.Fprintf(os.Stderr, "  %s wrote %d bytes of output\n", mode, info.Size())
 				os.Remove(out)
 			}
 		}
@@ -162,7 +210,11 @@ func mainErr(dur time.Duration, conns, idle int, only, onlyModes, prebuilt strin
 			all[mode] = mr
 		}
 	}
-	printTable(ls, all)
+	if len(all) > 0 {
+		printTable(ls, all)
+		printRatios(ls, all)
+		printCompleteness(compl)
+	}
 
 	if d, s := all["direct"], all["sioproxy"]; d != nil && s != nil && s.res["ws-small"].rtts > 0 {
 		if err := halfLoad(ctx, bin, tmp, echo.url, conns, dur, s.res["ws-small"].rps()/2); err != nil {
@@ -174,52 +226,11 @@ func mainErr(dur time.Duration, conns, idle int, only, onlyModes, prebuilt strin
 			return err
 		}
 	}
-	return nil
-}
-
-func printTable(ls []load, all map[string]*modeResult) {
-	fmt.Println("| load | mode | round trips/s | p50 | p99 | proxy CPU ms / 1k rt | peak RSS MiB | rt/s vs direct | rt/s vs nginx | p99 vs direct | p99 vs nginx | CPU vs nginx | RSS vs nginx |")
-	fmt.Println("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-	for _, l := range ls {
-		for _, mode := range modeOrder {
-			m := all[mode]
-			if m == nil {
-				continue
-			}
-			r, ok := m.res[l.name]
-			if !ok {
-				continue // the proxy could not start for this load
-			}
-			cpu, rss, vsD, vsN, cpuN := "–", "–", "–", "–", "–"
-			p99D, p99N, rssN := "–", "–", "–"
-			if mode != "direct" {
-				cpu = fmt.Sprintf("%.1f", m.cpu[l.name]*1000)
-				rss = fmt.Sprintf("%.1f", float64(m.peakKB)/1024)
-			}
-			if d := all["direct"]; d != nil && d.res[l.name].rtts > 0 {
-				vsD = fmt.Sprintf("%.2f×", r.rps()/d.res[l.name].rps())
-				if d.res[l.name].p99 > 0 {
-					p99D = fmt.Sprintf("%.2f×", float64(r.p99)/float64(d.res[l.name].p99))
-				}
-			}
-			if n := all["nginx"]; n != nil && n.res[l.name].rtts > 0 && mode != "direct" {
-				vsN = fmt.Sprintf("%.2f×", r.rps()/n.res[l.name].rps())
-				if n.cpu[l.name] > 0 {
-					cpuN = fmt.Sprintf("%.2f×", m.cpu[l.name]/n.cpu[l.name])
-				}
-				if n.res[l.name].p99 > 0 {
-					p99N = fmt.Sprintf("%.2f×", float64(r.p99)/float64(n.res[l.name].p99))
-				}
-				if n.peakKB > 0 {
-					rssN = fmt.Sprintf("%.2f×", float64(m.peakKB)/float64(n.peakKB))
-				}
-			}
-			fmt.Printf("| %s | %s | %.0f | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", l.name, mode, r.rps(), ms(r.p50), ms(r.p99), cpu, rss, vsD, vsN, p99D, p99N, cpuN, rssN)
-		}
+	if err := manyRun(ctx, bin, tmp, echo.url); err != nil {
+		return err
 	}
+	return replayRunFn(bin, tmp)
 }
-
-func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond)) }
 
 // halfLoad compares p99 direct and through sioproxy at the same offered
 // load: half of sioproxy's peak on ws-small.

@@ -19,11 +19,26 @@ type proc struct {
 	cmd *exec.Cmd
 	url string
 	dir string // removed by stop (nginx's prefix directory)
+	// For a process the benchmark did not start itself (sioproxy inside
+	// tmux): its pid and how to end it.
+	ownPid int
+	stopFn func()
+	screen func() string // the tui mode's screen
+	grace  time.Duration // how long stop waits after SIGTERM; default 5 s
 }
 
-func (p *proc) pid() int { return p.cmd.Process.Pid }
+func (p *proc) pid() int {
+	if p.ownPid != 0 {
+		return p.ownPid
+	}
+	return p.cmd.Process.Pid
+}
 
 func (p *proc) stop() {
+	if p != nil && p.stopFn != nil {
+		p.stopFn()
+		return
+	}
 	if p == nil || p.cmd.Process == nil {
 		return
 	}
@@ -33,9 +48,16 @@ func (p *proc) stop() {
 	syscall.Kill(-p.cmd.Process.Pid, syscall.SIGTERM)
 	done := make(chan struct{})
 	go func() { p.cmd.Wait(); close(done) }()
+	grace := p.grace
+	if grace == 0 {
+		grace = 5 * time.Second
+	}
 	select {
 	case <-done:
-	case <-time.After(5 * time.Second):
+	case <-time.After(grace):
+		// Whatever it had not written yet is lost: say so, or a count of
+		// its output would look like drops.
+		fmt.Fprintf(os.Stderr, "loadbench: %s did not exit within %s of SIGTERM; killed\n", p.cmd.Path, grace)
 		syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
 		<-done
 	}
@@ -85,7 +107,11 @@ func startSioproxy(bin, target, jsonOut string) (*proc, error) {
 	defer f.Close()
 	cmd := exec.Command(bin, "--target", target, "--listen", "127.0.0.1:0", "--json")
 	cmd.Stdout = f
-	return startListening("sioproxy", cmd)
+	p, err := startListening("sioproxy", cmd)
+	if p != nil {
+		p.grace = time.Minute // it writes out all it holds before it exits
+	}
+	return p, err
 }
 
 const nginxConf = `daemon off;
@@ -161,12 +187,8 @@ func runNginx(bin, dir, target string) (*proc, error) {
 		return nil, fmt.Errorf("starting nginx: %w", err)
 	}
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	for i := 0; i < 100; i++ {
-		if c, err := net.Dial("tcp", addr); err == nil {
-			c.Close()
-			return &proc{cmd: cmd, url: "http://" + addr, dir: dir}, nil
-		}
-		time.Sleep(50 * time.Millisecond)
+	if waitListen(addr, 5*time.Second) {
+		return &proc{cmd: cmd, url: "http://" + addr, dir: dir}, nil
 	}
 	cmd.Process.Kill()
 	cmd.Wait()
@@ -181,4 +203,15 @@ func freePort() (int, error) {
 	}
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+// waitListen waits until something accepts connections on addr.
+func waitListen(addr string, limit time.Duration) bool {
+	for end := time.Now().Add(limit); time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			return true
+		}
+	}
+	return false
 }

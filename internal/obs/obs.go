@@ -28,6 +28,10 @@ const (
 	KindWSClose   Kind = "ws.close" // the WebSocket connection ended
 	KindTLS       Kind = "tls"      // a TLS handshake problem on either leg
 	KindDrop      Kind = "drop"     // observations lost because a consumer lagged
+	// KindInject is a fault sioproxy injected on purpose (--inject): it
+	// precedes the observation of what the fault caused, so that the
+	// output, the recording and the diagnosis can say it was staged.
+	KindInject Kind = "inject"
 )
 
 // Obs is one observation. Exactly one of the pointer fields matching Kind is
@@ -42,6 +46,7 @@ type Obs struct {
 	WSClose *WSClose
 	TLS     *TLSEvent
 	Drop    *Drop
+	Inject  *Inject
 }
 
 // HTTPExchange is one request and its response, or its failure.
@@ -147,4 +152,18 @@ type TLSEvent struct {
 type Drop struct {
 	Count uint64
 	Where string // which queue dropped them
+}
+
+// Inject is a fault sioproxy injected (--inject RULE).
+type Inject struct {
+	Rule   string // the rule in canonical form, e.g. "drop-pongs" or "fail-polls=503/3"
+	Action string // what was done: "dropped", "corrupted", "cut", "failed", "refused", "stripped", "rerouted", "delayed", "throttled"
+	// Exchange is the HTTP exchange it affected (its ID), Conn the
+	// WebSocket connection; 0 when not applicable.
+	Exchange uint64
+	Conn     uint64
+	Dir      decode.Dir // for a WebSocket message: the direction it travelled
+	Client   string
+	URL      string // request URI (its sid query ties the fault to a session)
+	Detail   string // what exactly, e.g. "pong \"3\"" or "answered 503 instead of relaying"
 }

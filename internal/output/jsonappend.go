@@ -58,11 +58,18 @@ func appendEvent(b []byte, ev *event.Event) ([]byte, bool) {
 	b, ok = optFloat(b, `,"ack_ms":`, ev.AckMs, ok)
 	b = optString(b, `,"ack_event":`, ev.AckEvent)
 	b = optString(b, `,"parser":`, ev.Parser)
+	if ev.Recovered != nil {
+		b = append(b, `,"recovered":`...)
+		b = strconv.AppendBool(b, *ev.Recovered)
+	}
 	b, ok = optFloat(b, `,"rtt_ms":`, ev.RTTMs, ok)
 	b = optString(b, `,"action":`, ev.Action)
 	b = optString(b, `,"reason":`, ev.Reason)
 	b = optString(b, `,"by":`, ev.By)
 	b = optInt(b, `,"code":`, int64(ev.Code))
+	b = optString(b, `,"how":`, ev.How)
+	b, ok = optFloat(b, `,"age_ms":`, ev.AgeMs, ok)
+	b, ok = optFloat(b, `,"idle_ms":`, ev.IdleMs, ok)
 	b = optStrings(b, `,"upgrades":`, ev.Upgrades)
 	b = optInt(b, `,"ping_interval":`, int64(ev.PingInterval))
 	b = optInt(b, `,"ping_timeout":`, int64(ev.PingTimeout))
@@ -89,8 +96,12 @@ func appendEvent(b []byte, ev *event.Event) ([]byte, bool) {
 		b, ok = appendTime(b, f.First, ok)
 		b = append(b, `,"last":`...)
 		b, ok = appendTime(b, f.Last, ok)
+		b = optString(b, `,"cause":`, f.Cause)
+		b = optString(b, `,"target":`, f.Target)
+		b = optString(b, `,"injected":`, f.Injected)
 		b = append(b, '}')
 	}
+	b = optString(b, `,"rule":`, ev.Rule)
 	b = optString(b, `,"error":`, ev.Error)
 	if ev.Dropped != 0 {
 		b = append(b, `,"dropped":`...)

@@ -30,6 +30,8 @@ func TestAppendEventMatchesEncodingJSON(t *testing.T) {
 		event.Event{TS: time.Date(2026, 1, 2, 3, 4, 5, 123456789, time.FixedZone("x", 3600)), Kind: "http", DurationMs: f64(1e-7), AckMs: f64(1e21), RTTMs: f64(0)},
 		event.Event{TS: at(4), Kind: "fault", Fault: &event.Fault{Code: "c", Summary: "s", Fix: "f"}},
 		event.Event{TS: at(5), Kind: "session", Upgrades: []string{}, ID: i64(-7), Dropped: math.MaxUint64, MaxPayload: -1},
+		event.Event{TS: at(6), Kind: event.KindInject, Sid: "S", Transport: "websocket", Dir: "c2s", Rule: "drop-pongs=50%", Action: "dropped", Data: "heartbeat pong dropped"},
+		event.Event{TS: at(7), Kind: "fault", Fault: &event.Fault{Code: "pong_missing", Catalog: "F1", Summary: "s — injected by --inject drop-pongs", Fix: "f", Injected: "--inject drop-pongs"}},
 	)
 	for i := range evs {
 		want, err := encodingJSON(&evs[i])

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"io"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 	"unsafe"
 
@@ -41,6 +42,9 @@ type Text struct {
 	bw    LineSink
 	color bool
 	line  []byte
+	// faults holds the folded faults already printed in full: a repeat is
+	// then one short count line, not the block with its growing evidence.
+	faults map[string]struct{}
 }
 
 // NewText returns a human-readable writer on w, with ANSI colors if color.
@@ -85,6 +89,8 @@ func (t *Text) Write(ev *event.Event) error {
 			b = termsafe.AppendString(b, ev.Where)
 		}
 		b = append(b, " (a consumer lagged)"...)
+	case event.KindInject:
+		b = t.inject(b, ev)
 	default:
 		b = termsafe.AppendString(b, string(ev.Kind))
 	}
@@ -202,6 +208,13 @@ func (t *Text) packet(b []byte, ev *event.Event) []byte {
 		b = termsafe.AppendString(b, ev.Parser)
 		b = append(b, ')')
 	}
+	if ev.Recovered != nil {
+		if *ev.Recovered {
+			b = append(b, " [state recovered]"...)
+		} else {
+			b = append(b, " [state NOT recovered]"...)
+		}
+	}
 	return b
 }
 
@@ -255,6 +268,18 @@ func (t *Text) session(b []byte, ev *event.Event) []byte {
 		b = append(b, " code="...)
 		b = strconv.AppendInt(b, int64(ev.Code), 10)
 	}
+	if ev.How != "" {
+		b = append(b, " how="...)
+		b = strconv.AppendQuote(b, ev.How)
+	}
+	if ev.AgeMs != nil {
+		b = append(b, " age="...)
+		b = appendMs(b, *ev.AgeMs)
+	}
+	if ev.IdleMs != nil {
+		b = append(b, " idle="...)
+		b = appendMs(b, *ev.IdleMs)
+	}
 	return b
 }
 
@@ -305,6 +330,18 @@ func (t *Text) fault(b []byte, ev *event.Event) []byte {
 		b = append(b, " ×"...)
 		b = strconv.AppendInt(b, int64(f.Count), 10)
 	}
+	if f.Cause != "" {
+		// A consequence of another fault: one line under it, no fix of
+		// its own to act on.
+		b = append(b, " ↳ caused by "...)
+		b = termsafe.AppendString(b, f.Cause)
+		b = append(b, ": "...)
+		return appendClean(b, f.Summary, 2*maxArgs)
+	}
+	if t.repeat(ev) {
+		b = append(b, " again: "...)
+		return appendClean(b, f.Summary, maxArgs/2)
+	}
 	b = append(b, ": "...)
 	b = termsafe.AppendString(b, f.Summary)
 	const indent = "\n                    "
@@ -320,6 +357,29 @@ func (t *Text) fault(b []byte, ev *event.Event) []byte {
 		b = termsafe.AppendString(b, f.Fix)
 	}
 	return b
+}
+
+// maxFaultKeys bounds the memory of printed faults; past it a repeat is
+// printed in full again, which is only verbose.
+const maxFaultKeys = 4096
+
+// repeat reports whether ev's folded fault was printed in full before (by
+// code, client host and target, as the diagnoser folds), and remembers it.
+func (t *Text) repeat(ev *event.Event) bool {
+	f := ev.Fault
+	host := ev.Client
+	if i := strings.LastIndexByte(host, ':'); i >= 0 && !strings.Contains(host[i+1:], "]") {
+		host = host[:i]
+	}
+	k := f.Code + "|" + host + "|" + f.Target
+	if _, ok := t.faults[k]; ok {
+		return true
+	}
+	if t.faults == nil || len(t.faults) >= maxFaultKeys {
+		t.faults = make(map[string]struct{})
+	}
+	t.faults[k] = struct{}{}
+	return false
 }
 
 // appendWhere adds " polling c2s" style context to error lines.
@@ -362,6 +422,28 @@ func appendClean(b []byte, s string, max int) []byte {
 	b = termsafe.AppendString(b, s)
 	if cut {
 		b = append(b, "…"...)
+	}
+	return b
+}
+
+// inject shows a fault sioproxy staged: "INJECTED drop-pongs: dropped
+// pong \"3\"", so that it is never mistaken for the application's own.
+func (t *Text) inject(b []byte, ev *event.Event) []byte {
+	b = t.style(b, ansiYellow, "INJECTED ")
+	b = appendClean(b, ev.Rule, maxPath)
+	if ev.Transport != "" {
+		b = append(b, ' ')
+		b = append(b, ev.Transport...)
+	}
+	if ev.Dir != "" {
+		b = append(b, ' ')
+		b = append(b, ev.Dir...)
+	}
+	b = append(b, ": "...)
+	b = appendClean(b, ev.Action, maxPath)
+	if ev.Data != "" {
+		b = append(b, ' ')
+		b = appendClean(b, ev.Data, maxArgs)
 	}
 	return b
 }

@@ -347,3 +347,57 @@ func TestOnTickGetsTheClock(t *testing.T) {
 	cancel()
 	<-done
 }
+
+// A tick must not judge silence on a lagging analyzer: heartbeats already
+// queued behind a full batch are observed before the timers run, so a
+// healthy session is not closed as "ping timeout" on a busy machine.
+func TestTickCatchesUpBeforeTimers(t *testing.T) {
+	const pings = 3 * maxBatch
+	in := bus.NewQueue[obs.Obs](2*pings + 16)
+	ring := bus.NewRing[event.Event](4 * pings)
+	msg := func(ms int, d decode.Dir, s string) obs.Obs {
+		return obs.Obs{Kind: obs.KindWSMsg, Time: t0.Add(time.Duration(ms) * time.Millisecond),
+			WSMsg: &obs.WSMessage{Conn: 1, Dir: d, Opcode: 1, Data: []byte(s)}}
+	}
+	in.Push(obs.Obs{Kind: obs.KindWSOpen, Time: t0, WSOpen: &obs.WSOpen{Conn: 1, URL: "/socket.io/?EIO=4&transport=websocket", Status: 101,
+		ReqHeader: http.Header{}, RespHeader: http.Header{}}})
+	in.Push(msg(1, decode.S2C, `0{"sid":"S1","upgrades":[],"pingInterval":100,"pingTimeout":100}`))
+	last := 0
+	for i := 1; i <= pings; i++ {
+		last = i * 100
+		in.Push(msg(last, decode.S2C, "2"))
+		in.Push(msg(last+1, decode.C2S, "3"))
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error)
+	// The clock stands just after the last pong: only a tick that has not
+	// seen the queued heartbeats finds the session silent.
+	now := t0.Add(time.Duration(last+50) * time.Millisecond)
+	go func() {
+		done <- Run(ctx, Config{In: in, Events: ring, TickEvery: time.Microsecond, Now: func() time.Time { return now }})
+	}()
+	deadline := time.After(20 * time.Second)
+	for {
+		evs, _, _ := ring.Since(nil, 0, 8*pings)
+		pongs := 0
+		for _, ev := range evs {
+			if ev.Action == "close" {
+				t.Fatalf("healthy session closed by a tick that ran before queued heartbeats: reason %q", ev.Reason)
+			}
+			if ev.Engine == "pong" {
+				pongs++
+			}
+		}
+		if pongs == pings {
+			break
+		}
+		select {
+		case <-deadline:
+			t.Fatalf("%d of %d pongs observed", pongs, pings)
+		case <-time.After(time.Millisecond):
+		}
+	}
+	cancel()
+	<-done
+}

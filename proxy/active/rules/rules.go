@@ -13,8 +13,15 @@
 //	  {"match": "event:price dir:s2c", "replace": [{"usd": 0}]},
 //	  {"name": "mock", "match": "event:getUser dir:c2s", "respond": [{"id": 1}]},
 //	  {"match": "event:join dir:c2s", "inject": {"as": "server", "event": "welcome", "args": ["hi"]}},
-//	  {"inject": {"as": "server", "event": "tick"}, "every_s": 5}
+//	  {"inject": {"as": "server", "event": "tick"}, "every_s": 5},
+//	  {"fault": "drop-pongs"}
 //	]
+//
+// A "fault" entry is an --inject rule (issue 14), written as on the command
+// line; it joins the --inject rules (and the UI's "!" menu) and goes when
+// a reload no longer names it. In the object form, "faults" lists them too:
+//
+//	{"faults": ["no-upgrade", "cut-ws=60s:close"], "rules": [...]}
 //
 // "set" paths index the arguments after the event name ("[0]" is the first
 // argument; "[0].user.name", "[1][2]"). "replace" and "respond" give the
@@ -27,6 +34,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -36,6 +44,7 @@ import (
 	"github.com/sioproxy/sioproxy/decode/sio"
 	"github.com/sioproxy/sioproxy/internal/event"
 	"github.com/sioproxy/sioproxy/proxy/active"
+	"github.com/sioproxy/sioproxy/proxy/inject"
 )
 
 // Matcher is a parsed filter (tui.Filter satisfies it).
@@ -57,6 +66,8 @@ type Rule struct {
 	Respond json.RawMessage            `json:"respond,omitempty"`
 	Inject  *Inject                    `json:"inject,omitempty"`
 	EveryS  float64                    `json:"every_s,omitempty"`
+	// Fault is an --inject rule ("drop-pongs=50%"); it stands alone.
+	Fault string `json:"fault,omitempty"`
 }
 
 // Inject is the message a rule sends.
@@ -84,8 +95,12 @@ type setOp struct {
 
 // Set is a parsed rules file: an active.MessageHook.
 type Set struct {
-	rules []*compiled
+	rules  []*compiled
+	faults []inject.Rule
 }
+
+// Faults returns the file's --inject rules.
+func (s *Set) Faults() []inject.Rule { return s.faults }
 
 // Name is what packets show when no rule name applies.
 func (s *Set) Name() string { return "rules" }
@@ -102,19 +117,35 @@ func Parse(data []byte, parse ParseFilter) (*Set, error) {
 		d.DisallowUnknownFields()
 		return d.Decode(v)
 	}
+	s := &Set{}
 	if len(data) > 0 && data[0] == '{' {
 		var obj struct {
-			Rules []Rule `json:"rules"`
+			Rules  []Rule   `json:"rules"`
+			Faults []string `json:"faults"`
 		}
 		if err := dec(data, &obj); err != nil {
 			return nil, fmt.Errorf("rules: %v", err)
 		}
 		list = obj.Rules
+		for i, f := range obj.Faults {
+			r, err := parseFault(f)
+			if err != nil {
+				return nil, fmt.Errorf("faults[%d]: %v", i, err)
+			}
+			s.faults = append(s.faults, r)
+		}
 	} else if err := dec(data, &list); err != nil {
 		return nil, fmt.Errorf("rules: want a JSON list of rules: %v", err)
 	}
-	s := &Set{}
 	for i, r := range list {
+		if r.Fault != "" {
+			f, err := compileFault(r, i)
+			if err != nil {
+				return nil, err
+			}
+			s.faults = append(s.faults, f)
+			continue
+		}
 		c, err := compile(r, i, parse)
 		if err != nil {
 			return nil, fmt.Errorf("rule %d (%s): %v", i+1, c.Name, err)
@@ -122,6 +153,36 @@ func Parse(data []byte, parse ParseFilter) (*Set, error) {
 		s.rules = append(s.rules, c)
 	}
 	return s, nil
+}
+
+// compileFault reads a {"fault": RULE} entry, which takes no other field
+// than a name.
+func compileFault(r Rule, i int) (inject.Rule, error) {
+	name := r.Name
+	if name == "" {
+		name = "rule " + strconv.Itoa(i+1)
+	}
+	f, err := parseFault(r.Fault)
+	if err == nil {
+		r.Name, r.Fault = "", ""
+		if !reflect.ValueOf(r).IsZero() {
+			err = fmt.Errorf("fault %q: a fault entry takes no match or action, only a name", f.Text)
+		}
+	}
+	if err != nil {
+		return f, fmt.Errorf("rule %d (%s): %v", i+1, name, err)
+	}
+	return f, nil
+}
+
+// parseFault parses an --inject rule, naming it as the file wrote it.
+func parseFault(s string) (inject.Rule, error) {
+	r, err := inject.Parse(s)
+	var pe *inject.ParseError
+	if errors.As(err, &pe) {
+		return r, fmt.Errorf("fault %q: %s", s, pe.Reason)
+	}
+	return r, err
 }
 
 func compile(r Rule, i int, parse ParseFilter) (*compiled, error) {
@@ -136,7 +197,7 @@ func compile(r Rule, i int, parse ParseFilter) (*compiled, error) {
 		}
 	}
 	if acts == 0 {
-		return c, errors.New("no action (want drop, delay_ms, set, replace, respond or inject)")
+		return c, errors.New("no action (want drop, delay_ms, set, replace, respond, inject or fault)")
 	}
 	if r.DelayMs < 0 {
 		return c, fmt.Errorf("delay_ms %d: must be positive", r.DelayMs)

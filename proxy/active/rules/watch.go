@@ -8,21 +8,26 @@ import (
 	"time"
 
 	"github.com/sioproxy/sioproxy/proxy/active"
+	"github.com/sioproxy/sioproxy/proxy/inject"
 )
 
 // PollInterval is how often Watch looks at the file's size and time.
 const PollInterval = 300 * time.Millisecond
 
-// Watch loads the rules file at path, registers it on e, and reloads it
+// Watch loads the rules file at path, registers it on e, hands its fault
+// entries to faults (the --inject rule set; may be nil), and reloads it
 // when its contents change until ctx ends. The first load's error is
 // returned; a later file that does not parse is reported through logf and
 // the rules in force stay.
-func Watch(ctx context.Context, path string, e *active.Engine, parse ParseFilter, logf func(format string, args ...any)) error {
+func Watch(ctx context.Context, path string, e *active.Engine, faults *inject.Set, parse ParseFilter, logf func(format string, args ...any)) error {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return fmt.Errorf("--rules: %w", err)
 	}
 	set, err := ParseFile(path, data, parse)
+	if err == nil {
+		err = faults.Check(set.Faults())
+	}
 	if err != nil {
 		return fmt.Errorf("--rules %s: %w", path, err)
 	}
@@ -30,6 +35,7 @@ func Watch(ctx context.Context, path string, e *active.Engine, parse ParseFilter
 	if err != nil {
 		return err
 	}
+	faults.SetFile(set.Faults())
 	go func() {
 		t := time.NewTicker(PollInterval)
 		defer t.Stop()
@@ -46,6 +52,9 @@ func Watch(ctx context.Context, path string, e *active.Engine, parse ParseFilter
 			}
 			data = nd
 			ns, err := ParseFile(path, nd, parse)
+			if err == nil {
+				err = faults.Check(ns.Faults())
+			}
 			if err != nil {
 				logf("sioproxy: --rules %s: %v (the previous rules stay in force)", path, err)
 				continue
@@ -57,7 +66,8 @@ func Watch(ctx context.Context, path string, e *active.Engine, parse ParseFilter
 			}
 			cur()
 			cur = next
-			logf("sioproxy: --rules %s reloaded: %d rules", path, ns.Len())
+			faults.SetFile(ns.Faults())
+			logf("sioproxy: --rules %s reloaded: %d rules, %d faults", path, ns.Len(), len(ns.Faults()))
 		}
 	}()
 	return nil

@@ -26,7 +26,7 @@ func TestWatchReload(t *testing.T) {
 		logs = append(logs, f)
 		mu.Unlock()
 	}
-	if err := Watch(ctx, path, e, parseFilter, logf); err != nil {
+	if err := Watch(ctx, path, e, nil, parseFilter, logf); err != nil {
 		t.Fatal(err)
 	}
 	if !e.WantsMessages() {
@@ -58,7 +58,7 @@ func TestWatchReload(t *testing.T) {
 	if e.WantsMessages() {
 		t.Fatal("an empty rules file left a hook registered")
 	}
-	if err := Watch(ctx, filepath.Join(t.TempDir(), "missing.json"), e, parseFilter, logf); err == nil {
+	if err := Watch(ctx, filepath.Join(t.TempDir(), "missing.json"), e, nil, parseFilter, logf); err == nil {
 		t.Fatal("a missing file was accepted")
 	}
 }
