@@ -19,6 +19,7 @@ import (
 
 	"github.com/sioproxy/sioproxy/internal/bus"
 	"github.com/sioproxy/sioproxy/internal/certs"
+	"github.com/sioproxy/sioproxy/internal/membudget"
 	"github.com/sioproxy/sioproxy/internal/obs"
 )
 
@@ -43,6 +44,10 @@ type ForwardOptions struct {
 	InsecureUpstream bool
 	Now              func() time.Time
 	ErrorLog         *log.Logger
+	WSBudget         *membudget.Pool
+	// Auth, if set ("user:pass"), is required from every client as
+	// Proxy-Authorization: Basic; others get 407.
+	Auth string
 }
 
 // Forward is an HTTP proxy for clients configured with HTTP_PROXY,
@@ -67,6 +72,7 @@ type Forward struct {
 	patterns []string
 	mitmTLS  func(string, *goproxy.ProxyCtx) (*tls.Config, error)
 	dialer   net.Dialer
+	auth     *proxyAuth // nil: no authentication
 
 	mu      sync.Mutex
 	closed  bool
@@ -98,11 +104,17 @@ func NewForward(opts ForwardOptions) (*Forward, error) {
 		InsecureUpstream: opts.InsecureUpstream,
 		Now:              opts.Now,
 		ErrorLog:         opts.ErrorLog,
+		WSBudget:         opts.WSBudget,
 	})
 	if err != nil {
 		return nil, err
 	}
+	auth, err := newProxyAuth(opts.Auth)
+	if err != nil {
+		return nil, err
+	}
 	f := &Forward{
+		auth:     auth,
 		p:        p,
 		ca:       opts.CA,
 		patterns: opts.Intercept,
@@ -128,6 +140,7 @@ func NewForward(opts ForwardOptions) (*Forward, error) {
 	gp.OnRequest().HandleConnectFunc(f.handleConnect)
 	gp.OnRequest().DoFunc(func(r *http.Request, ctx *goproxy.ProxyCtx) (*http.Request, *http.Response) {
 		ctx.RoundTripper = f
+		pinToTunnel(r, ctx)
 		if t, ok := ctx.UserData.(*mitmTunnel); ok {
 			f.resolve(t) // a request came through: the client accepted our leaf
 		}
@@ -139,6 +152,15 @@ func NewForward(opts ForwardOptions) (*Forward, error) {
 
 // ServeHTTP handles one proxy request.
 func (f *Forward) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if f.auth != nil && (r.Method == http.MethodConnect || r.URL.IsAbs()) {
+		if !f.auth.ok(r) {
+			challenge(w)
+			return
+		}
+		// The proxy's password is for the proxy: never relayed, observed
+		// or recorded.
+		r.Header.Del("Proxy-Authorization")
+	}
 	switch {
 	case r.Method == http.MethodConnect:
 		f.gp.ServeHTTP(&hijackTracker{ResponseWriter: w, f: f}, r)
@@ -204,6 +226,9 @@ func (f *Forward) handleConnect(host string, ctx *goproxy.ProxyCtx) (*goproxy.Co
 	if !f.intercepts(host) {
 		return &goproxy.ConnectAction{Action: goproxy.ConnectAccept}, host
 	}
+	// Plain HTTP in the tunnel keeps this; TLS replaces it with a
+	// mitmTunnel naming the same host (tlsConfig).
+	ctx.UserData = &connectTarget{hostport: host}
 	return &goproxy.ConnectAction{Action: goproxy.ConnectMitm, TLSConfig: f.tlsConfig}, host
 }
 

@@ -127,6 +127,7 @@ func (b *wsTapBody) end(side string, err error) {
 		c.Err = b.err.Error()
 	}
 	b.tap.closeInfo(c)
+	b.tap.release()
 	b.mu.Unlock()
 
 	b.rwc.Close()

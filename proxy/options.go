@@ -11,7 +11,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sioproxy/sioproxy/decode/ws"
 	"github.com/sioproxy/sioproxy/internal/bus"
+	"github.com/sioproxy/sioproxy/internal/membudget"
 	"github.com/sioproxy/sioproxy/internal/obs"
 	"github.com/sioproxy/sioproxy/proxy/active"
 	"github.com/sioproxy/sioproxy/proxy/inject"
@@ -109,9 +111,28 @@ type Options struct {
 	// Now is the clock for observation times. Default time.Now.
 	Now func() time.Time
 
+	// WSBudget, if set, is the memory shared by the reassembly and
+	// inflate buffers of every WebSocket connection and the body copies of
+	// every HTTP exchange in flight (--mem-budget's reassembly share). A
+	// message that would exceed it is not decoded (its observation carries
+	// the error), a body copy stops there (marked truncated); both are
+	// relayed unchanged. Buffers are released when a connection or
+	// exchange ends. Nil: each direction of each connection is bounded
+	// only by ws.DefaultMaxMessage, each body by BodyCap.
+	WSBudget *membudget.Pool
+
 	// ErrorLog receives relay errors that have no better place to go.
 	// Default: the standard logger.
 	ErrorLog *log.Logger
+}
+
+// wsBudget is WSBudget as the parser's interface, nil when unset (a nil
+// *Pool in the interface would not be nil).
+func (o Options) wsBudget() ws.Budget {
+	if o.WSBudget == nil {
+		return nil
+	}
+	return o.WSBudget
 }
 
 // withDefaults validates o and returns a copy with defaults filled in.

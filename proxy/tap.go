@@ -2,9 +2,12 @@ package proxy
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
 
 	"github.com/sioproxy/sioproxy/decode"
 	"github.com/sioproxy/sioproxy/decode/ws"
+	"github.com/sioproxy/sioproxy/internal/membudget"
 	"github.com/sioproxy/sioproxy/internal/obs"
 	"github.com/sioproxy/sioproxy/proxy/active"
 )
@@ -29,8 +32,11 @@ type tapDir struct {
 	mark        *obs.Active // active layer: what it did to the bytes being fed
 	act         *active.WS  // active layer: learns session state from messages
 	undecodable bool
-	sidDone     bool   // S2C: the first text message was checked for a handshake
-	seq         uint64 // sequence number of the chunk being fed
+	// overBudget: the message in progress is skipped for the reassembly
+	// budget and that was already reported.
+	overBudget bool
+	sidDone    bool   // S2C: the first text message was checked for a handshake
+	seq        uint64 // sequence number of the chunk being fed
 
 	// The first close frame this direction sent.
 	closeSeen   bool
@@ -49,7 +55,7 @@ func newTap(p *Proxy, conn uint64, target int, ext string) *tap {
 	for _, dir := range []decode.Dir{decode.C2S, decode.S2C} {
 		d := &t.dirs[dir]
 		d.t, d.dir = t, dir
-		d.parser = ws.NewParser(dir, e, ws.Options{})
+		d.parser = ws.NewParser(dir, e, ws.Options{Budget: p.opts.wsBudget()})
 		d.emit = d.message // bound once, so Feed does not allocate a closure per chunk
 	}
 	return t
@@ -65,11 +71,32 @@ func (t *tap) feed(dir int, b []byte, seq uint64) {
 	if err := d.parser.Feed(b, d.emit); err != nil {
 		// Framing sync is lost (decode.ErrUndecodable): report it once and
 		// stop decoding this direction.
+		d.parser.Release()
 		d.parser = nil
 		d.undecodable = true
 		t.p.push(obs.Obs{Kind: obs.KindWSMsg, Time: t.p.opts.Now(), WSMsg: &obs.WSMessage{
 			Conn: t.conn, Dir: d.dir, Err: err.Error(),
 		}})
+		return
+	}
+	if d.parser.SkippingOverBudget() && !d.overBudget {
+		// Reported now, not when (if ever) the message ends.
+		d.overBudget = true
+		t.p.push(obs.Obs{Kind: obs.KindWSMsg, Time: t.p.opts.Now(), WSMsg: &obs.WSMessage{
+			Conn: t.conn, Dir: d.dir,
+			Err: fmt.Sprintf("a message is not decoded: the WebSocket reassembly memory budget (%s, all connections) is in use; it is relayed unchanged", membudget.FormatBytes(t.p.opts.WSBudget.Max())),
+		}})
+	}
+}
+
+// release frees both parsers' buffers and gives their share of the
+// reassembly budget back. Call it once the connection ended, when nothing
+// feeds the tap any more.
+func (t *tap) release() {
+	for i := range t.dirs {
+		if p := t.dirs[i].parser; p != nil {
+			p.Release()
+		}
 	}
 }
 
@@ -102,6 +129,10 @@ func (d *tapDir) message(m *ws.Message) {
 		d.act.Observed(d.dir, m.Data, m.Opcode == ws.OpBinary)
 	}
 	if m.Err != nil {
+		if d.overBudget && errors.Is(m.Err, ws.ErrOverBudget) {
+			d.overBudget = false // reported when the skipping began
+			return
+		}
 		o.Err = m.Err.Error()
 	}
 	switch {

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/sioproxy/sioproxy/internal/membudget"
 	"github.com/sioproxy/sioproxy/internal/obs"
 )
 
@@ -28,7 +29,7 @@ func (t *observingTransport) RoundTrip(req *http.Request) (*http.Response, error
 		x = &exchange{id: p.ids.Add(1), start: p.opts.Now(), method: req.Method,
 			uri: req.URL.RequestURI(), host: req.Host, proto: req.Proto, reqHeader: req.Header.Clone()}
 	}
-	reqCap := newCapture(p.opts.BodyCap, req.ContentLength)
+	reqCap := newCapture(p.opts.BodyCap, req.ContentLength, p.opts.WSBudget)
 	var tee *teeBody
 	var bodyErr *clientBodyError // the client failed a body read whole
 	if req.Body != nil && req.Body != http.NoBody {
@@ -67,6 +68,7 @@ func (t *observingTransport) RoundTrip(req *http.Request) (*http.Response, error
 	}
 	if resp.StatusCode == http.StatusSwitchingProtocols {
 		p.active.Add(-1)
+		reqCap.release()
 		return resp, nil
 	}
 	body := &observedBody{
@@ -76,7 +78,7 @@ func (t *observingTransport) RoundTrip(req *http.Request) (*http.Response, error
 		reqCap:  reqCap,
 		resp:    resp,
 		header:  resp.Header.Clone(), // before ReverseProxy strips hop-by-hop headers
-		respCap: newCapture(p.opts.BodyCap, resp.ContentLength),
+		respCap: newCapture(p.opts.BodyCap, resp.ContentLength, p.opts.WSBudget),
 		ctxErr:  req.Context().Err,
 	}
 	if x.sniff {
@@ -120,10 +122,12 @@ func (p *Proxy) finishExchange(x *exchange, reqCap *capture, resp *observedBody,
 		ReqHeader: x.reqHeader,
 	}
 	ex.ReqBody, ex.ReqLen, ex.ReqTrunc = reqCap.snapshot()
+	reqCap.release()
 	if resp != nil {
 		ex.Status = resp.resp.StatusCode
 		ex.RespHeader = resp.header
 		ex.RespBody, ex.RespLen, ex.RespTrunc = respCap.snapshot()
+		respCap.release()
 	}
 	if x.fix != nil {
 		if fix := x.fix.Load(); fix != nil {
@@ -273,6 +277,13 @@ type capture struct {
 	max  int // bytes buffered
 	keep int // bytes reported: the user's cap, when max was raised past it
 	n    int64
+
+	// pool is the budget for bodies in flight (shared with WebSocket
+	// reassembly, Options.WSBudget); held is what buf holds of it. When
+	// the pool refuses, capturing stops there (the observation is marked
+	// truncated) and the body is still relayed whole.
+	pool *membudget.Pool
+	held int
 }
 
 // sniffCap is how much of a handshake answer the sticky balancer reads
@@ -280,10 +291,11 @@ type capture struct {
 // bytes, with EIO3's length prefix and a CONNECT behind it a little more.
 const sniffCap = 1024
 
-func newCapture(max int, contentLength int64) *capture {
-	c := &capture{max: max, keep: max}
-	if contentLength > 0 && max > 0 {
-		c.buf = make([]byte, 0, min(contentLength, int64(max)))
+func newCapture(max int, contentLength int64, pool *membudget.Pool) *capture {
+	c := &capture{max: max, keep: max, pool: pool}
+	// A declared length is only a claim: reserve it before allocating.
+	if n := int(min(contentLength, int64(max))); n > 0 && pool.Reserve(n) {
+		c.buf, c.held = make([]byte, 0, n), n
 	}
 	return c
 }
@@ -292,8 +304,38 @@ func (c *capture) write(b []byte) {
 	c.mu.Lock()
 	c.n += int64(len(b))
 	if room := c.max - len(c.buf); room > 0 {
-		c.buf = append(c.buf, b[:min(room, len(b))]...)
+		take := b[:min(room, len(b))]
+		if len(c.buf)+len(take) > cap(c.buf) && !c.grow(len(take)) {
+			c.max = len(c.buf) // over budget: keep what we have
+		} else {
+			c.buf = append(c.buf, take...)
+		}
 	}
+	c.mu.Unlock()
+}
+
+// grow makes room for n more bytes, reserved from the pool. c.mu held.
+func (c *capture) grow(n int) bool {
+	if c.pool == nil {
+		return true // append grows it
+	}
+	nc := min(max(len(c.buf)+n, 2*cap(c.buf), 512), max(c.max, len(c.buf)+n))
+	if !c.pool.Reserve(nc - c.held) {
+		return false
+	}
+	grown := make([]byte, len(c.buf), nc)
+	copy(grown, c.buf)
+	c.buf, c.held = grown, nc
+	return true
+}
+
+// release gives the capture's reservation back once its bytes belong to
+// an observation (whose queues account for them).
+func (c *capture) release() {
+	c.mu.Lock()
+	c.pool.Release(c.held)
+	c.held = 0
+	c.pool = nil // a write still to come (a body read after the answer) is no longer accounted
 	c.mu.Unlock()
 }
 

@@ -244,6 +244,7 @@ func (rl *relay) run(head []byte, brw *bufio.Reader) {
 	<-done
 	linger.Stop()
 	rl.teardown()
+	rl.tap.release() // both copy goroutines ended: nothing feeds the tap any more
 	p.push(obs.Obs{Kind: obs.KindWSClose, Time: p.opts.Now(), WSClose: rl.closeObs()})
 }
 

@@ -38,6 +38,8 @@ type Reader struct {
 	warnings []string
 	dropped  int // warnings beyond maxWarnings
 
+	rd *Redactor // SetRedactor
+
 	counter *countingReader
 	size    int64 // bytes of the (uncompressed) recording, -1 if unknown
 	// consumed counts the bytes of the lines returned so far: the file
@@ -166,7 +168,11 @@ func (r *Reader) readHeader() error {
 }
 
 // Header is the recording's header line (synthesised for HAR files).
-func (r *Reader) Header() Header { return r.hdr }
+func (r *Reader) Header() Header {
+	h := r.hdr
+	h.Redacted = h.Redacted || r.rd != nil
+	return h
+}
 
 // Warnings lists problems that were tolerated: a torn last line, a truncated
 // gzip stream, lines of unknown kinds, HAR entries that were skipped.
@@ -207,6 +213,18 @@ func (r *Reader) Progress() (done, total int64) {
 // Next returns the next observation, or io.EOF after the last one. Any
 // other error is final and names the line and the problem.
 func (r *Reader) Next() (obs.Obs, error) {
+	o, err := r.next()
+	if err == nil && r.rd != nil {
+		o = r.rd.Redact(o)
+	}
+	return o, err
+}
+
+// SetRedactor makes Next mask secrets with rd (export --redact), and the
+// header say so.
+func (r *Reader) SetRedactor(rd *Redactor) { r.rd = rd }
+
+func (r *Reader) next() (obs.Obs, error) {
 	if r.err != nil {
 		return obs.Obs{}, r.err
 	}

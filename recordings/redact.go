@@ -29,7 +29,13 @@ var secretHeaders = []string{"Cookie", "Set-Cookie", "Authorization", "Proxy-Aut
 // The scanner here is deliberately small and self-contained: it must never
 // let a secret through because a full decoder rejected the packet for an
 // unrelated reason.
-func Redact(o obs.Obs) obs.Obs {
+//
+// Query parameters that carry secrets (DefaultRedactParams) are masked in
+// URLs too; a Redactor adds more names.
+func Redact(o obs.Obs) obs.Obs { return defaultRedactor.Redact(o) }
+
+// redactObs is Redact without the URLs.
+func redactObs(o obs.Obs) obs.Obs {
 	switch {
 	case o.HTTP != nil:
 		h := *o.HTTP

@@ -34,7 +34,8 @@ type Writer struct {
 	buf     bytes.Buffer
 	pending int // lines in buf
 	redact  bool
-	err     error // sticky: once writing failed the file is not extended further
+	rd      *Redactor // nil: the default parameter list
+	err     error     // sticky: once writing failed the file is not extended further
 	lines   int64
 }
 
@@ -76,6 +77,14 @@ func Create(path string, hdr Header, redact bool) (*Writer, error) {
 	return wr, nil
 }
 
+// SetRedactor masks with rd (extra query parameters, --redact-param)
+// instead of the default list. Masking is on only with redact or SetRedact.
+func (w *Writer) SetRedactor(rd *Redactor) {
+	w.mu.Lock()
+	w.rd = rd
+	w.mu.Unlock()
+}
+
 // SetRedact turns masking of secrets on or off for later writes.
 func (w *Writer) SetRedact(on bool) {
 	w.mu.Lock()
@@ -105,7 +114,11 @@ func (w *Writer) Write(o obs.Obs) error {
 		return w.err
 	}
 	if w.redact {
-		o = Redact(o)
+		if w.rd != nil {
+			o = w.rd.Redact(o)
+		} else {
+			o = Redact(o)
+		}
 	}
 	l, err := toLine(o)
 	if err != nil {

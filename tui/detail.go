@@ -101,6 +101,9 @@ func (m *Model) packetDetail(seq uint64, e *entry) string {
 	}
 	m.writeHeaders(&b, ev)
 
+	if ev.Trimmed > 0 {
+		line("Trimmed", trimmedNote(ev))
+	}
 	if len(ev.Args) > 0 {
 		b.WriteString("\n" + m.styles.Label.Render("Args") + "\n")
 		b.WriteString(indent(prettyJSON(ev.Args), "  "))

@@ -141,7 +141,7 @@ func New(opts Options) *Model {
 		keys:      DefaultKeyMap(),
 		styles:    newStyles(opts.NoColor),
 		help:      help.New(),
-		store:     newStore(opts.Capacity),
+		store:     newStoreBytes(opts.Capacity, opts.MaxBytes),
 		sessions:  newSessionDeriver(),
 		faults:    newFaultList(),
 		upstream:  newUpstreamState(opts.StartCheck),

@@ -81,6 +81,11 @@ type Stats struct {
 	// WebSocket opens) could not take: those details show "no longer held".
 	DetailDrops uint64
 
+	// Trimmed counts packets whose args, attachments or wire bytes were
+	// too large to keep in memory whole (--mem-budget): they show a
+	// summary; the recording and --json have them whole.
+	Trimmed uint64
+
 	// Replay progress in any unit (bytes of the recording played), shown
 	// as a percentage when ReplayTotal > 0.
 	ReplayDone, ReplayTotal int
@@ -102,6 +107,9 @@ type Options struct {
 	// filtering. Older ones fall out of view and are counted in the
 	// status bar; a recording, if on, still has them. Default 10,000.
 	Capacity int
+	// MaxBytes, if positive, also bounds the memory of the packets kept
+	// (event.Event.MemSize): the oldest fall out of view first.
+	MaxBytes int64
 	// BatchMax caps the events taken from the Source per 100 ms tick.
 	// Default 8,192 (80,000 events/s); beyond that the bus drops and the
 	// status bar says so.

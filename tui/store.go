@@ -21,6 +21,10 @@ type store struct {
 	filled  uint64 // rows held: min(capacity, rows added since clear)
 	evicted uint64 // rows that fell out of the ring since the last clear
 
+	// Byte bound (newStoreBytes): rows' event.MemSize add up to bytes.
+	maxBytes int64
+	bytes    int64
+
 	// pending maps an EVENT that asked for an ack to its row, until the
 	// ACK arrives or the row is evicted; bounded by the ring size.
 	pending map[ackKey]uint64
@@ -53,12 +57,14 @@ func (s *store) add(ev *event.Event) uint64 {
 	if s.filled == uint64(len(s.buf)) {
 		s.evicted++
 		s.forget(slot, seq-uint64(len(s.buf)))
+		s.unaccount(slot)
 	} else {
 		s.filled++
 	}
 	*slot = entry{ev: *ev}
 	s.next++
 	s.linkAck(slot, seq)
+	s.account(slot)
 	return seq
 }
 
@@ -98,6 +104,7 @@ func (s *store) clear() {
 	}
 	s.filled = 0
 	s.evicted = 0
+	s.bytes = 0
 	clear(s.pending)
 }
 

@@ -302,6 +302,7 @@ func (m *Model) writeStatus(b *strings.Builder) {
 	if st.DetailDrops > 0 {
 		parts = append(parts, strconv.FormatUint(st.DetailDrops, 10)+" details not kept")
 	}
+	parts = appendTrimmed(parts, st)
 	switch {
 	case st.Recording && st.RecordErr != "":
 		parts = append(parts, "✗ REC stopped: "+st.RecordErr)

@@ -22,6 +22,9 @@ HTTP Toolkit.
   --har OUT     write HAR 1.2 with Chrome's WebSocket messages (opens in
                 Chrome DevTools: Network → import); lossless for sioproxy
   --jsonl OUT   write a native sioproxy recording (.gz compresses)
+  --redact      mask cookies, Authorization, CONNECT auth and secret query
+                parameters (token, auth, key, password, secret, session, sig…)
+  --redact-param NAME   also mask this query parameter (repeatable)
 `
 
 // runExport is `sioproxy export`.
@@ -29,8 +32,12 @@ func runExport(args []string, stdout io.Writer, stderr io.Writer) error {
 	fs := flag.NewFlagSet("export", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	var har, jsonl string
+	var redact bool
+	var redactParams multiFlag
 	fs.StringVar(&har, "har", "", "")
 	fs.StringVar(&jsonl, "jsonl", "", "")
+	fs.BoolVar(&redact, "redact", false, "")
+	fs.Var(&redactParams, "redact-param", "")
 	pos, err := parseInterleaved(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
 		io.WriteString(stdout, exportUsage)
@@ -58,6 +65,9 @@ func runExport(args []string, stdout io.Writer, stderr io.Writer) error {
 		return err
 	}
 	defer r.Close()
+	if redact || len(redactParams) > 0 {
+		r.SetRedactor(recordings.NewRedactor(redactParams))
+	}
 	if har != "" {
 		err = exportHAR(r, out)
 	} else {

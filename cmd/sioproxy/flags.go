@@ -44,9 +44,10 @@ type config struct {
 	Binary           sio.BinaryStyle // attachments in --json and --no-tui
 	AckTimeout       time.Duration   // G5: an ACK later than this is reported; negative is off, 0 the default
 
-	modeFlags   // --mode, --intercept, --tls… (forward.go)
-	statsFlags  // --metrics (metrics.go)
-	injectFlags // --inject (inject.go)
+	modeFlags    // --mode, --intercept, --tls… (forward.go)
+	statsFlags   // --metrics (metrics.go)
+	injectFlags  // --inject (inject.go)
+	hostileFlags // --mem-budget, --auth, --redact-param, timeouts (hostile.go)
 }
 
 // errHelp is returned for -h/--help; the caller prints usageText.
@@ -74,7 +75,8 @@ flags:
   --body-cap N          bytes of each HTTP body kept for decoding
                         (default 1048576)
   --record FILE         also record every observation to FILE (.gz compresses)
-  --redact              mask cookies, Authorization, CONNECT auth in recordings
+  --redact              mask cookies, Authorization, CONNECT auth and secret
+                        query parameters (recordings, exports, stdout)
   --view N              packets the terminal UI keeps in memory (default 10000)
   --rules FILE          rewrite traffic by the rules in FILE, JSON or .yaml
                         (drop, delay, set, replace, respond, inject); reloaded
@@ -85,7 +87,7 @@ flags:
   --ack-timeout DUR     report an EVENT whose ACK has not come after DUR
                         (default 10s, 0 = off)
   --version             print the version and exit
-` + binaryUsage + metricsUsage + modeUsage + injectFlagUsage
+` + binaryUsage + metricsUsage + modeUsage + injectFlagUsage + hostileUsage
 
 // parseFlags reads the command line (without the program name). Errors
 // name the flag and the offending value.
@@ -125,6 +127,7 @@ func parseFlags(args []string) (config, error) {
 	c.registerBinary(fs)
 	c.statsFlags.register(fs)
 	c.injectFlags.register(fs)
+	c.hostileFlags.register(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return c, errHelp
@@ -180,6 +183,10 @@ func parseFlags(args []string) (config, error) {
 	if err := c.injectFlags.validate(len(c.Targets)); err != nil {
 		return c, err
 	}
+	if err := c.hostileFlags.validate(c.Mode); err != nil {
+		return c, err
+	}
+	c.Redact = c.Redact || len(c.RedactParams) > 0
 	if c.JSON {
 		c.NoTUI = true
 	}

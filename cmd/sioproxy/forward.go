@@ -200,6 +200,8 @@ func serveForward(ctx context.Context, cfg config, stdout *os.File, stderr io.Wr
 		UpstreamCA:       roots,
 		InsecureUpstream: cfg.InsecureUpstream,
 		ErrorLog:         errLog,
+		WSBudget:         rt.wsPool,
+		Auth:             cfg.Auth,
 	})
 	if err != nil {
 		return err
@@ -211,12 +213,13 @@ func serveForward(ctx context.Context, cfg config, stdout *os.File, stderr io.Wr
 	listen := "http://" + ln.Addr().String()
 	fmt.Fprintf(stderr, "sioproxy: listening on %s as a forward proxy (HTTP_PROXY=%s HTTPS_PROXY=%s), intercepting %s\n", listen, listen, listen, intercept)
 	fmt.Fprintf(stderr, "sioproxy: clients must trust %s for intercepted HTTPS ('sioproxy ca' tells how)\n", filepath.Join(dir, certs.CertFile))
+	warnExposed(stderr, ln.Addr(), true, cfg.Auth != "")
 	if rt.useTUI {
 		errLog.SetOutput(io.Discard)
 	}
 	served, stop := startHTTP(ln, f, errLog, func() error {
 		ln.Close()
 		return f.Close() // tunnels, intercepted conns and WebSockets; after it nothing is pushed
-	})
+	}, cfg.IdleTimeout, cfg.HeaderTimeout)
 	return rt.run(ctx, uiInfo{Title: "sioproxy forward", Listen: listen, Target: "intercept " + intercept}, served, stop, stdout, stderr)
 }

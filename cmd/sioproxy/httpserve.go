@@ -14,12 +14,23 @@ import (
 // the listener die. stop gives in-flight requests shutdownGrace, then calls
 // release, which closes what the server's Shutdown cannot reach (hijacked
 // connections), so nothing is pushed to the sinks after it returns.
-func startHTTP(ln net.Listener, h http.Handler, errLog *log.Logger, release func() error) (served <-chan error, stop func()) {
+//
+// idle and header are the server's IdleTimeout and ReadHeaderTimeout (see
+// defaultIdleTimeout); zero takes the defaults.
+func startHTTP(ln net.Listener, h http.Handler, errLog *log.Logger, release func() error, idle, header time.Duration) (served <-chan error, stop func()) {
+	if idle <= 0 {
+		idle = defaultIdleTimeout
+	}
+	if header <= 0 {
+		header = defaultHeaderTimeout
+	}
 	srv := &http.Server{
 		Handler:           h,
-		ReadHeaderTimeout: 30 * time.Second,
+		ReadHeaderTimeout: header,
+		IdleTimeout:       idle,
 		ErrorLog:          errLog,
-		// No WriteTimeout: a long-poll or a WebSocket may legitimately last.
+		// No ReadTimeout or WriteTimeout: a long-poll or a WebSocket may
+		// legitimately last; IdleTimeout only runs between requests.
 	}
 	ch := make(chan error, 1)
 	go serveHTTP(srv, ln, ch)

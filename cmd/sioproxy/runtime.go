@@ -13,6 +13,7 @@ import (
 	"github.com/sioproxy/sioproxy/internal/bus"
 	"github.com/sioproxy/sioproxy/internal/event"
 	"github.com/sioproxy/sioproxy/internal/exchanges"
+	"github.com/sioproxy/sioproxy/internal/membudget"
 	"github.com/sioproxy/sioproxy/internal/metrics"
 	"github.com/sioproxy/sioproxy/internal/obs"
 	"github.com/sioproxy/sioproxy/internal/pipeline"
@@ -24,16 +25,13 @@ import (
 )
 
 // Queue and ring sizes. Each bounds memory and counts what it drops.
-// Observation queues are bounded by bytes too: 64Ki queued 64 KiB
-// WebSocket messages would otherwise hold 4 GiB.
+// They are bounded by bytes too, by their share of --mem-budget
+// (membudget.Budget): 64Ki queued 64 KiB WebSocket messages would
+// otherwise hold 4 GiB.
 const (
 	recQueueSize   = 1 << 16
 	cacheQueueSize = 1 << 14
 	eventRingSize  = 1 << 16
-
-	obsQueueBytes   = 64 << 20
-	recQueueBytes   = 64 << 20
-	cacheQueueBytes = 16 << 20
 )
 
 func obsSize(o obs.Obs) int { return o.Size() }
@@ -53,6 +51,10 @@ type runtime struct {
 	ring    *bus.Ring[event.Event]
 	tracker *session.Tracker
 	faults  *inject.Set // --inject rules, toggled by the UI's "!" menu; nil outside the proxy modes
+
+	budget  membudget.Budget
+	wsPool  *membudget.Pool // WebSocket reassembly, all connections
+	trimmed atomic.Uint64   // events the UI got trimmed
 	// stats feeds the TUI's stats pane and --metrics; nil when neither runs.
 	stats   *stats.Collector
 	metrics *metrics.Server
@@ -79,10 +81,14 @@ type uiInfo struct {
 }
 
 func newRuntime(cfg config, stdout *os.File, hdr recordings.Header) (*runtime, error) {
+	b := cfg.budget()
+	applyMemoryLimit(b, os.Getenv)
 	r := &runtime{
 		cfg:    cfg,
 		useTUI: !cfg.NoTUI && isTerminal(stdout),
-		in:     bus.NewQueueBytes(obsQueueSize, obsQueueBytes, obsSize),
+		in:     bus.NewQueueBytes(obsQueueSize, b.ObsQueue(), obsSize),
+		budget: b,
+		wsPool: membudget.NewPool(b.Reassembly()),
 	}
 	r.tracker = session.NewTracker(sessionOptions(cfg))
 	if cfg.Record != "" {
@@ -91,12 +97,18 @@ func newRuntime(cfg config, stdout *os.File, hdr recordings.Header) (*runtime, e
 			return nil, fmt.Errorf("--record %s: %w", cfg.Record, err)
 		}
 		r.recW = w
-		r.rec = bus.NewQueueBytes(recQueueSize, recQueueBytes, obsSize)
+		if cfg.Redact {
+			w.SetRedactor(recordings.NewRedactor(cfg.RedactParams))
+		}
+		r.rec = bus.NewQueueBytes(recQueueSize, b.RecQueue(), obsSize)
 	}
 	if r.useTUI {
-		r.ring = bus.NewRing[event.Event](eventRingSize)
-		r.cache = exchanges.New(0)
-		r.cacheQ = bus.NewQueueBytes(cacheQueueSize, cacheQueueBytes, obsSize)
+		r.ring = bus.NewRingBytes(eventRingSize, b.Events(), eventSize)
+		r.cache = exchanges.NewBytes(0, b.Cache())
+		if cfg.Redact {
+			r.cache.Filter = recordings.NewRedactor(cfg.RedactParams).Redact
+		}
+		r.cacheQ = bus.NewQueueBytes(cacheQueueSize, b.CacheQueue(), obsSize)
 	}
 	if r.useTUI || cfg.Metrics != "" {
 		r.stats = stats.New(stats.Options{})
@@ -123,7 +135,15 @@ func (r *runtime) sinks() []*bus.Queue[obs.Obs] {
 func (r *runtime) run(ctx context.Context, ui uiInfo, sourceDone <-chan error, stop func(), stdout *os.File, stderr io.Writer) error {
 	var wg sync.WaitGroup
 	var pipeErr, recErr error
-	pcfg := pipeline.Config{In: r.in, Events: r.ring, Tracker: r.tracker, Now: ui.Clock, Lossless: ui.Lossless, Abandon: forceFrom(ctx)}
+	pcfg := pipeline.Config{In: r.in, Events: r.ring, Tracker: r.tracker, Now: ui.Clock, Lossless: ui.Lossless,
+		OutBytes: r.budget.Output(), Abandon: forceFrom(ctx)}
+	if r.cfg.Redact {
+		// What is printed or shown is masked as the recording is.
+		pcfg.Filter = recordings.NewRedactor(r.cfg.RedactParams).Redact
+	}
+	if r.ring != nil {
+		pcfg.TrimEvents, pcfg.Trimmed = r.budget.PerEvent(), &r.trimmed
+	}
 	if r.stats != nil {
 		pcfg.Observe, pcfg.OnTick = r.stats.Observe, r.stats.Advance
 	}
@@ -237,8 +257,9 @@ func (r *runtime) tuiOptions(ui uiInfo) tui.Options {
 			s.RecordDrops = r.rec.Dropped()
 		}
 		if r.cacheQ != nil {
-			s.DetailDrops = r.cacheQ.Dropped()
+			s.DetailDrops = r.cacheQ.Dropped() + r.cache.Trimmed()
 		}
+		s.Trimmed = r.trimmed.Load()
 		if e := r.recFail.Load(); e != nil {
 			s.RecordErr = *e
 		}
@@ -251,6 +272,7 @@ func (r *runtime) tuiOptions(ui uiInfo) tui.Options {
 	return tui.Options{
 		Source:    replaySource(src, ui.TogglePause),
 		Capacity:  r.cfg.View,
+		MaxBytes:  r.budget.View(),
 		Title:     ui.Title,
 		Listen:    ui.Listen,
 		Target:    ui.Target,
@@ -280,6 +302,9 @@ func (r *runtime) saveView(path string, events []event.Event) error {
 	w, err := recordings.Create(path, recordings.Header{Mode: "view", Started: time.Now()}, r.cfg.Redact)
 	if err != nil {
 		return err
+	}
+	if r.cfg.Redact {
+		w.SetRedactor(recordings.NewRedactor(r.cfg.RedactParams))
 	}
 	for _, o := range r.cache.Select(xs, conns) {
 		if err := w.Write(o); err != nil {

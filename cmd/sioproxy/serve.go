@@ -77,6 +77,7 @@ func serve(ctx context.Context, cfg config, stdout *os.File, stderr io.Writer) e
 		UpstreamCA:       roots,
 		InsecureUpstream: cfg.InsecureUpstream,
 		ErrorLog:         errLog,
+		WSBudget:         rt.wsPool,
 	})
 	if err != nil {
 		ln.Close()
@@ -88,6 +89,7 @@ func serve(ctx context.Context, cfg config, stdout *os.File, stderr io.Writer) e
 	}
 	listen := scheme + "://" + ln.Addr().String()
 	fmt.Fprintf(stderr, "sioproxy: listening on %s → %s%s\n", listen, targetList(cfg), balance)
+	warnExposed(stderr, ln.Addr(), false, false)
 	checks := checkTargets(ctx, cfg, rt.useTUI, stderr)
 	if ctlPath != "" {
 		fmt.Fprintf(stderr, "sioproxy: control socket %s (sioproxy inject, sioproxy sessions)\n", ctlPath)
@@ -98,7 +100,7 @@ func serve(ctx context.Context, cfg config, stdout *os.File, stderr io.Writer) e
 	}
 
 	// p.Close ends the hijacked WebSockets; after it nothing is pushed.
-	served, stop := startHTTP(ln, p, errLog, p.Close)
+	served, stop := startHTTP(ln, p, errLog, p.Close, cfg.IdleTimeout, cfg.HeaderTimeout)
 	return rt.run(ctx, uiInfo{Title: "sioproxy", Listen: listen, Target: targetList(cfg) + balance, StartCheck: checks}, served, stop, stdout, stderr)
 }
 

@@ -23,6 +23,10 @@ var (
 	// ErrBadClose: a close frame with a 1-byte payload, a code that must not
 	// be sent, or a reason that is not UTF-8. Data is intact.
 	ErrBadClose = errors.New("invalid close frame")
+	// ErrOverBudget: buffering or inflating the message would have
+	// exceeded Options.Budget, the memory shared by every connection's
+	// reassembly; its payload was skipped and Data is nil.
+	ErrOverBudget = errors.New("over the reassembly memory budget")
 )
 
 const layer = "ws"

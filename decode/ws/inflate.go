@@ -62,6 +62,9 @@ type inflater struct {
 	// window is compacted only once per windowSize bytes of output.
 	win    []byte
 	winEnd int
+	// budget, if set, is charged for out; held is what out holds of it.
+	budget Budget
+	held   int
 	// lost is the sticky reason the shared window is unknown (context
 	// takeover only); nil while the context is intact.
 	lost error
@@ -91,6 +94,13 @@ func (f *inflater) inflate(payload []byte) ([]byte, error) {
 				return nil, errInflateOver
 			}
 			nc := min(max(2*cap(out), 4096), limit)
+			if f.budget != nil {
+				if !f.budget.Reserve(nc - f.held) {
+					f.out = out[:0]
+					return nil, errInflateBudget
+				}
+				f.held = nc
+			}
 			grown := make([]byte, len(out), nc)
 			copy(grown, out)
 			out = grown
@@ -119,6 +129,9 @@ func (f *inflater) inflate(payload []byte) ([]byte, error) {
 // names the sizes.
 var errInflateOver = ErrInflateTooLarge
 
+// errInflateBudget is internal too: the budget refused the output buffer.
+var errInflateBudget = ErrOverBudget
+
 // remember appends inflated output to the window.
 func (f *inflater) remember(out []byte) {
 	if f.win == nil {
@@ -139,9 +152,18 @@ func (f *inflater) remember(out []byte) {
 // trim drops a large output buffer so that one big message does not pin
 // memory for the rest of a long-lived connection.
 func (f *inflater) trim() {
-	if cap(f.out) > keepBuffer {
-		f.out = nil
+	if f.budget != nil && cap(f.out) > keepBudgeted || cap(f.out) > keepBuffer {
+		f.dropOut()
 	}
+}
+
+// dropOut frees the output buffer and its reservation.
+func (f *inflater) dropOut() {
+	f.out = nil
+	if f.budget != nil && f.held > 0 {
+		f.budget.Release(f.held)
+	}
+	f.held = 0
 }
 
 func (f *inflater) reset() {

@@ -15,12 +15,29 @@ const (
 	// keepBuffer is the largest buffer kept between messages; a one-off big
 	// message should not pin megabytes for the rest of a long connection.
 	keepBuffer = 1 << 20
+	// keepBudgeted replaces keepBuffer under a Budget: buffers kept between
+	// messages are reserved from the shared budget, so idle connections
+	// must not hoard it.
+	keepBudgeted = 64 << 10
 )
+
+// Budget is memory shared by many parsers (every connection of a proxy).
+// Reserve reports whether n more bytes may be held; Release gives them
+// back. Both are called from the parser's goroutine and must be safe for
+// concurrent use across parsers.
+type Budget interface {
+	Reserve(n int) bool
+	Release(n int)
+}
 
 // Options bound the memory one Parser may use.
 type Options struct {
 	MaxMessage int // cap on a reassembled (still compressed) message; default 16 MiB
 	MaxInflate int // cap on a message's inflated size; default 16 MiB
+	// Budget, if set, is charged for the reassembly and inflate buffers.
+	// A message that would exceed it is skipped (Err wraps ErrOverBudget),
+	// as one over MaxMessage is. Call Release when the stream ends.
+	Budget Budget
 }
 
 // Message is one reassembled WebSocket message. Control frames are messages
@@ -93,6 +110,11 @@ type Parser struct {
 
 	inf inflater
 	m   Message // reused for every emit so emitting does not allocate
+
+	// held is what is reserved from opt.Budget for buf (inflater.held for
+	// the inflate buffer); overBudget marks a message skipped for it.
+	held       int
+	overBudget bool
 }
 
 // NewParser returns a parser for direction dir. The permessage-deflate
@@ -112,8 +134,58 @@ func NewParser(dir decode.Dir, ext Extensions, opt Options) *Parser {
 	return &Parser{
 		deflate: ext.Deflate,
 		opt:     opt,
-		inf:     inflater{takeover: !noTakeover, max: opt.MaxInflate},
+		inf:     inflater{takeover: !noTakeover, max: opt.MaxInflate, budget: opt.Budget},
 	}
+}
+
+// SkippingOverBudget reports whether the message in progress is being
+// skipped because Options.Budget refused its buffer: a hostile peer that
+// never finishes it would otherwise go unreported.
+func (p *Parser) SkippingOverBudget() bool { return p.msgOn && p.overBudget }
+
+// Release frees the parser's buffers and gives back what they held of
+// Options.Budget. Call it when the stream ends; a later Feed still works
+// (it allocates again).
+func (p *Parser) Release() {
+	p.dropBuf()
+	p.inf.dropOut()
+	p.inf.win, p.inf.winEnd = nil, 0
+}
+
+// dropBuf frees the reassembly buffer and its reservation.
+func (p *Parser) dropBuf() {
+	p.buf = nil
+	if p.opt.Budget != nil && p.held > 0 {
+		p.opt.Budget.Release(p.held)
+	}
+	p.held = 0
+}
+
+// grow makes room for n more bytes in buf, reserving the growth from the
+// budget; false means the budget refused.
+func (p *Parser) grow(n int) bool {
+	need := len(p.buf) + n
+	if need <= cap(p.buf) {
+		return true
+	}
+	if p.opt.Budget == nil {
+		p.buf = slices.Grow(p.buf, n)
+		return true
+	}
+	// Double, but never past what the message declared so far: a frame
+	// header claiming 16 MiB costs only what actually arrived, times two.
+	nc := max(need, 2*cap(p.buf), 4096)
+	if declared := int(min(p.msgLen, int64(p.opt.MaxMessage))); nc > declared && declared >= need {
+		nc = declared
+	}
+	if !p.opt.Budget.Reserve(nc - p.held) {
+		return false
+	}
+	grown := make([]byte, len(p.buf), nc)
+	copy(grown, p.buf)
+	p.buf = grown
+	p.held = nc
+	return true
 }
 
 // Undecodable reports whether framing sync was lost.
@@ -142,6 +214,7 @@ func (p *Parser) Reset() {
 	p.msgSkip = false
 	p.direct = nil
 	p.buf = p.buf[:0]
+	p.overBudget = false
 	p.inf.reset()
 }
 
@@ -295,6 +368,7 @@ func (p *Parser) begin(h []byte) *decode.Error {
 		p.msgCompressed = p.rsv1
 		p.msgMasked = p.masked
 		p.msgSkip = false
+		p.overBudget = false
 		p.msgStart = p.frameStart
 		p.msgWire, p.msgFrames, p.msgLen = 0, 0, 0
 		p.buf = p.buf[:0]
@@ -327,8 +401,15 @@ func (p *Parser) payload(c []byte) {
 		p.direct = c
 		return
 	}
+	if !p.grow(len(c)) {
+		// Other connections hold the shared budget: skip this message as
+		// if it were over MaxMessage, and give back what it held.
+		p.msgSkip, p.overBudget = true, true
+		p.dropBuf()
+		return
+	}
 	n := len(p.buf)
-	p.buf = slices.Grow(p.buf, len(c))[:n+len(c)]
+	p.buf = p.buf[:n+len(c)]
 	if p.masked {
 		p.keyPos = maskCopy(p.buf[n:], c, p.key, p.keyPos)
 	} else {
@@ -407,6 +488,11 @@ func (p *Parser) finish(emit func(*Message)) {
 		data = p.direct
 	}
 	switch {
+	case p.overBudget:
+		m.Err = msgErr(p.msgStart, ErrOverBudget, "message of %d bytes not decoded: the WebSocket reassembly memory budget is in use by other connections; payload skipped (relayed unchanged)", p.msgLen)
+		if p.msgCompressed && p.inf.takeover && p.inf.lost == nil {
+			p.inf.lost = m.Err
+		}
 	case p.msgSkip:
 		m.Err = msgErr(p.msgStart, ErrTooLarge, "message of %d bytes exceeds MaxMessage %d; payload skipped", p.msgLen, p.opt.MaxMessage)
 		if p.msgCompressed && p.inf.takeover && p.inf.lost == nil {
@@ -422,7 +508,11 @@ func (p *Parser) finish(emit func(*Message)) {
 	p.msgOn = false
 	p.direct = nil
 	p.buf = p.buf[:0]
-	if cap(p.buf) > keepBuffer {
+	p.overBudget = false
+	switch {
+	case p.opt.Budget != nil && cap(p.buf) > keepBudgeted:
+		p.dropBuf()
+	case cap(p.buf) > keepBuffer:
 		p.buf = nil
 	}
 	p.inf.trim()
@@ -440,7 +530,9 @@ func (p *Parser) inflate(data []byte) ([]byte, error) {
 		return out, nil
 	}
 	var e *decode.Error
-	if err == errInflateOver {
+	if err == errInflateBudget {
+		e = msgErr(p.msgStart, ErrOverBudget, "message of %d compressed bytes not inflated: the WebSocket reassembly memory budget is in use by other connections", len(data))
+	} else if err == errInflateOver {
 		e = msgErr(p.msgStart, ErrInflateTooLarge, "message of %d compressed bytes inflates past MaxInflate %d", len(data), p.opt.MaxInflate)
 	} else {
 		e = msgErr(p.msgStart, ErrInflate, "inflating %d compressed bytes: %v", len(data), err)

@@ -171,3 +171,45 @@ func BenchmarkQueueBytesPush(b *testing.B) {
 	q.Close()
 	<-done
 }
+
+func TestRingBytes(t *testing.T) {
+	r := NewRingBytes[[]byte](100, 1000, func(b []byte) int { return len(b) })
+	for i := 0; i < 10; i++ {
+		r.Publish(make([]byte, 300))
+	}
+	if b := r.Bytes(); b > 1000 {
+		t.Fatalf("holds %d bytes, max 1000", b)
+	}
+	got, last, missed := r.Since(nil, 0, 100)
+	if len(got) != 3 || last != 10 || missed != 7 {
+		t.Fatalf("Since: %d items, last %d, missed %d; want 3, 10, 7", len(got), last, missed)
+	}
+	// One item larger than the bound is still held, alone.
+	r.Publish(make([]byte, 5000))
+	got, last, missed = r.Since(nil, 10, 100)
+	if len(got) != 1 || last != 11 || missed != 0 || r.Bytes() != 5000 {
+		t.Fatalf("big item: %d items, last %d, missed %d, bytes %d", len(got), last, missed, r.Bytes())
+	}
+	// Count eviction still applies, and keeps the byte count right.
+	c := NewRingBytes[[]byte](4, 1<<20, func(b []byte) int { return len(b) })
+	for i := 0; i < 10; i++ {
+		c.Publish(make([]byte, 10))
+	}
+	if c.Bytes() != 40 {
+		t.Fatalf("count-bounded ring holds %d bytes, want 40", c.Bytes())
+	}
+	got, _, missed = c.Since(nil, 0, 100)
+	if len(got) != 4 || missed != 6 {
+		t.Fatalf("count eviction: %d items, missed %d", len(got), missed)
+	}
+}
+
+// BenchmarkRingBytesPublish is BenchmarkRingPublish with the byte bound
+// the terminal UI's ring has (--mem-budget).
+func BenchmarkRingBytesPublish(b *testing.B) {
+	r := NewRingBytes[int](1<<16, 1<<20, func(int) int { return 600 })
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		r.Publish(i)
+	}
+}

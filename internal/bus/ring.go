@@ -12,6 +12,46 @@ type Ring[T any] struct {
 	next  uint64 // sequence number of the next item; first item is 1
 	wake  chan struct{}
 	total uint64
+
+	// Byte bound (NewRingBytes only): items are evicted oldest first while
+	// the held items' sizes exceed maxBytes; floor is then the oldest
+	// sequence number still held.
+	size     func(T) int
+	maxBytes int64
+	sizes    []int
+	bytes    int64
+	floor    uint64
+}
+
+// NewRingBytes returns a ring holding the newest capacity items whose
+// sizes, as reported by size, add up to at most maxBytes (the newest item
+// is always held, however large). Readers that fall behind are told what
+// they missed, as with count eviction.
+func NewRingBytes[T any](capacity int, maxBytes int64, size func(T) int) *Ring[T] {
+	r := NewRing[T](capacity)
+	r.size, r.maxBytes, r.sizes = size, maxBytes, make([]int, len(r.buf))
+	r.floor = 1
+	return r
+}
+
+// evictBytes drops the oldest items until the held bytes fit. r.mu held;
+// newest is the sequence number just published.
+func (r *Ring[T]) evictBytes(newest uint64) {
+	var zero T
+	for r.bytes > r.maxBytes && r.floor < newest {
+		i := r.floor % uint64(len(r.buf))
+		r.bytes -= int64(r.sizes[i])
+		r.sizes[i] = 0
+		r.buf[i] = zero // let the payload go now, not when the slot is reused
+		r.floor++
+	}
+}
+
+// Bytes is the size of the items held (0 for a ring made by NewRing).
+func (r *Ring[T]) Bytes() int64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.bytes
 }
 
 // NewRing returns a ring holding the newest capacity items.
@@ -26,8 +66,18 @@ func NewRing[T any](capacity int) *Ring[T] {
 func (r *Ring[T]) Publish(v T) uint64 {
 	r.mu.Lock()
 	seq := r.next
-	r.buf[seq%uint64(len(r.buf))] = v
+	i := seq % uint64(len(r.buf))
+	r.buf[i] = v
 	r.next++
+	if r.size != nil {
+		if old := seq - min(seq, uint64(len(r.buf))); old >= r.floor {
+			r.floor = old + 1 // the slot's previous item was overwritten
+		}
+		n := r.size(v)
+		r.bytes += int64(n - r.sizes[i])
+		r.sizes[i] = n
+		r.evictBytes(seq)
+	}
 	r.mu.Unlock()
 	select {
 	case r.wake <- struct{}{}:
@@ -47,6 +97,9 @@ func (r *Ring[T]) Since(dst []T, after uint64, max int) ([]T, uint64, uint64) {
 	oldest := uint64(1)
 	if r.next > uint64(len(r.buf)) {
 		oldest = r.next - uint64(len(r.buf))
+	}
+	if r.floor > oldest {
+		oldest = r.floor
 	}
 	var missed uint64
 	if first < oldest {

@@ -109,6 +109,10 @@ type Event struct {
 	// --json writer copies it instead of scanning it again. The decoder
 	// sets it; whoever changes Args must clear it. False promises nothing.
 	ArgsCompact bool `json:"-"`
+	// Trimmed counts the bytes of args, data, wire bytes and attachments
+	// that Trim left out of this copy (the terminal UI's memory budget);
+	// 0 when the event is whole.
+	Trimmed int64 `json:"-"`
 	// IDUnsigned: *ID holds the bits of an ack id above MaxInt64 (a
 	// msgpack uint64); AppendID shows the exact unsigned value.
 	IDUnsigned bool `json:"-"`

@@ -7,6 +7,7 @@ package exchanges
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 
 	"github.com/sioproxy/sioproxy/internal/bus"
 	"github.com/sioproxy/sioproxy/internal/obs"
@@ -19,6 +20,73 @@ type Cache struct {
 	next uint64 // total added; buf[i%len] holds the i-th
 	http map[uint64]*obs.HTTPExchange
 	ws   map[uint64]*obs.WSOpen
+
+	// Byte bound (NewBytes): first is the oldest index still held.
+	maxBytes int64
+	bytes    int64
+	first    uint64
+	trimmed  atomic.Uint64 // observations kept without their payload, or not at all
+
+	// Filter, if set, rewrites each observation before it is kept
+	// (--redact). Set it before the first Add.
+	Filter func(obs.Obs) obs.Obs
+}
+
+// NewBytes returns an empty cache bounded by capacity observations and by
+// maxBytes (obs.Obs.Size): the oldest are evicted first. An observation
+// larger than a sixteenth of maxBytes is not kept whole: an HTTP exchange
+// keeps its headers and loses its bodies (marked truncated), a WebSocket
+// message is not kept (Trimmed counts both).
+func NewBytes(capacity int, maxBytes int64) *Cache {
+	c := New(capacity)
+	c.maxBytes = maxBytes
+	return c
+}
+
+// Trimmed counts observations kept without their payload or not kept for
+// the byte bound.
+func (c *Cache) Trimmed() uint64 { return c.trimmed.Load() }
+
+// Bytes is the size of what the cache holds (0 without a byte bound).
+func (c *Cache) Bytes() int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.bytes
+}
+
+// fit makes o small enough to keep, or reports false.
+func (c *Cache) fit(o *obs.Obs) bool {
+	if c.maxBytes <= 0 || int64(o.Size()) <= c.maxBytes/16 {
+		return true
+	}
+	c.trimmed.Add(1)
+	if o.HTTP == nil {
+		return o.WSOpen != nil // a handshake is all headers: keep it
+	}
+	h := *o.HTTP
+	h.ReqBody, h.RespBody = nil, nil
+	h.ReqTrunc, h.RespTrunc = h.ReqLen > 0, h.RespLen > 0
+	o.HTTP = &h
+	return true
+}
+
+// evict forgets the observation at index i. c.mu held.
+func (c *Cache) evict(i uint64) {
+	slot := &c.buf[i%uint64(len(c.buf))]
+	switch {
+	case slot.HTTP != nil:
+		if c.http[slot.HTTP.ID] == slot.HTTP {
+			delete(c.http, slot.HTTP.ID)
+		}
+	case slot.WSOpen != nil:
+		if c.ws[slot.WSOpen.Conn] == slot.WSOpen {
+			delete(c.ws, slot.WSOpen.Conn)
+		}
+	}
+	if c.maxBytes > 0 {
+		c.bytes -= int64(slot.Size())
+	}
+	*slot = obs.Obs{}
 }
 
 // New returns an empty cache; capacity <= 0 means 20,000.
@@ -29,26 +97,34 @@ func New(capacity int) *Cache {
 	return &Cache{buf: make([]obs.Obs, capacity), http: map[uint64]*obs.HTTPExchange{}, ws: map[uint64]*obs.WSOpen{}}
 }
 
-// Add keeps o, evicting the oldest observation when full.
+// Add keeps o, evicting the oldest observations when full.
 func (c *Cache) Add(o obs.Obs) {
+	if c.Filter != nil {
+		o = c.Filter(o)
+	}
+	if !c.fit(&o) {
+		return
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	slot := &c.buf[c.next%uint64(len(c.buf))]
-	if c.next >= uint64(len(c.buf)) {
-		switch {
-		case slot.HTTP != nil:
-			delete(c.http, slot.HTTP.ID)
-		case slot.WSOpen != nil:
-			delete(c.ws, slot.WSOpen.Conn)
-		}
+	if c.next >= uint64(len(c.buf)) && c.first <= c.next-uint64(len(c.buf)) {
+		c.evict(c.next - uint64(len(c.buf)))
+		c.first = c.next - uint64(len(c.buf)) + 1
 	}
-	*slot = o
+	c.buf[c.next%uint64(len(c.buf))] = o
 	c.next++
 	switch {
 	case o.HTTP != nil:
 		c.http[o.HTTP.ID] = o.HTTP
 	case o.WSOpen != nil:
 		c.ws[o.WSOpen.Conn] = o.WSOpen
+	}
+	if c.maxBytes > 0 {
+		c.bytes += int64(o.Size())
+		for c.bytes > c.maxBytes && c.first < c.next-1 {
+			c.evict(c.first)
+			c.first++
+		}
 	}
 }
 
@@ -90,8 +166,8 @@ func (c *Cache) Select(exchanges, conns map[uint64]bool) []obs.Obs {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	n := uint64(len(c.buf))
-	first := uint64(0)
-	if c.next > n {
+	first := c.first
+	if c.next > n && c.next-n > first {
 		first = c.next - n
 	}
 	var out []obs.Obs

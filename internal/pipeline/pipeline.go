@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"sync/atomic"
 	"time"
 
 	"github.com/sioproxy/sioproxy/decode/session"
@@ -57,6 +58,18 @@ type Config struct {
 	// to protect and must print every event however fast they play; a
 	// live proxy leaves it false so that a slow terminal never slows it.
 	Lossless bool
+	// TrimEvents, if positive, is how many bytes of args, data, wire bytes
+	// and attachments each event keeps on its way to Events (the terminal
+	// UI's memory budget, see event.Event.Trim). Out always gets whole
+	// events.
+	TrimEvents int
+	// Trimmed, if set, counts the events Events received trimmed.
+	Trimmed *atomic.Uint64
+	// Filter, if set, rewrites each observation before it is decoded
+	// (--redact masks secrets in what is printed and shown).
+	Filter func(obs.Obs) obs.Obs
+	// OutBytes bounds the formatted bytes waiting for Out. Default 64 MiB.
+	OutBytes int64
 	// Observe, if set, sees every event (and the output's drop reports)
 	// on the analyzer goroutine, before the ring and the writer; it must
 	// not keep ev. The stats collector hooks in here.
@@ -120,7 +133,7 @@ func Run(ctx context.Context, cfg Config) error {
 	a := &analyzer{cfg: cfg, tr: tr}
 	a.emitFn = a.emit
 	if cfg.Out != nil {
-		a.w = newChunkWriter(cfg.Out, cfg.OutQueue, cfg.Lossless)
+		a.w = newChunkWriter(cfg.Out, cfg.OutQueue, cfg.OutBytes, cfg.Lossless)
 		a.w.onErr = cfg.OutErr
 		a.w.abandon = cfg.Abandon
 		if cfg.Format == "json" {
@@ -203,7 +216,7 @@ func (a *analyzer) loop(ctx context.Context) error {
 				a.finish()
 				return nil
 			}
-			a.tr.Observe(o, a.emitFn)
+			a.observe(o)
 			// Take what else is already queued, then flush once.
 			drained := false
 			for n := 1; n < maxBatch && !drained; n++ {
@@ -217,7 +230,7 @@ func (a *analyzer) loop(ctx context.Context) error {
 					a.finish()
 					return nil
 				}
-				a.tr.Observe(o, a.emitFn)
+				a.observe(o)
 			}
 			a.checkDrops()
 			a.armFlush()
@@ -252,7 +265,7 @@ func (a *analyzer) loop(ctx context.Context) error {
 					if !ok {
 						break drain
 					}
-					a.tr.Observe(o, a.emitFn)
+					a.observe(o)
 				default:
 					break drain
 				}
@@ -261,6 +274,13 @@ func (a *analyzer) loop(ctx context.Context) error {
 			return nil
 		}
 	}
+}
+
+func (a *analyzer) observe(o obs.Obs) {
+	if a.cfg.Filter != nil {
+		o = a.cfg.Filter(o)
+	}
+	a.tr.Observe(o, a.emitFn)
 }
 
 func (a *analyzer) finish() {
@@ -325,7 +345,16 @@ func (a *analyzer) emit(ev event.Event) {
 		// The pipeline is the ring's only publisher, so the next sequence
 		// number is known before publishing.
 		ev.Seq = r.Last() + 1
-		r.Publish(ev)
+		if a.cfg.TrimEvents > 0 {
+			// A copy: the output below gets the whole event.
+			small := ev
+			if small.Trim(a.cfg.TrimEvents) > 0 && a.cfg.Trimmed != nil {
+				a.cfg.Trimmed.Add(1)
+			}
+			r.Publish(small)
+		} else {
+			r.Publish(ev)
+		}
 	}
 	if a.out != nil {
 		a.write(ev)

@@ -69,9 +69,12 @@ type chunkWriter struct {
 	failed atomic.Pointer[error]
 }
 
-func newChunkWriter(dst io.Writer, chunks int, lossless bool) *chunkWriter {
+func newChunkWriter(dst io.Writer, chunks int, maxBytes int64, lossless bool) *chunkWriter {
 	size := func(b []byte) int { return len(b) }
-	return &chunkWriter{dst: dst, q: bus.NewQueueBytes(chunks, outQueueBytes, size), lossless: lossless, done: make(chan struct{})}
+	if maxBytes <= 0 {
+		maxBytes = outQueueBytes
+	}
+	return &chunkWriter{dst: dst, q: bus.NewQueueBytes(chunks, maxBytes, size), lossless: lossless, done: make(chan struct{})}
 }
 
 // Write takes one event's line(s).

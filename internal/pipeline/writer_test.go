@@ -20,7 +20,7 @@ func TestChunkWriterDropsWholeLines(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			g := &gate{release: make(chan struct{})}
-			w := newChunkWriter(g, 2, false)
+			w := newChunkWriter(g, 2, 0, false)
 			go w.loop()
 			const lines = 600
 			for i := range lines {

@@ -1,0 +1,42 @@
+package tui
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/sioproxy/sioproxy/internal/event"
+)
+
+func TestStoreByteBound(t *testing.T) {
+	s := newStoreBytes(10000, 1<<20)
+	id := int64(1)
+	for i := 0; i < 500; i++ {
+		s.add(&event.Event{Kind: event.KindPacket, Type: "EVENT", ID: &id, Sid: "a", Args: json.RawMessage(`["` + strings.Repeat("x", 64<<10) + `"]`)})
+	}
+	if s.bytes > 1<<20 {
+		t.Fatalf("store holds %d bytes, bound 1 MiB", s.bytes)
+	}
+	if s.filled == 0 || s.evicted == 0 || s.filled+s.evicted != 500 {
+		t.Fatalf("filled %d evicted %d", s.filled, s.evicted)
+	}
+	var sum int64
+	for seq := s.oldest(); seq < s.next; seq++ {
+		sum += int64(s.get(seq).ev.MemSize())
+	}
+	if sum != s.bytes {
+		t.Fatalf("accounted %d, rows hold %d", s.bytes, sum)
+	}
+	if len(s.pending) > int(s.filled) {
+		t.Fatalf("%d pending acks for %d rows", len(s.pending), s.filled)
+	}
+}
+
+func TestTrimmedShown(t *testing.T) {
+	if got := strings.Join(appendTrimmed(nil, Stats{Trimmed: 3}), ""); got != "3 trimmed" {
+		t.Fatalf("status part %q", got)
+	}
+	if n := trimmedNote(&event.Event{Trimmed: 1 << 20}); !strings.Contains(n, "1048576 B") {
+		t.Fatalf("detail note %q", n)
+	}
+}
