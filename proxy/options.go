@@ -178,6 +178,10 @@ func (o Options) withDefaults() (Options, error) {
 	return o, nil
 }
 
+// upstreamIdleTimeout is below the shortest keep-alive timeout of common
+// socket.io servers (Node's http default: 5 s).
+const upstreamIdleTimeout = 4 * time.Second
+
 // NewTransport returns the default upstream transport (see
 // Options.Transport). roots nil means the system roots.
 func NewTransport(roots *x509.CertPool, insecure bool) *http.Transport {
@@ -195,7 +199,13 @@ func NewTransport(roots *x509.CertPool, insecure bool) *http.Transport {
 		ResponseHeaderTimeout: 0,
 		MaxIdleConns:          1024,
 		MaxIdleConnsPerHost:   256,
-		IdleConnTimeout:       90 * time.Second,
+		// Close an idle upstream connection before the server does: Node's
+		// http server drops keep-alive sockets after 5 s, and a POST written
+		// as that close crosses it gets a reset that net/http cannot retry
+		// (a POST is not replayable), so the client saw a 502 "xhr poll
+		// error" that sioproxy itself caused (about one per 10 minutes in
+		// the soak). Reconnecting an idle upstream costs one handshake.
+		IdleConnTimeout:       upstreamIdleTimeout,
 		ExpectContinueTimeout: time.Second,
 		Protocols:             &protos,
 	}
