@@ -149,7 +149,7 @@ func TestPathNotEngineIO(t *testing.T) {
 		t.Errorf("the fix should name the paths tried: %s", p.Fix)
 	}
 	out := describe(r)
-	if strings.Contains(out, "\x1b") || !strings.Contains(out, `\u001b[2J`) {
+	if strings.Contains(out, "\x1b") || !strings.Contains(out, `\x1b[2J`) {
 		t.Errorf("the body's ESC must be shown escaped:\n%s", out)
 	}
 }
@@ -181,7 +181,7 @@ func TestBadOptions(t *testing.T) {
 func TestEsc(t *testing.T) {
 	for in, want := range map[string]string{
 		"plain":         "plain",
-		"a\x1b[31mb":    `a\u001b[31mb`,
+		"a\x1b[31mb":    `a\x1b[31mb`,
 		"\xff":          `\xff`,
 		"line\nbreak":   `line\nbreak`,
 		"rtl\u202eoops": `rtl\u202eoops`,
