@@ -131,7 +131,11 @@ func (e *Engine) tickUpgrade(now time.Time, ss *sidState, emit func(event.Event)
 		}
 		f := finding{sid: s.Sid, client: s.Client, at: now}
 		switch {
-		case !c.ProbeSent.IsZero() && c.ProbeAnswered.IsZero() && (now.Sub(c.ProbeSent) >= e.opts.Slack || c.Closed != nil):
+		case !c.ProbeSent.IsZero() && c.ProbeAnswered.IsZero() && (now.Sub(c.ProbeSent) >= session.UpgradeTimeout+e.opts.Slack || c.Closed != nil):
+			// A busy server can take more than a second to answer 2probe;
+			// a middlebox that holds frames holds them until the server's
+			// upgradeTimeout closes the socket, so wait that long (or for
+			// the close) before blaming the path.
 			f.code = CodeProbeUnanswered
 			f.summary = fmt.Sprintf("The client sent 2probe on WebSocket #%d of session %s %s ago and the server never answered 3probe: the frames are not relayed", c.ID, s.Sid, dur(now.Sub(c.ProbeSent)))
 			f.evidence = []string{frameLine(c.ID, decode.C2S.String(), "2probe")}

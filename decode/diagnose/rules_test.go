@@ -286,7 +286,7 @@ var ruleCases = []ruleCase{
 				w.wsOpen(10, 7, ws4sid),
 				wsText(11, 7, c2s, "2probe"),
 				tick(500),
-				tick(1500),
+				tick(11500),
 			})
 		},
 		code: CodeProbeUnanswered, catalog: "D2", severity: event.Error, count: 1,
@@ -673,4 +673,26 @@ func faultCodes(fs []event.Fault) []string {
 		out = append(out, fmt.Sprintf("%s×%d %q", f.Code, f.Count, f.Summary))
 	}
 	return out
+}
+
+// A server that takes over a second to answer 2probe (a busy machine, 200
+// clients at once) is slow, not behind a middlebox: no D2 while the probe
+// socket is open and within the server's upgradeTimeout.
+func TestProbeAnsweredLateIsNoFault(t *testing.T) {
+	w := newWire()
+	e := New(Options{})
+	run(e, concat(w.polling(), []obs.Obs{
+		w.wsOpen(10, 7, ws4sid),
+		wsText(11, 7, c2s, "2probe"),
+		tick(1500),
+		tick(2500),
+		wsText(2600, 7, s2c, "3probe"),
+		wsText(2700, 7, c2s, "5"),
+		tick(15000),
+	}))
+	for _, f := range e.Faults() {
+		if f.Code == CodeProbeUnanswered || f.Code == CodeUpgradeIncomplete {
+			t.Fatalf("a probe answered after 2.6 s raised %s: %s", f.Code, f.Summary)
+		}
+	}
 }
