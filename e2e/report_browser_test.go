@@ -23,7 +23,9 @@ type reportPage struct {
 	Requests []string `json:"requests"`
 	Error    string   `json:"error"`
 	LoadMs   int      `json:"loadMs"`
-	Dom      struct {
+	// ScreenshotError is why the artifact screenshot failed, if it did.
+	ScreenshotError string `json:"screenshotError"`
+	Dom             struct {
 		SessionRows       int      `json:"sessionRows"`
 		Segments          int      `json:"segments"`
 		WebsocketSegments int      `json:"websocketSegments"`
@@ -90,6 +92,9 @@ func openReport(t *testing.T, path, search, screenshot string) *reportPage {
 	}
 	if len(res.Requests) > 0 {
 		t.Errorf("the report made network requests: %q", res.Requests)
+	}
+	if res.ScreenshotError != "" {
+		t.Logf("no screenshot of %s (the page itself was checked): %s", path, res.ScreenshotError)
 	}
 	t.Logf("report %s opened in %d ms; screenshot %s", path, res.LoadMs, screenshot)
 	return &res
