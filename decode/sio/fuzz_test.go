@@ -114,6 +114,7 @@ func FuzzMsgpack(f *testing.F) {
 	f.Add(unhex(f, eventHead+"d7 00 0000016f5e66e800"))
 	f.Add(unhex(f, eventHead+"c7 03 01 313233"))
 	f.Add(unhex(f, eventHead+"dd ffffffff"))
+	f.Add(unhex(f, "83 a474797065 00 a36e7370 a12f a464617461 d7 00 0000016f5e66e800"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		looks := LooksLikeMsgpack(b)
 		p, err := DecodeMsgpack(b)
@@ -132,6 +133,11 @@ func FuzzMsgpack(f *testing.F) {
 		}
 		enc, err := EncodeMsgpack(p)
 		if err != nil {
+			// A Date is the one value whose JSON view (a string) has
+			// another kind; as CONNECT data it cannot be written back.
+			if p.Type == Connect && jsonKind(p.Data) == "string" {
+				return
+			}
 			t.Fatalf("EncodeMsgpack: %v", err)
 		}
 		q, err := DecodeMsgpack(enc)

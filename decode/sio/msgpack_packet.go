@@ -136,18 +136,7 @@ func DecodeMsgpack(b []byte) (Packet, error) {
 	if f.has[2] {
 		kind = jsKind(f.data)
 	}
-	valid := false
-	switch p.Type {
-	case Connect:
-		valid = kind == "undefined" || kind == "object" || kind == "array"
-	case Disconnect:
-		valid = kind == "undefined"
-	case ConnectError:
-		valid = kind == "string"
-	default:
-		valid = kind == "array"
-	}
-	if !valid {
+	if !mpDataSuits(p.Type, kind) {
 		return p, mpErr(f.data.start, "%s: %s data is %s", MsgInvalidPayload, p.Type, kind)
 	}
 	if f.has[3] && !f.id.isUndefined() {
@@ -174,6 +163,41 @@ func DecodeMsgpack(b []byte) (Packet, error) {
 	return p, nil
 }
 
+// mpDataSuits is socket.io-msgpack-parser's check of data (by its
+// JavaScript typeof-style kind) against the packet type.
+func mpDataSuits(t PacketType, kind string) bool {
+	switch t {
+	case Connect:
+		return kind == "undefined" || kind == "object" || kind == "array"
+	case Disconnect:
+		return kind == "undefined"
+	case ConnectError:
+		return kind == "string"
+	}
+	return kind == "array"
+}
+
+// jsonKind is the kind of JSON data as it will be encoded: null is a
+// JavaScript object, as msgpack nil decodes to null.
+func jsonKind(data []byte) string {
+	for _, c := range data {
+		switch c {
+		case ' ', '\t', '\r', '\n':
+			continue
+		case '{', 'n':
+			return "object"
+		case '[':
+			return "array"
+		case '"':
+			return "string"
+		case 't', 'f':
+			return "boolean"
+		}
+		return "number"
+	}
+	return "undefined"
+}
+
 func mpDescribe(h mpHead, present bool) string {
 	if !present {
 		return "missing"
@@ -194,6 +218,7 @@ func mpDescribe(h mpHead, present bool) string {
 // their placeholders, like {"_binary":"<base64>"} objects, become bin values.
 // An empty Nsp is the main namespace "/", as in Encode; DecodeMsgpack keeps
 // an explicit "" from the wire, so that one value does not round-trip.
+// Data that does not suit the type (see mpDataSuits) is an error.
 func EncodeMsgpack(p Packet) ([]byte, error) {
 	w := mpWriter{}
 	n := 2
@@ -203,7 +228,6 @@ func EncodeMsgpack(p Packet) ([]byte, error) {
 	if p.HasID {
 		n++
 	}
-	w.mapHead(n)
 	t := p.Type
 	switch t {
 	case BinaryEvent:
@@ -211,6 +235,13 @@ func EncodeMsgpack(p Packet) ([]byte, error) {
 	case BinaryAck:
 		t = Ack
 	}
+	// The JSON view is lossy where JSON.stringify is: a CONNECT whose data
+	// was a msgpack Date reads as a string, which the parser refuses.
+	// Refuse it here, so that what this writes always decodes.
+	if k := jsonKind(p.Data); !mpDataSuits(t, k) {
+		return nil, mpErr(0, "%s: %s data is %s", MsgInvalidPayload, p.Type, k)
+	}
+	w.mapHead(n)
 	w.str("type")
 	w.int(int64(t))
 	w.str("nsp")

@@ -130,6 +130,39 @@ func TestMsgpackEmptyNamespace(t *testing.T) {
 	}
 }
 
+// A CONNECT may carry a msgpack Date as its data (typeof is "object"), but
+// its JSON view is a string, which no CONNECT may carry: EncodeMsgpack
+// refuses it rather than write a packet the parser refuses. Found by
+// FuzzMsgpack in CI.
+func TestMsgpackEncodeRefusesUnsuitedData(t *testing.T) {
+	p, err := DecodeMsgpack(unhex(t, "83 a474797065 00 a36e7370 a12f a464617461 d7 00 0000016f5e66e800"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `"2020-01-01T00:00:00.000Z"`; string(p.Data) != want {
+		t.Fatalf("Data = %s, want %s", p.Data, want)
+	}
+	cases := []struct {
+		name string
+		p    Packet
+	}{
+		{"connect with a date", p},
+		{"connect with a number", Packet{Type: Connect, Nsp: "/", Data: []byte("1")}},
+		{"disconnect with data", Packet{Type: Disconnect, Nsp: "/", Data: []byte("{}")}},
+		{"event without data", Packet{Type: Event, Nsp: "/"}},
+		{"event with an object", Packet{Type: Event, Nsp: "/", Data: []byte(`{"a":1}`)}},
+		{"connect_error with an object", Packet{Type: ConnectError, Nsp: "/", Data: []byte(`{"message":"x"}`)}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := EncodeMsgpack(c.p)
+			if err == nil || !strings.Contains(err.Error(), "data is") {
+				t.Fatalf("EncodeMsgpack error = %v, want a data-kind error", err)
+			}
+		})
+	}
+}
+
 func TestMsgpackPacketFields(t *testing.T) {
 	// The JS client also sends options and puts nsp last; ids may be floats.
 	raw := unhex(t, "85 a474797065 02 a464617461 92 a3616263 c4 01 ff a76f7074696f6e73 81 a8636f6d7072657373 c3 a26964 cb4028000000000000 a36e7370 a62f61646d696e")
