@@ -110,14 +110,19 @@ func (t *tap) feedMarked(dir decode.Dir, b []byte, a *obs.Active, seq uint64) {
 }
 
 // message turns a parsed message into an observation. m.Data is only
-// valid during the call, hence the copy.
+// valid during the call, hence the copy, unless the parser lets go of it
+// (a large message: copying it doubled the garbage each one left).
 func (d *tapDir) message(m *ws.Message) {
 	t := d.t
+	data := m.Data
+	if !m.Owned {
+		data = bytes.Clone(m.Data)
+	}
 	o := &obs.WSMessage{
 		Conn:       t.conn,
 		Dir:        d.dir,
 		Opcode:     m.Opcode,
-		Data:       bytes.Clone(m.Data),
+		Data:       data,
 		Compressed: m.Compressed,
 		WireLen:    m.WireLen,
 		Frames:     m.Frames,
