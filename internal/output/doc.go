@@ -21,6 +21,15 @@ type LineSink interface {
 	Flush() error
 }
 
+// LineTaker is a LineSink that can keep a line's buffer instead of
+// copying it: a writer hands over a line it will not reuse (a large one),
+// so a 1 MB event is not copied once more on its way out.
+type LineTaker interface {
+	LineSink
+	// TakeLine is Write, except that the sink owns p from then on.
+	TakeLine(p []byte)
+}
+
 // Interface guards.
 var (
 	_ Writer = (*JSON)(nil)

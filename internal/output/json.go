@@ -39,8 +39,15 @@ func NewJSONSink(bw LineSink) *JSON {
 // bytes encoding/json would; what it cannot vouch for goes through
 // encoding/json itself.
 func (j *JSON) Write(ev *event.Event) error {
-	line, ok := appendEvent(j.line[:0], ev)
-	if cap(line) <= maxKeptLine {
+	buf := j.line[:0]
+	if n := len(ev.Args) + len(ev.Data) + lineOverhead; n > cap(buf) {
+		// One allocation of about the line's size instead of append's
+		// chain of copies: a 1 MB event's line was copied five times.
+		buf = make([]byte, 0, n)
+	}
+	line, ok := appendEvent(buf, ev)
+	kept := cap(line) <= maxKeptLine
+	if kept {
 		j.line = line
 	}
 	if !ok {
@@ -52,9 +59,17 @@ func (j *JSON) Write(ev *event.Event) error {
 		}
 		return nil
 	}
+	if t, ok := j.bw.(LineTaker); ok && !kept {
+		t.TakeLine(line)
+		return nil
+	}
 	_, err := j.bw.Write(line)
 	return err
 }
+
+// lineOverhead is room for a line's fields besides args and data (ts,
+// kind, sid, event name and the like) when sizing its buffer.
+const lineOverhead = 1 << 10
 
 // writeUnsignedID is the encoding/json fallback for an event whose ack id
 // is above MaxInt64, which encoding/json would print as a negative int64:

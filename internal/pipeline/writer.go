@@ -92,6 +92,14 @@ func (w *chunkWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// TakeLine is Write for a line the caller lets go of: it travels as a
+// chunk of its own, without a copy.
+func (w *chunkWriter) TakeLine(p []byte) {
+	w.Flush()
+	w.cur = p
+	w.Flush()
+}
+
 // Flush hands the gathered lines to the writer goroutine.
 func (w *chunkWriter) Flush() error {
 	if len(w.cur) == 0 {
