@@ -8,6 +8,7 @@ import (
 	"runtime/debug"
 	"time"
 
+	"github.com/sioproxy/sioproxy/internal/gcpace"
 	"github.com/sioproxy/sioproxy/internal/membudget"
 )
 
@@ -99,6 +100,16 @@ func applyMemoryLimit(b membudget.Budget, env func(string) string) {
 		return
 	}
 	debug.SetMemoryLimit(b.RuntimeLimit())
+}
+
+// startPacer paces the collector from the smallest recent live heap
+// (internal/gcpace) unless GOMEMLIMIT chose a limit: headless, a small live
+// heap at GOGC 400 made RSS follow every burst of large messages.
+func startPacer(b membudget.Budget, env func(string) string) *gcpace.Pacer {
+	if env("GOMEMLIMIT") != "" {
+		return nil
+	}
+	return gcpace.Start(b.RuntimeLimit())
 }
 
 // warnExposed tells the user, loudly, when the listener is reachable from

@@ -152,6 +152,9 @@ func (r *runtime) run(ctx context.Context, ui uiInfo, sourceDone <-chan error, s
 		defer r.metrics.Close()
 	}
 	if !r.useTUI {
+		if p := startPacer(r.budget, os.Getenv); p != nil {
+			defer p.Stop()
+		}
 		pcfg.Out = stdout
 		pcfg.Format = "text"
 		if r.cfg.JSON {
