@@ -42,9 +42,25 @@ func Inflate(body []byte, contentEncoding string, max int) ([]byte, error) {
 		if err != nil {
 			return nil, &decode.Error{Layer: "http", Offset: 0, Index: -1, Msg: "bad gzip header", Err: err}
 		}
-		out, err := readCapped(zr, enc, max, gzipSizeHint(body, max))
-		gzipPool.Put(zr)
-		return out, err
+		defer gzipPool.Put(zr)
+		if gzipClaim(body) > int64(max) {
+			// The trailer says the cap will be hit: find out without
+			// allocating the cap (a bomb cost max bytes of garbage each).
+			over, err := inflatesOver(zr, max)
+			if err != nil {
+				return nil, &decode.Error{Layer: "http", Offset: -1, Index: -1, Msg: "corrupt " + enc + " body", Err: err}
+			}
+			if over {
+				return nil, decode.Errorf("http", -1, "%s%s%d-byte cap", enc, capMsg, max)
+			}
+			// The trailer lied (or the stream has several members): read
+			// it again, for real.
+			if err := zr.Reset(bytes.NewReader(body)); err != nil {
+				return nil, &decode.Error{Layer: "http", Offset: 0, Index: -1, Msg: "bad gzip header", Err: err}
+			}
+			return readCapped(zr, enc, max, 0)
+		}
+		return readCapped(zr, enc, max, gzipSizeHint(body, max))
 	case "deflate":
 		if isZlibHeader(body) {
 			zr, err := zlib.NewReader(bytes.NewReader(body))
@@ -79,6 +95,37 @@ var gzipPool sync.Pool
 // codes at most 258 bytes in about two bits), so a forged size trailer
 // cannot make the hint larger than the stream could produce.
 const maxDeflateRatio = 1032
+
+// gzipClaim is the uncompressed size the gzip trailer (ISIZE) states, or
+// -1 for a body too short to have one.
+func gzipClaim(body []byte) int64 {
+	if len(body) < 18 {
+		return -1
+	}
+	t := body[len(body)-4:]
+	return int64(uint32(t[0]) | uint32(t[1])<<8 | uint32(t[2])<<16 | uint32(t[3])<<24)
+}
+
+// scratchPool holds the buffers inflatesOver reads into and throws away.
+var scratchPool = sync.Pool{New: func() any { return new([32 << 10]byte) }}
+
+// inflatesOver reads r to its end or past max bytes, keeping none of it.
+func inflatesOver(r io.Reader, max int) (bool, error) {
+	buf := scratchPool.Get().(*[32 << 10]byte)
+	defer scratchPool.Put(buf)
+	n := 0
+	for n <= max {
+		k, err := r.Read(buf[:])
+		n += k
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return false, err
+		}
+	}
+	return n > max, nil
+}
 
 // gzipSizeHint reads the uncompressed size from the gzip trailer (ISIZE,
 // RFC 1952 §2.3.1), bounded by max and by what the compressed size can

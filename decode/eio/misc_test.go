@@ -5,6 +5,9 @@ import (
 	"compress/flate"
 	"compress/gzip"
 	"compress/zlib"
+	"encoding/binary"
+	"io"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -145,4 +148,54 @@ func TestInflate(t *testing.T) {
 			t.Fatal("truncated gzip accepted")
 		}
 	})
+}
+
+// gzipBomb is 64 MiB of zeros, gzipped (about 64 KB).
+func gzipBomb(t testing.TB) []byte {
+	var gz bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
+	zw.Write(make([]byte, 64<<20))
+	zw.Close()
+	return gz.Bytes()
+}
+
+// A gzip body whose trailer says it inflates past the cap is refused
+// without allocating the cap: each bomb of a flood used to leave max bytes
+// of garbage (16 MiB by default), which took a proxy under 40 bombs far
+// above its memory budget. A trailer that lies is still handled as before.
+func TestInflateBombAllocatesNoCap(t *testing.T) {
+	bomb := gzipBomb(t)
+	const max = 16 << 20
+	Inflate(bomb, "gzip", max) // warm the reader pool
+	var a, b runtime.MemStats
+	runtime.ReadMemStats(&a)
+	_, err := Inflate(bomb, "gzip", max)
+	runtime.ReadMemStats(&b)
+	if err == nil || !strings.Contains(err.Error(), "16777216-byte cap") {
+		t.Fatalf("bomb: %v, want the cap error", err)
+	}
+	if got := b.TotalAlloc - a.TotalAlloc; got > 1<<20 {
+		t.Errorf("%d bytes allocated to refuse a bomb over a %d-byte cap, want under 1 MiB", got, max)
+	}
+
+	// A small body whose trailer claims 1 GiB: gzip's own check refuses it.
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	io.WriteString(zw, `0{"sid":"x"}`)
+	zw.Close()
+	liar := gz.Bytes()
+	binary.LittleEndian.PutUint32(liar[len(liar)-4:], 1<<30)
+	if _, err := Inflate(liar, "gzip", max); err == nil || !strings.Contains(err.Error(), "corrupt") {
+		t.Fatalf("lying trailer: %v, want a corrupt-body error", err)
+	}
+}
+
+func BenchmarkInflateGzipBomb(b *testing.B) {
+	bomb := gzipBomb(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Inflate(bomb, "gzip", 16<<20); err == nil {
+			b.Fatal("no cap error")
+		}
+	}
 }
