@@ -10,7 +10,7 @@
 // growth at all.
 //
 // The pacer sets a soft memory limit (debug.SetMemoryLimit) after every
-// cycle from the smallest live heap of the last few cycles instead of the
+// cycle from the median live heap of the last few cycles instead of the
 // latest one: a burst then makes the collector run sooner, instead of
 // letting the heap grow five times the burst. It holds no memory: the
 // trade is some more collector work while a burst is live. A live heap
@@ -23,11 +23,12 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
+	"slices"
 	"sync"
 	"sync/atomic"
 )
 
-// Window is how many cycles' live heaps the base is the smallest of.
+// Window is how many cycles' live heaps the base is the median of.
 const Window = 8
 
 // margin is the share added to the limit above the steady heap goal, so
@@ -70,13 +71,16 @@ func (p *Policy) Limit(c Cycle) int64 {
 	return min(max(limit, Floor), p.Ceiling)
 }
 
-// base is the smallest live heap in the window.
+// base is the median live heap in the window (the lower one of an even
+// count): a cycle that found a burst live does not raise it, and one that
+// ran just after a burst was freed does not lower it (RSS dipped when the
+// scavenger followed a low limit).
 func (p *Policy) base() uint64 {
-	b := p.lives[0]
-	for _, v := range p.lives[1:p.n] {
-		b = min(b, v)
-	}
-	return b
+	var v [Window]uint64
+	s := v[:p.n]
+	copy(s, p.lives[:p.n])
+	slices.Sort(s)
+	return s[(len(s)-1)/2]
 }
 
 // Pacer applies a Policy after every collection.
