@@ -9,10 +9,12 @@
 // whenever a cycle happens to find it, and RSS saw-tooths by ±25% with no
 // growth at all.
 //
-// The pacer sets a soft memory limit (debug.SetMemoryLimit) after every
-// cycle from the median live heap of the last few cycles instead of the
-// latest one: a burst then makes the collector run sooner, instead of
-// letting the heap grow five times the burst. It holds no memory: the
+// The pacer turns GOGC's trigger off and sets a soft memory limit
+// (debug.SetMemoryLimit) after every cycle instead: 1 + GOGC/100 times the
+// median live heap of the last few cycles rather than the latest one. A
+// burst then makes the collector run sooner, instead of letting the heap
+// grow five times the burst, and a cycle that found less live than usual
+// does not shrink the heap either. It holds no memory: the
 // trade is some more collector work while a burst is live. A live heap
 // that really grows (half of the allowance) resets the window at once, so
 // the limit follows it within a cycle and never starves the program; and
@@ -89,6 +91,7 @@ type Pacer struct {
 	policy  Policy
 	stopped atomic.Bool
 	samples []metrics.Sample
+	gogc    int          // GOGC as it was set: the goal's multiplier
 	last    atomic.Int64 // the limit set after the latest cycle
 	cycles  atomic.Uint64
 }
@@ -97,7 +100,6 @@ var names = []string{
 	"/gc/heap/live:bytes",
 	"/gc/scan/stack:bytes",
 	"/gc/scan/globals:bytes",
-	"/gc/gogc:percent",
 	"/memory/classes/total:bytes",
 	"/memory/classes/heap/released:bytes",
 	"/memory/classes/heap/free:bytes",
@@ -105,18 +107,26 @@ var names = []string{
 	"/memory/classes/heap/unused:bytes",
 }
 
-// Start sets the limit after each collection from now on, never above
-// ceiling, until Stop.
+// Start paces the collector from now on, never letting the limit above
+// ceiling, until Stop. It turns GOGC's own trigger off (the limit is the
+// only one) and uses GOGC's value as the multiplier: a cycle that found
+// less live than usual would otherwise lower the goal, and RSS dipped as
+// the scavenger followed it. Nil if GOGC is off already.
 func Start(ceiling int64) *Pacer {
-	p := &Pacer{policy: Policy{Ceiling: ceiling}}
+	gogc := debug.SetGCPercent(-1)
+	if gogc < 0 {
+		return nil // GOGC=off: the user paces with GOMEMLIMIT alone
+	}
+	p := &Pacer{policy: Policy{Ceiling: ceiling}, gogc: gogc}
 	for _, n := range names {
 		p.samples = append(p.samples, metrics.Sample{Name: n})
 	}
+	p.cycle() // a first limit now, from what the last collection found
 	p.arm()
 	return p
 }
 
-// Stop ends the pacing and puts the static limit back.
+// Stop ends the pacing and puts GOGC and the static limit back.
 func (p *Pacer) Stop() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -124,6 +134,7 @@ func (p *Pacer) Stop() {
 		return
 	}
 	debug.SetMemoryLimit(p.policy.Ceiling)
+	debug.SetGCPercent(p.gogc)
 }
 
 // LastLimit is the limit set after the latest collection, 0 before the
@@ -158,12 +169,9 @@ func (p *Pacer) cycle() {
 		}
 		return p.samples[i].Value.Uint64()
 	}
-	heap := u(6) + u(7) + u(8)
-	total := u(4) - u(5)
-	c := Cycle{Live: u(0), Scan: u(1) + u(2), GOGC: int(u(3)), NonHeap: total - min(total, heap)}
-	if p.samples[3].Value.Kind() == metrics.KindUint64 && u(3) > 1<<31 {
-		c.GOGC = -1 // GOGC=off reads as a huge percentage
-	}
+	heap := u(5) + u(6) + u(7)
+	total := u(3) - u(4)
+	c := Cycle{Live: u(0), Scan: u(1) + u(2), GOGC: p.gogc, NonHeap: total - min(total, heap)}
 	if p.stopped.Load() {
 		return
 	}

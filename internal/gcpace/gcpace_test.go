@@ -101,7 +101,8 @@ func waitCycles(t *testing.T, p *Pacer, n uint64) {
 var keep [][]byte
 
 // The pacer sets the runtime's limit after each collection, a burst live
-// during one does not raise it, and Stop puts the static limit back.
+// during one does not raise it, and Stop puts GOGC and the static limit
+// back.
 func TestPacerSetsLimit(t *testing.T) {
 	old := debug.SetGCPercent(400)
 	defer debug.SetGCPercent(old)
@@ -111,6 +112,9 @@ func TestPacerSetsLimit(t *testing.T) {
 	const ceiling = 1 << 30
 	p := Start(ceiling)
 	defer p.Stop()
+	if got := debug.SetGCPercent(-1); got != -1 {
+		t.Fatalf("GOGC %d while pacing, want off (the limit is the trigger)", got)
+	}
 	waitCycles(t, p, Window+1)
 	steady := p.LastLimit()
 	if got := debug.SetMemoryLimit(-1); got != steady || steady <= 40*mib || steady >= ceiling {
@@ -128,10 +132,26 @@ func TestPacerSetsLimit(t *testing.T) {
 	if got := debug.SetMemoryLimit(-1); got != ceiling {
 		t.Fatalf("limit %d after Stop, want the ceiling %d", got, int64(ceiling))
 	}
+	if got := debug.SetGCPercent(400); got != 400 {
+		t.Fatalf("GOGC %d after Stop, want 400 back", got)
+	}
 	n := p.Cycles()
 	runtime.GC()
 	runtime.GC()
 	if p.Cycles() != n {
 		t.Fatal("the pacer still ran after Stop")
+	}
+}
+
+// With GOGC off there is nothing to pace.
+func TestPacerLeavesGOGCOff(t *testing.T) {
+	old := debug.SetGCPercent(-1)
+	defer debug.SetGCPercent(old)
+	if p := Start(1 << 30); p != nil {
+		p.Stop()
+		t.Fatal("a pacer started with GOGC off")
+	}
+	if got := debug.SetGCPercent(-1); got != -1 {
+		t.Fatalf("GOGC %d, want it left off", got)
 	}
 }
