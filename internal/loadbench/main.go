@@ -43,6 +43,8 @@ func main() {
 	manyActive := flag.Int("many-active", 0, "active WebSockets for the many-connections run (0 to skip it)")
 	manyRate := flag.Float64("many-rate", 10, "EVENTs per second each active WebSocket sends")
 	manyDur := flag.Duration("many-duration", 20*time.Second, "duration of the many-connections run")
+	manyDirect := flag.Bool("many-direct", false, "run the many-connections load against the node server itself, without sioproxy (what the server and the generator cost alone)")
+	manyEvent := flag.String("many-event", "echo", `event the many-connections run emits: "echo" (acked with its argument) or "tick" (acked with nothing)`)
 	replayMB := flag.Int("replay-mb", 0, "replay a synthetic recording of this many MiB with sioproxy replay --json (0 to skip)")
 	replayFile := flag.String("replay-file", "", "with -replay-mb: keep the recording at this path, and reuse it if it exists")
 	verbose = flag.Bool("v", false, "print the TUI's screen after each tui load")
@@ -51,11 +53,17 @@ func main() {
 		fmt.Fprintln(os.Stderr, "loadbench:", serveFloor(*floorTarget))
 		os.Exit(1)
 	}
-	manyRun = func(ctx context.Context, bin, tmp, target string) error {
+	manyRun = func(ctx context.Context, bin, tmp string, echo *proc) error {
 		if *manyActive <= 0 {
 			return nil
 		}
-		return manyConns(ctx, bin, tmp, target, *many, *manyActive, *manyRate, *manyDur)
+		if *manyEvent != "echo" && *manyEvent != "tick" {
+			return fmt.Errorf("-many-event %q: want echo or tick", *manyEvent)
+		}
+		if *manyRate <= 0 {
+			return fmt.Errorf("-many-rate %v: want a positive rate", *manyRate)
+		}
+		return manyConns(ctx, bin, tmp, echo, manyOpts{idle: *many, active: *manyActive, rate: *manyRate, dur: *manyDur, direct: *manyDirect, event: *manyEvent})
 	}
 	replayRunFn = func(bin, tmp string) error {
 		if *replayMB <= 0 {
@@ -71,7 +79,7 @@ func main() {
 
 var (
 	verbose     = new(bool)
-	manyRun     = func(context.Context, string, string, string) error { return nil }
+	manyRun     = func(context.Context, string, string, *proc) error { return nil }
 	replayRunFn = func(string, string) error { return nil }
 )
 
@@ -226,7 +234,7 @@ func mainErr(dur time.Duration, conns, idle int, only, onlyModes, prebuilt strin
 			return err
 		}
 	}
-	if err := manyRun(ctx, bin, tmp, echo.url); err != nil {
+	if err := manyRun(ctx, bin, tmp, echo); err != nil {
 		return err
 	}
 	return replayRunFn(bin, tmp)
