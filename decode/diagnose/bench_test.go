@@ -1,6 +1,7 @@
 package diagnose
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/sioproxy/sioproxy/decode/session"
@@ -52,5 +53,40 @@ func BenchmarkDiagnoseHealthyPollingRound(b *testing.B) {
 	for b.Loop() {
 		tr.Observe(post, emit)
 		tr.Observe(get, emit)
+	}
+}
+
+// BenchmarkDiagnoseLivePollingRound is BenchmarkDiagnoseHealthyPollingRound
+// with observations as the proxy makes them: every exchange new, with its
+// own id, later times and a method string of its own on the heap (net/http
+// parses one per request), so that a session's history of 64 requests
+// holds 64 different strings, as it does after a few seconds of load.
+// Rules that walk the history pay here for every pointer they follow.
+func BenchmarkDiagnoseLivePollingRound(b *testing.B) {
+	w := newWire()
+	tr := session.NewTracker(session.Options{Diagnoser: New(Options{})})
+	emit := func(event.Event) {}
+	for _, o := range concat(w.polling(), []obs.Obs{
+		w.post(6, 7, q4sid+"&t=b", "40"),
+		w.get(6, 8, q4sid+"&t=c", 200, `40{"sid":"s0"}`),
+	}) {
+		tr.Observe(o, emit)
+	}
+	postT := w.post(0, 0, q4sid+"&t=d", `421["get",{"key":"user:42"}]`)
+	getT := w.get(0, 0, q4sid+"&t=e", 200, `431[{"ok":true}]`)
+	fresh := func(tmpl obs.Obs, start, end int) obs.Obs {
+		x := *tmpl.HTTP
+		w.id++
+		x.ID, x.Start, x.End = w.id, ms(start), ms(end)
+		x.Method = strings.Clone(x.Method)
+		return obs.Obs{Kind: obs.KindHTTP, Time: x.End, HTTP: &x}
+	}
+	t := 10
+	b.ReportAllocs()
+	for b.Loop() {
+		// The GET waits while the POST carries the EVENT; the ACK ends it.
+		tr.Observe(fresh(postT, t+1, t+2), emit)
+		tr.Observe(fresh(getT, t, t+3), emit)
+		t += 3
 	}
 }
