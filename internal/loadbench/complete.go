@@ -154,3 +154,34 @@ type completenessRow struct {
 	load string
 	c    completeness
 }
+
+// mergeCompleteness adds up the rows of several rounds per load and
+// output, in the order they first appeared.
+func mergeCompleteness(rows []completenessRow) []completenessRow {
+	var out []completenessRow
+	idx := map[string]int{}
+	cpu := map[string]float64{} // CPU seconds, to average per round trip
+	for _, r := range rows {
+		k := r.load + "/" + r.c.output
+		cpu[k] += r.c.cpuPer1k / 1000 * float64(r.c.acked)
+		i, ok := idx[k]
+		if !ok {
+			idx[k] = len(out)
+			out = append(out, r)
+			continue
+		}
+		c := &out[i].c
+		c.sent += r.c.sent
+		c.acked += r.c.acked
+		c.events += r.c.events
+		c.acks += r.c.acks
+		c.packets += r.c.packets
+		c.dropped += r.c.dropped
+	}
+	for i := range out {
+		if a := out[i].c.acked; a > 0 {
+			out[i].c.cpuPer1k = cpu[out[i].load+"/"+out[i].c.output] / float64(a) * 1000
+		}
+	}
+	return out
+}
