@@ -1,8 +1,11 @@
 package diagnose
 
 import (
+	"fmt"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/sioproxy/sioproxy/decode/session"
 	"github.com/sioproxy/sioproxy/internal/event"
@@ -89,4 +92,40 @@ func BenchmarkDiagnoseLivePollingRound(b *testing.B) {
 		tr.Observe(fresh(getT, t, t+3), emit)
 		t += 3
 	}
+}
+
+// BenchmarkTick10kSessions is one analyzer tick (four a second) with
+// 10,000 open WebSocket sessions, none due for anything: the Tracker's
+// and the Engine's walks over every session, the many-connections
+// benchmark's shape.
+func BenchmarkTick10kSessions(b *testing.B) {
+	w := newWire()
+	tr := session.NewTracker(session.Options{Diagnoser: New(Options{})})
+	emit := func(event.Event) {}
+	for i := range 10000 {
+		conn := uint64(i + 1)
+		open := strings.Replace(open4ws, "WSID", fmt.Sprintf("sid%07d", i), 1)
+		for _, o := range concat(w.wsOnly(i%1000, conn, open), []obs.Obs{
+			wsText(i%1000+2, conn, c2s, "40"),
+			wsText(i%1000+3, conn, s2c, fmt.Sprintf(`40{"sid":"n%07d"}`, i)),
+		}) {
+			tr.Observe(o, emit)
+		}
+	}
+	now := ms(2000)
+	b.ReportAllocs()
+	cpu0, n := cpuTime(), 0
+	for b.Loop() {
+		tr.Tick(now, emit)
+		n++
+	}
+	// On a shared machine wall time per op says little; CPU time does.
+	b.ReportMetric(float64(cpuTime()-cpu0)/float64(n)/1e6, "cpu-ms/tick")
+}
+
+// cpuTime is the process's user and system CPU time.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
