@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -142,6 +144,9 @@ func manyConns(ctx context.Context, bin, tmp string, echo *proc, o manyOpts) err
 		return fmt.Errorf("counting --json: %w", cerr)
 	}
 	fmt.Printf("  --json: %d EVENTs and %d ACKs printed of %d and %d; %d observations dropped\n", c.events, c.acks, sent, acked, c.dropped)
+	if *verbose {
+		printDropLines(out, 5)
+	}
 	return nil
 }
 
@@ -246,4 +251,22 @@ func machineCPU() (float64, int) {
 		}
 	}
 	return float64(busy) / clkTck, ncpu
+}
+
+// printDropLines prints the first n drop lines of a --json file (-v), so
+// a run with drops says where they were counted.
+func printDropLines(path string, n int) {
+	f, err := os.Open(path)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 64<<20)
+	for sc.Scan() && n > 0 {
+		if bytes.Contains(sc.Bytes(), kindDrop) {
+			fmt.Printf("  %s\n", sc.Bytes())
+			n--
+		}
+	}
 }
