@@ -12,7 +12,9 @@ import (
 // OpenedOrder lists things by their session's opening time, then sid; it
 // keeps its order until told the set changed, and then sorts again.
 func TestOpenedOrder(t *testing.T) {
-	at := func(ms int) time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(ms) * time.Millisecond) }
+	at := func(ms int) time.Time {
+		return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(ms) * time.Millisecond)
+	}
 	set := map[string]*Session{
 		"c": {Sid: "c", Opened: at(5)},
 		"a": {Sid: "a", Opened: at(5)},
