@@ -40,6 +40,11 @@ type lineDecoder struct {
 	// header names and values, clients, kinds): they repeat on nearly
 	// every line, and interning spares an allocation each.
 	intern map[string]string
+	// headers hands out one map per distinct header object (by its text):
+	// the same few headers come on every polling request, and a map is
+	// 400 bytes. Observations are read-only once read, as they are once
+	// the proxy published them to several consumers, so they may share.
+	headers map[string]http.Header
 }
 
 // Interned strings are short and their table is bounded: reset when
@@ -47,6 +52,9 @@ type lineDecoder struct {
 const (
 	maxInternLen = 64
 	maxInterned  = 4096
+	// A header object's text up to this long is looked up in headers.
+	maxSharedHeader = 512
+	maxHeaders      = 256
 )
 
 // Field indices, for seen.
@@ -688,8 +696,24 @@ func (d *lineDecoder) bool(dst *bool) bool {
 // header reads {"Name":["value",…],…} into a fresh map, all its values in
 // one backing array.
 func (d *lineDecoder) header(dst *http.Header) bool {
+	start := d.pos
 	if !d.eat('{') {
 		return false
+	}
+	// Seen before: the same text means the same map. Its end is the
+	// first '}' after the last ']': names and values never hold one
+	// unescaped in the Writer's output, and a guess that is too short
+	// simply finds nothing.
+	if end := bytes.Index(d.b[start:min(len(d.b), start+maxSharedHeader)], []byte("]}")); end >= 0 {
+		if h, ok := d.headers[string(d.b[start:start+end+2])]; ok {
+			d.pos = start + end + 2
+			*dst = h
+			return true
+		}
+	} else if bytes.HasPrefix(d.b[start:], []byte("{}")) {
+		d.pos = start + 2
+		*dst = http.Header{}
+		return true
 	}
 	d.vals, d.hdrIdx = d.vals[:0], d.hdrIdx[:0]
 	d.space()
@@ -757,6 +781,12 @@ func (d *lineDecoder) header(dst *http.Header) bool {
 	}
 	clear(d.vals) // the strings belong to the observation now
 	*dst = h
+	if raw := d.b[start:d.pos]; len(raw) <= maxSharedHeader && len(h) > 0 {
+		if d.headers == nil || len(d.headers) >= maxHeaders {
+			d.headers = make(map[string]http.Header, 64)
+		}
+		d.headers[string(raw)] = h
+	}
 	return true
 }
 
