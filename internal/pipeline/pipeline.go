@@ -141,9 +141,21 @@ func Run(ctx context.Context, cfg Config) error {
 		} else {
 			a.out = output.NewTextSink(a.w, cfg.Color)
 		}
+		if cfg.Lossless {
+			a.fmt = newFormatter(a.out)
+			a.out = a.fmt
+			go a.fmt.loop()
+		}
 		go a.w.loop()
 	}
 	err := a.loop(ctx)
+	if a.fmt != nil {
+		// Once abandoned, the chunk writer drops instead of waiting, so
+		// the formatter always finishes.
+		a.fmt.close()
+		<-a.fmt.done
+		a.werr = a.fmt.err
+	}
 	if a.w != nil {
 		a.w.close()
 		select {
@@ -176,8 +188,9 @@ type analyzer struct {
 	// into w, whose goroutine writes it out.
 	out         output.Writer
 	w           *chunkWriter
-	werr        error  // first formatting error
-	seenOutDrop uint64 // output line drops already reported
+	fmt         *formatter // lossless runs: out formats on its own goroutine
+	werr        error      // first formatting error
+	seenOutDrop uint64     // output line drops already reported
 	flushAt     *time.Timer
 	flushArmed  bool
 	// cur holds the event being formatted, so passing its address to the
@@ -295,25 +308,41 @@ func (a *analyzer) checkDrops() {
 		a.emit(event.Event{TS: a.cfg.Now(), Kind: event.KindDrop, Dropped: d - a.seenDropped, Where: "observations"})
 		a.seenDropped = d
 	}
-	if a.w != nil && a.w.dropped > a.seenOutDrop {
+	if d := a.outDropped(); d > a.seenOutDrop {
 		// Only in the output, where the lines went missing; the TUI's
 		// ring lost nothing.
-		ev := event.Event{TS: a.cfg.Now(), Kind: event.KindDrop, Dropped: a.w.dropped - a.seenOutDrop, Where: "output"}
+		ev := event.Event{TS: a.cfg.Now(), Kind: event.KindDrop, Dropped: d - a.seenOutDrop, Where: "output"}
 		if a.cfg.Observe != nil {
 			a.cfg.Observe(&ev)
 		}
 		a.write(ev)
-		a.seenOutDrop = a.w.dropped
+		a.seenOutDrop = d
 	}
+}
+
+func (a *analyzer) outDropped() uint64 {
+	if a.w == nil {
+		return 0
+	}
+	return a.w.dropped.Load()
 }
 
 // armFlush schedules handing over formatted lines flushDelay from now,
 // unless that is already scheduled.
 func (a *analyzer) armFlush() {
-	if a.w != nil && !a.flushArmed && a.w.pending() {
+	if a.w != nil && !a.flushArmed && a.pending() {
 		a.flushArmed = true
 		a.flushAt.Reset(flushDelay)
 	}
+}
+
+// pending says whether formatted lines, or events to format, wait for a
+// flush.
+func (a *analyzer) pending() bool {
+	if a.fmt != nil {
+		return a.fmt.pending()
+	}
+	return a.w.pending()
 }
 
 func (a *analyzer) flush() {
