@@ -139,7 +139,9 @@ func TestLineDecoderSharedHeaders(t *testing.T) {
 		o, _ := d.decode([]byte(l))
 		got = append(got, o)
 	}
-	same := func(a, b http.Header) bool { return reflect.ValueOf(a).UnsafePointer() == reflect.ValueOf(b).UnsafePointer() }
+	same := func(a, b http.Header) bool {
+		return reflect.ValueOf(a).UnsafePointer() == reflect.ValueOf(b).UnsafePointer()
+	}
 	if !same(got[0].HTTP.ReqHeader, got[1].HTTP.RespHeader) || !same(got[0].HTTP.ReqHeader, got[2].HTTP.ReqHeader) {
 		t.Error(`{"A":["x"]} was not shared`)
 	}
