@@ -24,7 +24,6 @@ import (
 type lineDecoder struct {
 	b   []byte
 	pos int
-	l   line
 	// seen has bit f set once field f was read: a repeated key (which
 	// encoding/json merges for maps and pointers) is left to encoding/json.
 	seen uint64
@@ -234,20 +233,20 @@ func fieldIndex(k []byte) int {
 // bad base64 body), and must go through encoding/json and fromLine.
 func (d *lineDecoder) decode(b []byte) (o obs.Obs, ok bool) {
 	d.b, d.pos, d.seen = b, 0, 0
-	d.l = line{}
-	ok = d.object()
+	// On the stack: clearing a line in the heap for every line cost
+	// write barriers on its many pointers while the collector runs.
+	var l line
+	ok = d.object(&l)
 	if ok {
 		var err error
-		o, err = fromLine(&d.l)
+		o, err = fromLine(&l)
 		ok = err == nil
 	}
-	// Keep no reference to the caller's buffer or the observation.
-	d.b = nil
-	d.l = line{}
+	d.b = nil // keep no reference to the caller's buffer
 	return o, ok
 }
 
-func (d *lineDecoder) object() bool {
+func (d *lineDecoder) object(l *line) bool {
 	d.space()
 	if !d.eat('{') {
 		return false
@@ -271,7 +270,7 @@ func (d *lineDecoder) object() bool {
 			return false
 		}
 		d.space()
-		if !d.field(f) {
+		if !d.field(l, f) {
 			return false
 		}
 		d.space()
@@ -292,8 +291,7 @@ func (d *lineDecoder) end() bool {
 	return d.pos == len(d.b)
 }
 
-func (d *lineDecoder) field(f int) bool {
-	l := &d.l
+func (d *lineDecoder) field(l *line, f int) bool {
 	switch f {
 	case fKind:
 		s, ok := d.str()
@@ -401,9 +399,15 @@ func (d *lineDecoder) field(f int) bool {
 	case fData:
 		return d.text(&l.dataText, &d.data)
 	case fActive:
-		return d.nested(&l.Active)
+		var a *obs.Active
+		ok := d.nested(&a)
+		l.Active = a
+		return ok
 	case fPacketActive:
-		return d.nested(&l.PacketActive)
+		var pa []*obs.Active
+		ok := d.nested(&pa)
+		l.PacketActive = pa
+		return ok
 	}
 	return false
 }

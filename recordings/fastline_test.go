@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -313,6 +314,11 @@ func BenchmarkLineDecoder(b *testing.B) {
 			b.SetBytes(int64(size / len(lines)))
 			b.ReportAllocs()
 			i := 0
+			cpu0 := processCPU()
+			defer func() {
+				// On a shared machine wall time says little.
+				b.ReportMetric(float64((processCPU()-cpu0).Nanoseconds())/float64(i), "cpu-ns/op")
+			}()
 			for b.Loop() {
 				l := lines[i%len(lines)]
 				i++
@@ -326,4 +332,11 @@ func BenchmarkLineDecoder(b *testing.B) {
 			}
 		})
 	}
+}
+
+// processCPU is the process's user and system CPU time.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
