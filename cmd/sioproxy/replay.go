@@ -201,6 +201,7 @@ func runReplay(ctx context.Context, args []string, stdout *os.File, stderr io.Wr
 // replayLocal feeds the recording to the analyzer and the UI or the
 // headless output, exactly where the proxy feeds live observations.
 func replayLocal(ctx context.Context, c replayConfig, r *recordings.Reader, stdout *os.File, stderr io.Writer) error {
+	allProcs()
 	rt, err := newRuntime(c.config, stdout, r.Header())
 	if err != nil {
 		return err
