@@ -68,7 +68,8 @@ type Config struct {
 	// Filter, if set, rewrites each observation before it is decoded
 	// (--redact masks secrets in what is printed and shown).
 	Filter func(obs.Obs) obs.Obs
-	// OutBytes bounds the formatted bytes waiting for Out. Default 64 MiB.
+	// OutBytes bounds the formatted bytes waiting for Out. Default 64 MiB;
+	// at most losslessOutBytes when Lossless.
 	OutBytes int64
 	// Observe, if set, sees every event (and the output's drop reports)
 	// on the analyzer goroutine, before the ring and the writer; it must
@@ -92,6 +93,10 @@ type UnwrittenError struct {
 func (e *UnwrittenError) Error() string {
 	return fmt.Sprintf("output not read: %d lines were not written", e.Lines)
 }
+
+// losslessOutBytes is the output queue of a lossless run: enough whole
+// chunks to keep the output busy.
+const losslessOutBytes = 4 << 20
 
 // maxBatch bounds how many queued observations are handled in one go
 // before the loop looks at its ticker and context again.
@@ -120,6 +125,12 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	if cfg.OutQueue <= 0 {
 		cfg.OutQueue = 1024
+	}
+	if cfg.Lossless && (cfg.OutBytes <= 0 || cfg.OutBytes > losslessOutBytes) {
+		// A lossless run waits for its output rather than dropping: a
+		// deep queue in front of a slower reader would only hold memory
+		// (a 1 GB replay's RSS climbed to 180 MiB with 64 MiB).
+		cfg.OutBytes = losslessOutBytes
 	}
 	tr := cfg.Tracker
 	if tr == nil {
