@@ -16,6 +16,20 @@ const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run
 
 const consoleLines = [];
 
+// A crashed browser can leave main() awaiting a promise that nothing will
+// settle; Node then exits 0 having printed nothing. Say so instead.
+let printed = false;
+function printResult(obj) {
+  printed = true;
+  process.stdout.write(JSON.stringify(obj) + '\n');
+}
+process.on('exit', (code) => {
+  if (!printed) {
+    process.stdout.write(JSON.stringify({ error: 'node exited before a result (exit ' + code + '): the browser went away', noResult: true, console: consoleLines }) + '\n');
+    process.exitCode = 1;
+  }
+});
+
 async function main() {
   const browser = await chromium.launch({ executablePath: cfg.executable || '/usr/bin/chromium', headless: true, args: ARGS, timeout: 120000 });
   try {
@@ -91,7 +105,7 @@ async function main() {
         screenshotError = String((e && e.message) || e);
       }
     }
-    process.stdout.write(JSON.stringify({ console: consoleLines, requests, dom, sort, search, loadMs, screenshotError }) + '\n');
+    printResult({ console: consoleLines, requests, dom, sort, search, loadMs, screenshotError });
     await context.close();
   } finally {
     await browser.close();
@@ -99,6 +113,6 @@ async function main() {
 }
 
 main().catch((e) => {
-  process.stdout.write(JSON.stringify({ error: String((e && e.stack) || e), console: consoleLines }) + '\n');
+  printResult({ error: String((e && e.stack) || e), console: consoleLines });
   process.exit(1);
 });
