@@ -111,7 +111,8 @@ func newReader(src io.Reader, name string, size int64) (*Reader, error) {
 		return readHAR(br, r)
 	}
 	r.sc = bufio.NewScanner(br)
-	r.sc.Buffer(make([]byte, 0, 4<<10), MaxLine)
+	// 64 KiB at a time: a 4 KiB buffer refilled every dozen lines.
+	r.sc.Buffer(make([]byte, 0, 64<<10), MaxLine)
 	if err := r.readHeader(); err != nil {
 		return nil, err
 	}
