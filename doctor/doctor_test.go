@@ -6,7 +6,6 @@ import (
 	"crypto/tls"
 	"encoding/json"
 	"errors"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/sioproxy/sioproxy/internal/certs"
 	"github.com/sioproxy/sioproxy/internal/sioserver"
+	"github.com/sioproxy/sioproxy/internal/testnet"
 )
 
 const testOrigin = "http://app.test:5173"
@@ -121,12 +121,7 @@ func TestCORSMissingOrigin(t *testing.T) {
 }
 
 func TestNothingListening(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	addr := testnet.RefusedAddr(t)
 	r := run(t, Options{URL: "http://" + addr})
 	wantProbe(t, r, LayerNetwork, "TCP connect", Fail, "")
 	if r.Exit != 2 || len(r.Layers) != 1 {

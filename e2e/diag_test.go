@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"encoding/json"
-	"net"
 	"net/http"
 	"regexp"
 	"slices"
@@ -10,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/sioproxy/sioproxy/internal/event"
+	"github.com/sioproxy/sioproxy/internal/testnet"
 )
 
 // Correlation rules against real socket.io 4.8 servers and clients
@@ -17,15 +17,9 @@ import (
 // consequences, ack timeouts, latent CORS, connection state recovery,
 // duplicate sessions, reconnection storms and backoff.
 
-// freePort returns a port nothing listens on (it was free a moment ago).
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
+// refusedPort is a port that refuses connections for the whole test.
+func refusedPort(t *testing.T) int {
+	port, _ := testnet.RefusedPort(t)
 	return port
 }
 
@@ -123,7 +117,7 @@ func TestDiagnoseCorrelation(t *testing.T) {
 // start-up, reports upstream_unreachable with the target and the dial
 // error, and relays normally once the server is up.
 func diagUpstreamDown(t *testing.T) {
-	port := freePort(t)
+	port, release := testnet.RefusedPort(t)
 	target := "http://127.0.0.1:" + itoa(port)
 	px := startProxy(t, target)
 	if !px.stderr.waitFor(startTimeout, func(lines []string) bool {
@@ -141,6 +135,7 @@ func diagUpstreamDown(t *testing.T) {
 	if e != nil && e.Fault.Target != target {
 		t.Errorf("fault target %q, want %q", e.Fault.Target, target)
 	}
+	release()
 	startServer(t, map[string]any{"port": port})
 	r = runFaultClient(t, px.url, "connect", map[string]any{"transports": []string{"polling"}})
 	if !r.Connected {
@@ -367,7 +362,7 @@ func diagTwoUsers(t *testing.T) {
 // Issue 16.2: five clients with a short backoff hammer a target that is
 // down: a storm of failed handshakes.
 func diagStorm(t *testing.T) {
-	px := startProxy(t, "http://127.0.0.1:"+itoa(freePort(t)))
+	px := startProxy(t, "http://127.0.0.1:"+itoa(refusedPort(t)))
 	var procs []*proc
 	for range 5 {
 		procs = append(procs, startNodeClient(t, "diag-client.js", px.url, "retry", map[string]any{"transports": []string{"polling"}, "errors": 6, "reconnectionDelay": 100, "reconnectionDelayMax": 200}))
@@ -383,7 +378,7 @@ func diagStorm(t *testing.T) {
 
 // Issue 16.2: one client retrying every 100 ms, no jitter.
 func diagNoBackoff(t *testing.T) {
-	px := startProxy(t, "http://127.0.0.1:"+itoa(freePort(t)))
+	px := startProxy(t, "http://127.0.0.1:"+itoa(refusedPort(t)))
 	runDiagClient(t, px.url, "retry", map[string]any{"transports": []string{"polling"}, "errors": 8, "reconnectionDelay": 100, "reconnectionDelayMax": 100, "randomizationFactor": 0})
 	// On a busy machine the client's own timers add jitter: either verdict.
 	expectCode(t, px, "reconnect_without_backoff", `constant interval of about 1\d\d ms|every \d+ ms or so without growing`)

@@ -14,6 +14,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/sioproxy/sioproxy/internal/event"
+	"github.com/sioproxy/sioproxy/internal/testnet"
 )
 
 // TestRelayUpstreamUnreachable: with nothing listening at the target, every
@@ -21,12 +22,7 @@ import (
 // error, instead of hanging or a bare status.
 func TestRelayUpstreamUnreachable(t *testing.T) {
 	t.Parallel()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close() // now the port refuses connections
+	addr := testnet.RefusedAddr(t)
 	px := startProxy(t, "http://"+addr)
 	client := &http.Client{Timeout: 30 * time.Second}
 	for _, path := range []string{"/socket.io/?EIO=4&transport=polling", "/", "/app.js"} {

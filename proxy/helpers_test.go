@@ -17,6 +17,7 @@ import (
 
 	"github.com/sioproxy/sioproxy/internal/bus"
 	"github.com/sioproxy/sioproxy/internal/obs"
+	"github.com/sioproxy/sioproxy/internal/testnet"
 )
 
 func TestMain(m *testing.M) {
@@ -173,15 +174,7 @@ func (c *recordingConn) afterHead(read bool) []byte {
 }
 
 // refusedAddr returns a loopback address nobody listens on.
-func refusedAddr(t testing.TB) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	return addr
-}
+func refusedAddr(t testing.TB) string { return testnet.RefusedAddr(t) }
 
 func withTimeout(t testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)

@@ -1,6 +1,7 @@
 package recordings
 
 import (
+	"bytes"
 	"encoding/base64"
 	"fmt"
 	"net/http"
@@ -197,6 +198,11 @@ type line struct {
 
 	Rule   string `json:"rule"`
 	Action string `json:"action"`
+
+	// The fast line decoder leaves ReqBody, RespBody and Data nil and
+	// puts their unescaped text here (nil: absent), sparing a string per
+	// body; fromLine decodes either.
+	reqText, respText, dataText []byte
 }
 
 type injectLine struct {
@@ -244,11 +250,33 @@ func decodeData(s, enc, field string) ([]byte, error) {
 	return nil, fmt.Errorf("%s: unknown encoding %q (want %q or %q)", field, enc, EncUTF8, EncBase64)
 }
 
-func decodeBody(s *string, enc, field string) ([]byte, error) {
-	if s == nil {
-		return nil, nil
+// decodeText is decodeData for text still in the line's buffer: the
+// result is always a copy.
+func decodeText(s []byte, enc, field string) ([]byte, error) {
+	switch enc {
+	case EncUTF8, "":
+		return bytes.Clone(s), nil
+	case EncBase64:
+		b := make([]byte, base64.StdEncoding.DecodedLen(len(s)))
+		n, err := base64.StdEncoding.Decode(b, s)
+		if err != nil {
+			return nil, fmt.Errorf("%s: invalid base64: %v", field, err)
+		}
+		return b[:n], nil
 	}
-	return decodeData(*s, enc, field)
+	return decodeData("", enc, field)
+}
+
+// decodeBody decodes a body that is either a string (encoding/json) or
+// text (the fast decoder); nil for none.
+func decodeBody(s *string, text []byte, enc, field string) ([]byte, error) {
+	switch {
+	case s != nil:
+		return decodeData(*s, enc, field)
+	case text != nil:
+		return decodeText(text, enc, field)
+	}
+	return nil, nil
 }
 
 // toLine converts an observation into the struct that is marshalled as one
@@ -339,10 +367,10 @@ func fromLine(l *line) (obs.Obs, error) {
 			ReqTrunc: l.ReqTrunc, Status: l.Status, RespHeader: l.RespHdr, RespLen: l.RespLen,
 			RespTrunc: l.RespTrnc, Err: l.Err, ErrKind: l.ErrKind, Active: l.Active,
 			PacketActive: l.PacketActive}
-		if h.ReqBody, err = decodeBody(l.ReqBody, l.ReqEnc, "req_body"); err != nil {
+		if h.ReqBody, err = decodeBody(l.ReqBody, l.reqText, l.ReqEnc, "req_body"); err != nil {
 			return o, err
 		}
-		if h.RespBody, err = decodeBody(l.RespBody, l.RespEnc, "resp_body"); err != nil {
+		if h.RespBody, err = decodeBody(l.RespBody, l.respText, l.RespEnc, "resp_body"); err != nil {
 			return o, err
 		}
 		o.HTTP = h
@@ -364,10 +392,10 @@ func fromLine(l *line) (obs.Obs, error) {
 			return o, fmt.Errorf("opcode: %d is not a WebSocket opcode (0-15)", l.Opcode)
 		}
 		m.Opcode = byte(l.Opcode)
-		if l.Data == nil {
+		if l.Data == nil && l.dataText == nil {
 			return o, fmt.Errorf("data: missing")
 		}
-		if m.Data, err = decodeData(*l.Data, l.Enc, "data"); err != nil {
+		if m.Data, err = decodeBody(l.Data, l.dataText, l.Enc, "data"); err != nil {
 			return o, err
 		}
 		if l.Len != nil && *l.Len != len(m.Data) {

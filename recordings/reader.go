@@ -40,6 +40,8 @@ type Reader struct {
 
 	rd *Redactor // SetRedactor
 
+	fast lineDecoder
+
 	counter *countingReader
 	size    int64 // bytes of the (uncompressed) recording, -1 if unknown
 	// consumed counts the bytes of the lines returned so far: the file
@@ -109,7 +111,8 @@ func newReader(src io.Reader, name string, size int64) (*Reader, error) {
 		return readHAR(br, r)
 	}
 	r.sc = bufio.NewScanner(br)
-	r.sc.Buffer(make([]byte, 0, 4<<10), MaxLine)
+	// 64 KiB at a time: a 4 KiB buffer refilled every dozen lines.
+	r.sc.Buffer(make([]byte, 0, 64<<10), MaxLine)
 	if err := r.readHeader(); err != nil {
 		return nil, err
 	}
@@ -246,21 +249,36 @@ func (r *Reader) next() (obs.Obs, error) {
 		if len(bytes.TrimSpace(b)) == 0 {
 			continue
 		}
-		var l line
-		if err := json.Unmarshal(b, &l); err != nil {
-			return obs.Obs{}, r.badLine(fmt.Errorf("invalid JSON: %s", jsonProblem(err)))
+		if o, ok := r.fast.decode(b); ok {
+			return o, nil
 		}
-		o, err := fromLine(&l)
+		o, err := decodeLineJSON(b)
 		var unk errUnknownKind
 		if errors.As(err, &unk) {
 			r.warn(fmt.Sprintf("%s:%d: skipped line of %v", r.name, r.lineNo, err))
 			continue
 		}
 		if err != nil {
-			return obs.Obs{}, r.badLine(fmt.Errorf("%s: %w", kindName(l.Kind), err))
+			return obs.Obs{}, r.badLine(err)
 		}
 		return o, nil
 	}
+}
+
+// decodeLineJSON reads a line with encoding/json: the lines the fast
+// decoder leaves, and the reference it is tested against. Its errors name
+// the problem; an errUnknownKind is returned as it is.
+func decodeLineJSON(b []byte) (obs.Obs, error) {
+	var l line
+	if err := json.Unmarshal(b, &l); err != nil {
+		return obs.Obs{}, fmt.Errorf("invalid JSON: %s", jsonProblem(err))
+	}
+	o, err := fromLine(&l)
+	var unk errUnknownKind
+	if err != nil && !errors.As(err, &unk) {
+		err = fmt.Errorf("%s: %w", kindName(l.Kind), err)
+	}
+	return o, err
 }
 
 // badLine decides whether an unreadable line is the torn end of a recording

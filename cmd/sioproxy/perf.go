@@ -81,6 +81,16 @@ func tuneProcs() {
 	goruntime.GOMAXPROCS(halfProcs(goruntime.GOMAXPROCS(0)))
 }
 
+// allProcs gives a local replay every CPU back, unless the user chose
+// with GOMAXPROCS: it is a batch job, not a relay running next to the
+// app, and its reader, analyzer and formatter goroutines each keep a core
+// busy (on 2 cores, GOMAXPROCS=1 held it to one).
+func allProcs() {
+	if os.Getenv("GOMAXPROCS") == "" {
+		goruntime.SetDefaultGOMAXPROCS()
+	}
+}
+
 // halfProcs is n/2 rounded up: 1 on 1 or 2 CPUs, 2 on 3 or 4, 4 on 8.
 func halfProcs(n int) int { return max(1, (n+1)/2) }
 

@@ -201,6 +201,7 @@ func runReplay(ctx context.Context, args []string, stdout *os.File, stderr io.Wr
 // replayLocal feeds the recording to the analyzer and the UI or the
 // headless output, exactly where the proxy feeds live observations.
 func replayLocal(ctx context.Context, c replayConfig, r *recordings.Reader, stdout *os.File, stderr io.Writer) error {
+	allProcs()
 	rt, err := newRuntime(c.config, stdout, r.Header())
 	if err != nil {
 		return err
@@ -358,7 +359,16 @@ type replayClock struct {
 	lastWall time.Time // when it was pushed
 	given    time.Time // the latest time now returned: never goes back
 	ended    bool
+	// times rings the recorded times of the latest observations pushed
+	// (the feeder keeps fewer than clockRing in the queue): the analyzer
+	// has taken all but the newest in.Len() of the pushed ones.
+	times  []time.Time
+	pushes uint64
 }
+
+// clockRing exceeds the feeder's window, so the time of the newest
+// observation the analyzer took is always still in the ring.
+const clockRing = 2 * feedItems
 
 func (c *replayClock) pushed(t time.Time) {
 	c.mu.Lock()
@@ -366,6 +376,11 @@ func (c *replayClock) pushed(t time.Time) {
 		c.last = t
 	}
 	c.lastWall = time.Now()
+	if c.times == nil {
+		c.times = make([]time.Time, clockRing)
+	}
+	c.times[c.pushes%clockRing] = t
+	c.pushes++
 	c.mu.Unlock()
 }
 
@@ -377,14 +392,25 @@ func (c *replayClock) end() {
 
 // now is called by the analyzer between observations. While observations
 // wait in its queue it must not run ahead of them, or a session whose
-// next packet is still queued would look silent; once the queue is empty,
-// everything pushed has been observed, and at a real speed the clock
-// moves on between observations as recorded time would.
+// next packet is still queued would look silent: it is the time of the
+// newest observation the analyzer took. (It used to stand still until the
+// queue ran empty, which a fast replay's queue hardly ever does: no timer
+// ran and no closed session was forgotten, so a long replay's memory grew
+// with every session it had seen.) Once the queue is empty, everything
+// pushed has been observed, and at a real speed the clock moves on
+// between observations as recorded time would.
 func (c *replayClock) now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	t := c.last
-	if c.in.Len() > 0 {
+	if queued := uint64(c.in.Len()); queued > 0 {
+		// An observation pushed but not yet counted in pushes, or taken
+		// since Len, only makes this index older: never ahead.
+		if queued < c.pushes && queued < clockRing {
+			if taken := c.times[(c.pushes-queued-1)%clockRing]; taken.After(c.given) {
+				c.given = taken
+			}
+		}
 		return c.given
 	}
 	if s := c.player.Speed(); !c.ended && s > 0 && !c.player.Paused() && !c.lastWall.IsZero() {

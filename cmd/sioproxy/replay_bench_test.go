@@ -66,7 +66,8 @@ func TestSyntheticRecordingReplaysClean(t *testing.T) {
 
 // BenchmarkReplayJSON is `sioproxy replay FILE --json` (decoding,
 // diagnosis, JSON Lines into a file) of a synthetic recording: 32 MiB by
-// default, SIOPROXY_BENCH_REPLAY_MB=1024 for the 1 GB figure. It reports
+// default, SIOPROXY_BENCH_REPLAY_MB=1024 for the 1 GB figure, or the
+// native recording SIOPROXY_BENCH_REPLAY_FILE names. It reports
 // observations per second and the heap: before, sampled peak during the
 // replay, after. Run with -benchtime=1x.
 func BenchmarkReplayJSON(b *testing.B) {
@@ -78,7 +79,14 @@ func BenchmarkReplayJSON(b *testing.B) {
 		}
 		mb = v
 	}
-	path, n := synthRecording(b, mb)
+	var path string
+	var n int
+	if path = os.Getenv("SIOPROXY_BENCH_REPLAY_FILE"); path != "" {
+		// A recording made before (profiling without its making).
+		n = countObservations(b, path)
+	} else {
+		path, n = synthRecording(b, mb)
+	}
 	out, err := os.Create(filepath.Join(b.TempDir(), "out.jsonl"))
 	if err != nil {
 		b.Fatal(err)
@@ -146,4 +154,25 @@ func cpuTime() time.Duration {
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// countObservations counts the observation lines of a native recording.
+func countObservations(tb testing.TB, path string) int {
+	f, err := os.Open(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	n := 0
+	buf := make([]byte, 1<<20)
+	for {
+		k, err := f.Read(buf)
+		n += bytes.Count(buf[:k], []byte{'\n'})
+		if err == io.EOF {
+			return n - 1 // the header
+		}
+		if err != nil {
+			tb.Fatal(err)
+		}
+	}
 }

@@ -99,10 +99,13 @@ func (o Options) withDefaults() Options {
 // Engine diagnoses faults. It implements session.Diagnoser; like the
 // Tracker that calls it, it is driven from one goroutine at a time.
 type Engine struct {
-	opts   Options
-	faults map[string]*folded
-	sids   map[string]*sidState
-	hosts  map[string]*hostState
+	opts Options
+	// tickSessions' buffers, kept between ticks.
+	tickBuf   []*sidState
+	tickOrder session.OpenedOrder[*sidState]
+	faults    map[string]*folded
+	sids      map[string]*sidState
+	hosts     map[string]*hostState
 	// cutAges are recent ages of sessions cut by the server side without a
 	// close handshake (F2).
 	cutAges []cutAge

@@ -1,8 +1,7 @@
 package diagnose
 
 import (
-	"slices"
-	"strings"
+	"maps"
 	"time"
 
 	"github.com/sioproxy/sioproxy/decode/session"
@@ -71,6 +70,10 @@ func (e *Engine) sid(s *session.Session) *sidState {
 		}
 		ss = &sidState{s: s, client: s.Client, upstream: s.Upstream}
 		e.sids[s.Sid] = ss
+		e.tickOrder.Invalidate()
+	}
+	if ss.s != s {
+		e.tickOrder.Invalidate() // a new session under a known sid: another Opened
 	}
 	ss.s = s
 	ss.seen = e.now
@@ -106,6 +109,7 @@ func (e *Engine) pruneSids(now time.Time, hard bool) {
 			continue
 		}
 		delete(e.sids, sid)
+		e.tickOrder.Invalidate()
 	}
 }
 
@@ -132,19 +136,12 @@ func (e *Engine) sessionOpened(ev *event.Event, s *session.Session, emit func(ev
 func (e *Engine) tickSessions(now time.Time, emit func(event.Event)) {
 	e.pruneSids(now, false)
 	// Sorted so that faults found in one tick come out in a stable order.
-	live := make([]*sidState, 0, len(e.sids))
-	for _, ss := range e.sids {
-		if s := ss.s; !s.Closed && s.HasOpen && !s.Adopted {
-			live = append(live, ss)
-		}
-	}
-	slices.SortFunc(live, func(a, b *sidState) int {
-		if c := a.s.Opened.Compare(b.s.Opened); c != 0 {
-			return c
-		}
-		return strings.Compare(a.s.Sid, b.s.Sid)
-	})
+	live := e.tickOrder.Append(e.tickBuf[:0], maps.Values(e.sids), func(ss *sidState) *session.Session { return ss.s })
+	defer func() { clear(live); e.tickBuf = live[:0] }()
 	for _, ss := range live {
+		if s := ss.s; s.Closed || !s.HasOpen || s.Adopted {
+			continue
+		}
 		e.tickHeartbeat(now, ss, emit)
 		e.tickUpgrade(now, ss, emit)
 		e.tickConnect(now, ss, emit)

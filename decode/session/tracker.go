@@ -1,6 +1,7 @@
 package session
 
 import (
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -42,6 +43,10 @@ type Tracker struct {
 	// 87 KB base64 encoding per event just to be thrown away).
 	noBinaryRaw bool
 	binStyle    sio.BinaryStyle // how attachments appear in Args
+
+	// Tick's buffers, kept between ticks.
+	tickBuf   []*Session
+	tickOrder OpenedOrder[*Session]
 }
 
 // OmitBinaryRaw stops filling Raw on events of binary packets that came
@@ -125,16 +130,8 @@ func (t *Tracker) Tick(now time.Time, emit func(event.Event)) {
 	t.out = emit
 	// Sorted so that several sessions timing out in one tick are reported
 	// in a stable order.
-	live := make([]*Session, 0, len(t.sessions))
-	for _, s := range t.sessions {
-		live = append(live, s)
-	}
-	slices.SortFunc(live, func(a, b *Session) int {
-		if c := a.Opened.Compare(b.Opened); c != 0 {
-			return c
-		}
-		return strings.Compare(a.Sid, b.Sid)
-	})
+	live := t.tickOrder.Append(t.tickBuf[:0], maps.Values(t.sessions), func(s *Session) *Session { return s })
+	defer func() { clear(live); t.tickBuf = live[:0] }()
 	for _, s := range live {
 		sid := s.Sid
 		t.cur = s
@@ -203,6 +200,7 @@ func (t *Tracker) forget(sid string, s *Session) {
 		}
 	}
 	delete(t.sessions, sid)
+	t.tickOrder.Invalidate()
 }
 
 // Sessions returns a snapshot of the sessions held, oldest first.
@@ -282,6 +280,7 @@ func (t *Tracker) newSession(sid string, v eio.Version, q eio.Query, path, clien
 		Opened: at, LastActivity: at, LastHeartbeat: at,
 	}
 	t.sessions[sid] = s
+	t.tickOrder.Invalidate()
 	return s
 }
 

@@ -73,7 +73,9 @@ func countJSON(path string) (completeness, error) {
 var (
 	kindPacket = []byte(`"kind":"packet"`)
 	kindDrop   = []byte(`"kind":"drop"`)
-	echoName   = []byte(`"event":"echo"`)
+	// The round-trip loads emit "echo", the many-connections run "echo"
+	// or "tick".
+	echoNames  = [][]byte{[]byte(`"event":"echo"`), []byte(`"event":"tick"`)}
 	c2s        = []byte(`"dir":"c2s"`)
 	s2c        = []byte(`"dir":"s2c"`)
 	typeEvent  = [][]byte{[]byte(`"type":"EVENT"`), []byte(`"type":"BINARY_EVENT"`)}
@@ -93,7 +95,7 @@ func (c *completeness) countLine(line []byte) {
 	case bytes.Contains(head, kindPacket):
 		c.packets++
 		switch {
-		case bytes.Contains(head, c2s) && containsAny(head, typeEvent) && bytes.Contains(head, echoName):
+		case bytes.Contains(head, c2s) && containsAny(head, typeEvent) && containsAny(head, echoNames):
 			c.events++
 		case bytes.Contains(head, s2c) && containsAny(head, typeAck):
 			c.acks++
@@ -151,4 +153,35 @@ func printCompleteness(rows []completenessRow) {
 type completenessRow struct {
 	load string
 	c    completeness
+}
+
+// mergeCompleteness adds up the rows of several rounds per load and
+// output, in the order they first appeared.
+func mergeCompleteness(rows []completenessRow) []completenessRow {
+	var out []completenessRow
+	idx := map[string]int{}
+	cpu := map[string]float64{} // CPU seconds, to average per round trip
+	for _, r := range rows {
+		k := r.load + "/" + r.c.output
+		cpu[k] += r.c.cpuPer1k / 1000 * float64(r.c.acked)
+		i, ok := idx[k]
+		if !ok {
+			idx[k] = len(out)
+			out = append(out, r)
+			continue
+		}
+		c := &out[i].c
+		c.sent += r.c.sent
+		c.acked += r.c.acked
+		c.events += r.c.events
+		c.acks += r.c.acks
+		c.packets += r.c.packets
+		c.dropped += r.c.dropped
+	}
+	for i := range out {
+		if a := out[i].c.acked; a > 0 {
+			out[i].c.cpuPer1k = cpu[out[i].load+"/"+out[i].c.output] / float64(a) * 1000
+		}
+	}
+	return out
 }

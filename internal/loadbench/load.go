@@ -48,7 +48,24 @@ type result struct {
 	elapsed  time.Duration
 	p50, p99 time.Duration
 	errors   int
-	sent     int // EmitWithAck calls made (round trips and errors)
+	sent     int             // EmitWithAck calls made (round trips and errors)
+	lats     []time.Duration // every round trip's latency, sorted
+}
+
+// merge adds o, a later round of the same load and mode, to r.
+func (r result) merge(o result) result {
+	m := result{rtts: r.rtts + o.rtts, elapsed: r.elapsed + o.elapsed, errors: r.errors + o.errors, sent: r.sent + o.sent}
+	m.lats = append(append(make([]time.Duration, 0, len(r.lats)+len(o.lats)), r.lats...), o.lats...)
+	slices.Sort(m.lats)
+	m.p50, m.p99 = percentiles(m.lats)
+	return m
+}
+
+func percentiles(sorted []time.Duration) (p50, p99 time.Duration) {
+	if len(sorted) == 0 {
+		return 0, 0
+	}
+	return sorted[len(sorted)*50/100], sorted[len(sorted)*99/100]
 }
 
 func (r result) rps() float64 { return float64(r.rtts) / r.elapsed.Seconds() }
@@ -120,11 +137,8 @@ func run(ctx context.Context, base string, l load, conns int, dur time.Duration,
 		}()
 	}
 	wg.Wait()
-	r := result{rtts: len(lats), elapsed: time.Since(start), errors: errs, sent: len(lats) + errs}
-	if len(lats) > 0 {
-		slices.Sort(lats)
-		r.p50 = lats[len(lats)*50/100]
-		r.p99 = lats[len(lats)*99/100]
-	}
+	r := result{rtts: len(lats), elapsed: time.Since(start), errors: errs, sent: len(lats) + errs, lats: lats}
+	slices.Sort(lats)
+	r.p50, r.p99 = percentiles(lats)
 	return r, nil
 }

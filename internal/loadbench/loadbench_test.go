@@ -60,7 +60,8 @@ func TestBenchmarkRuns(t *testing.T) {
 	// mitmdump is not a CI dependency; the tui mode needs tmux, which CI
 	// installs.
 	modes := "direct,sioproxy,tui,floor,nginx"
-	cmd := exec.CommandContext(ctx, lb, "-bin", sp, "-duration", "500ms", "-idle", "20", "-loads", "ws-small,poll-64k", "-modes", modes)
+	cmd := exec.CommandContext(ctx, lb, "-bin", sp, "-duration", "500ms", "-idle", "20", "-loads", "ws-small,poll-64k", "-modes", modes,
+		"-many-idle", "5", "-many-active", "10", "-many-duration", "1s", "-many-event", "tick")
 	cmd.Dir = root
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -145,6 +146,14 @@ func TestBenchmarkRuns(t *testing.T) {
 			t.Errorf("failed round trips:\n%s", stderr.String())
 			break
 		}
+	}
+	// The many-connections run: the lean generator's EVENTs all sent, all
+	// acked, and sioproxy printed each EVENT and ACK.
+	m := regexp.MustCompile(`sent (\d+) .* acked (\d+) .*; (\d+) of (\d+) connections alive`).FindStringSubmatch(stdout.String())
+	if m == nil || m[1] == "0" || m[1] != m[2] || m[3] != m[4] || m[4] != "15" {
+		t.Errorf("many-connections run: want every EVENT acked and 15 of 15 connections alive, got %q in:\n%s", m, stdout.String())
+	} else if want := "--json: " + m[1] + " EVENTs and " + m[1] + " ACKs printed of " + m[1] + " and " + m[1] + "; 0 observations dropped"; !strings.Contains(stdout.String(), want) {
+		t.Errorf("many-connections run: output lacks %q:\n%s", want, stdout.String())
 	}
 	for _, want := range []string{"added p99", "idle WebSocket connections through sioproxy: 20 opened"} {
 		if !strings.Contains(stdout.String(), want) {

@@ -34,6 +34,7 @@ import (
 func main() {
 	dur := flag.Duration("duration", 5*time.Second, "duration of each load per mode")
 	conns := flag.Int("conns", 20, "concurrent connections per load")
+	rounds := flag.Int("rounds", 1, "run every mode and load this many times, modes alternating, and add the rounds up (the ratios of each round are printed too): on a shared machine the load of the moment then falls on every mode alike")
 	idle := flag.Int("idle", 9900, "idle WebSocket connections to hold through sioproxy (0 to skip); each costs sioproxy two file descriptors")
 	only := flag.String("loads", "ws-small,ws-64k,poll-small,poll-64k", "comma-separated loads to run")
 	prebuilt := flag.String("bin", "", "use this sioproxy binary instead of building ./cmd/sioproxy")
@@ -43,6 +44,8 @@ func main() {
 	manyActive := flag.Int("many-active", 0, "active WebSockets for the many-connections run (0 to skip it)")
 	manyRate := flag.Float64("many-rate", 10, "EVENTs per second each active WebSocket sends")
 	manyDur := flag.Duration("many-duration", 20*time.Second, "duration of the many-connections run")
+	manyDirect := flag.Bool("many-direct", false, "run the many-connections load against the node server itself, without sioproxy (what the server and the generator cost alone)")
+	manyEvent := flag.String("many-event", "echo", `event the many-connections run emits: "echo" (acked with its argument) or "tick" (acked with nothing)`)
 	replayMB := flag.Int("replay-mb", 0, "replay a synthetic recording of this many MiB with sioproxy replay --json (0 to skip)")
 	replayFile := flag.String("replay-file", "", "with -replay-mb: keep the recording at this path, and reuse it if it exists")
 	verbose = flag.Bool("v", false, "print the TUI's screen after each tui load")
@@ -51,11 +54,17 @@ func main() {
 		fmt.Fprintln(os.Stderr, "loadbench:", serveFloor(*floorTarget))
 		os.Exit(1)
 	}
-	manyRun = func(ctx context.Context, bin, tmp, target string) error {
+	manyRun = func(ctx context.Context, bin, tmp string, echo *proc) error {
 		if *manyActive <= 0 {
 			return nil
 		}
-		return manyConns(ctx, bin, tmp, target, *many, *manyActive, *manyRate, *manyDur)
+		if *manyEvent != "echo" && *manyEvent != "tick" {
+			return fmt.Errorf("-many-event %q: want echo or tick", *manyEvent)
+		}
+		if *manyRate <= 0 {
+			return fmt.Errorf("-many-rate %v: want a positive rate", *manyRate)
+		}
+		return manyConns(ctx, bin, tmp, echo, manyOpts{idle: *many, active: *manyActive, rate: *manyRate, dur: *manyDur, direct: *manyDirect, event: *manyEvent})
 	}
 	replayRunFn = func(bin, tmp string) error {
 		if *replayMB <= 0 {
@@ -63,7 +72,11 @@ func main() {
 		}
 		return replayRun(bin, tmp, *replayFile, *replayMB)
 	}
-	if err := mainErr(*dur, *conns, *idle, *only, *modes, *prebuilt); err != nil {
+	if *rounds < 1 {
+		fmt.Fprintf(os.Stderr, "loadbench: -rounds %d: want at least 1\n", *rounds)
+		os.Exit(2)
+	}
+	if err := mainErr(*dur, *conns, *idle, *rounds, *only, *modes, *prebuilt); err != nil {
 		fmt.Fprintln(os.Stderr, "loadbench:", err)
 		os.Exit(1)
 	}
@@ -71,7 +84,7 @@ func main() {
 
 var (
 	verbose     = new(bool)
-	manyRun     = func(context.Context, string, string, string) error { return nil }
+	manyRun     = func(context.Context, string, string, *proc) error { return nil }
 	replayRunFn = func(string, string) error { return nil }
 )
 
@@ -95,10 +108,25 @@ var modeOrder = []string{"direct", "sioproxy", "tui", "floor", "nginx", "mitmdum
 type modeResult struct {
 	res    map[string]result
 	cpu    map[string]float64 // proxy CPU seconds per 1,000 round trips
+	cpuSec map[string]float64 // proxy CPU seconds in all (for adding rounds up)
 	peakKB int64
 }
 
-func mainErr(dur time.Duration, conns, idle int, only, onlyModes, prebuilt string) error {
+func newModeResult() *modeResult {
+	return &modeResult{res: map[string]result{}, cpu: map[string]float64{}, cpuSec: map[string]float64{}}
+}
+
+// add adds one round's figures for load l to m.
+func (m *modeResult) add(l string, r result, cpuSec float64, peakKB int64) {
+	m.res[l] = m.res[l].merge(r)
+	m.cpuSec[l] += cpuSec
+	if n := m.res[l].rtts; n > 0 {
+		m.cpu[l] = m.cpuSec[l] / float64(n) * 1000
+	}
+	m.peakKB = max(m.peakKB, peakKB)
+}
+
+func mainErr(dur time.Duration, conns, idle, rounds int, only, onlyModes, prebuilt string) error {
 	ctx := context.Background()
 	repo, err := repoRoot()
 	if err != nil {
@@ -131,89 +159,112 @@ func mainErr(dur time.Duration, conns, idle int, only, onlyModes, prebuilt strin
 		}
 	}
 	all := map[string]*modeResult{}
+	var perRound []map[string]*modeResult
 	var compl []completenessRow
-	for _, mode := range modeOrder {
-		if !strings.Contains(","+onlyModes+",", ","+mode+",") {
-			continue
+	for round := 0; round < rounds; round++ {
+		if rounds > 1 {
+			fmt.Fprintf(os.Stderr, "round %d of %d\n", round+1, rounds)
 		}
-		mr := &modeResult{res: map[string]result{}, cpu: map[string]float64{}}
-		for _, l := range ls {
-			// A fresh proxy (and --json file) per load: a load then pays
-			// for its own work only, not for a multi-gigabyte file or an
-			// output backlog left by the load before it.
-			out := filepath.Join(tmp, "out-"+l.name+".jsonl")
-			var p *proc
-			switch mode {
-			case "sioproxy":
-				p, err = startSioproxy(bin, echo.url, out)
-			case "tui":
-				p, err = startTUI(bin, echo.url)
-			case "mitmdump":
-				p, err = startMitm(echo.url, out)
-			case "floor":
-				p, err = startFloor(echo.url)
-			case "nginx":
-				p, err = startNginx(echo.url)
+		this := map[string]*modeResult{}
+		perRound = append(perRound, this)
+		for _, mode := range modeOrder {
+			if !strings.Contains(","+onlyModes+",", ","+mode+",") {
+				continue
 			}
-			if err != nil {
-				fmt.Fprintf(os.Stderr, "loadbench: skipping %s: %v\n", mode, err)
-				break
-			}
-			base := echo.url
-			if p != nil {
-				base = p.url
-			}
-			var before float64
-			if p != nil {
-				before = cpuSeconds(p.pid())
-			}
-			r, err := run(ctx, base, l, conns, dur, 0)
-			if err != nil {
-				p.stop()
-				return fmt.Errorf("%s: %w", mode, err)
-			}
-			if p != nil {
-				// Work the load queued (decoding, output) counts too.
-				after := settledCPU(p.pid())
-				if r.rtts > 0 {
-					mr.cpu[l.name] = (after - before) / float64(r.rtts) * 1000
+			mr := newModeResult()
+			for _, l := range ls {
+				// A fresh proxy (and --json file) per load: a load then pays
+				// for its own work only, not for a multi-gigabyte file or an
+				// output backlog left by the load before it.
+				out := filepath.Join(tmp, "out-"+l.name+".jsonl")
+				var p *proc
+				switch mode {
+				case "sioproxy":
+					p, err = startSioproxy(bin, echo.url, out)
+				case "tui":
+					p, err = startTUI(bin, echo.url)
+				case "mitmdump":
+					p, err = startMitm(echo.url, out)
+				case "floor":
+					p, err = startFloor(echo.url)
+				case "nginx":
+					p, err = startNginx(echo.url)
 				}
-				mr.peakKB = max(mr.peakKB, memKB(p.pid(), "VmHWM"))
-				var c completeness
-				var cerr error
-				if mode == "tui" {
-					var screen string
-					c, screen, cerr = countTUI(p)
-					if *verbose {
-						fmt.Fprintf(os.Stderr, "%s\n", screen)
+				if err != nil {
+					fmt.Fprintf(os.Stderr, "loadbench: skipping %s: %v\n", mode, err)
+					break
+				}
+				base := echo.url
+				if p != nil {
+					base = p.url
+				}
+				var before float64
+				if p != nil {
+					before = cpuSeconds(p.pid())
+				}
+				r, err := run(ctx, base, l, conns, dur, 0)
+				if err != nil {
+					p.stop()
+					return fmt.Errorf("%s: %w", mode, err)
+				}
+				var cpuSec float64
+				var peak int64
+				if p != nil {
+					// Work the load queued (decoding, output) counts too.
+					cpuSec = settledCPU(p.pid()) - before
+					peak = memKB(p.pid(), "VmHWM")
+				}
+				mr.add(l.name, r, cpuSec, peak)
+				if p != nil {
+					var c completeness
+					var cerr error
+					if mode == "tui" {
+						var screen string
+						c, screen, cerr = countTUI(p)
+						if *verbose {
+							fmt.Fprintf(os.Stderr, "%s\n", screen)
+						}
+					}
+					p.stop() // sioproxy writes what it still holds before it exits
+					if mode == "sioproxy" {
+						c, cerr = countJSON(out)
+					}
+					if cerr != nil {
+						fmt.Fprintf(os.Stderr, "loadbench: %s %s: counting the output: %v\n", mode, l.name, cerr)
+					} else if mode == "sioproxy" || mode == "tui" {
+						c.sent, c.acked, c.cpuPer1k = r.sent, r.rtts, mr.cpu[l.name]
+						compl = append(compl, completenessRow{load: l.name, c: c})
 					}
 				}
-				p.stop() // sioproxy writes what it still holds before it exits
-				if mode == "sioproxy" {
-					c, cerr = countJSON(out)
-				}
-				if cerr != nil {
-					fmt.Fprintf(os.Stderr, "loadbench: %s %s: counting the output: %v\n", mode, l.name, cerr)
-				} else if mode == "sioproxy" || mode == "tui" {
-					c.sent, c.acked, c.cpuPer1k = r.sent, r.rtts, mr.cpu[l.name]
-					compl = append(compl, completenessRow{load: l.name, c: c})
+				fmt.Fprintf(os.Stderr, "  %-8s %-10s %8.0f rt/s  p50 %v  p99 %v  errors %d\n", mode, l.name, r.rps(), r.p50, r.p99, r.errors)
+				if info, _ := os.Stat(out); info != nil {
+					fmt.Fprintf(os.Stderr, "  %s wrote %d bytes of output\n", mode, info.Size())
+					os.Remove(out)
 				}
 			}
-			mr.res[l.name] = r
-			fmt.Fprintf(os.Stderr, "  %-8s %-10s %8.0f rt/s  p50 %v  p99 %v  errors %d\n", mode, l.name, r.rps(), r.p50, r.p99, r.errors)
-			if info, _ := os.Stat(out); info != nil {
-				fmt.Fprintf(os.Stderr, "  %s wrote %d bytes of output\n", mode, info.Size())
-				os.Remove(out)
+			if len(mr.res) > 0 {
+				this[mode] = mr
+				if all[mode] == nil {
+					all[mode] = newModeResult()
+				}
+				for _, l := range ls {
+					if r, ok := mr.res[l.name]; ok {
+						all[mode].add(l.name, r, mr.cpuSec[l.name], mr.peakKB)
+					}
+				}
 			}
-		}
-		if len(mr.res) > 0 {
-			all[mode] = mr
 		}
 	}
 	if len(all) > 0 {
+		if rounds > 1 {
+			fmt.Printf("All %d rounds added up:\n\n", rounds)
+		}
 		printTable(ls, all)
 		printRatios(ls, all)
-		printCompleteness(compl)
+		if rounds > 1 {
+			printRoundRatios(ls, perRound)
+		}
+		printCompleteness(mergeCompleteness(compl))
 	}
 
 	if d, s := all["direct"], all["sioproxy"]; d != nil && s != nil && s.res["ws-small"].rtts > 0 {
@@ -226,7 +277,7 @@ func mainErr(dur time.Duration, conns, idle int, only, onlyModes, prebuilt strin
 			return err
 		}
 	}
-	if err := manyRun(ctx, bin, tmp, echo.url); err != nil {
+	if err := manyRun(ctx, bin, tmp, echo); err != nil {
 		return err
 	}
 	return replayRunFn(bin, tmp)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -81,3 +82,38 @@ func ratio(a, b float64) string {
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond)) }
+
+// printRoundRatios prints each round's ratios to floor, so the spread
+// between rounds of one run is visible next to the sums.
+func printRoundRatios(ls []load, rounds []map[string]*modeResult) {
+	fmt.Println("\nEach round's ratios to floor (round trips/s, CPU per round trip):")
+	fmt.Print("\n| load | mode |")
+	for i := range rounds {
+		fmt.Printf(" round %d |", i+1)
+	}
+	fmt.Print("\n|---|---|")
+	for range rounds {
+		fmt.Print("---|")
+	}
+	fmt.Println()
+	for _, l := range ls {
+		for _, mode := range modeOrder {
+			if mode == "direct" || mode == "floor" {
+				continue
+			}
+			cells, any := make([]string, len(rounds)), false
+			for i, all := range rounds {
+				m, f := all[mode], all["floor"]
+				cells[i] = "–"
+				if m == nil || f == nil || m.res[l.name].rtts == 0 || f.res[l.name].rtts == 0 {
+					continue
+				}
+				any = true
+				cells[i] = ratio(m.res[l.name].rps(), f.res[l.name].rps()) + " / " + ratio(m.cpu[l.name], f.cpu[l.name])
+			}
+			if any {
+				fmt.Printf("| %s | %s | %s |\n", l.name, mode, strings.Join(cells, " | "))
+			}
+		}
+	}
+}

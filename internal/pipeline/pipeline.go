@@ -68,7 +68,8 @@ type Config struct {
 	// Filter, if set, rewrites each observation before it is decoded
 	// (--redact masks secrets in what is printed and shown).
 	Filter func(obs.Obs) obs.Obs
-	// OutBytes bounds the formatted bytes waiting for Out. Default 64 MiB.
+	// OutBytes bounds the formatted bytes waiting for Out. Default 64 MiB;
+	// at most losslessOutBytes when Lossless.
 	OutBytes int64
 	// Observe, if set, sees every event (and the output's drop reports)
 	// on the analyzer goroutine, before the ring and the writer; it must
@@ -92,6 +93,10 @@ type UnwrittenError struct {
 func (e *UnwrittenError) Error() string {
 	return fmt.Sprintf("output not read: %d lines were not written", e.Lines)
 }
+
+// losslessOutBytes is the output queue of a lossless run: enough whole
+// chunks to keep the output busy.
+const losslessOutBytes = 4 << 20
 
 // maxBatch bounds how many queued observations are handled in one go
 // before the loop looks at its ticker and context again.
@@ -121,6 +126,12 @@ func Run(ctx context.Context, cfg Config) error {
 	if cfg.OutQueue <= 0 {
 		cfg.OutQueue = 1024
 	}
+	if cfg.Lossless && (cfg.OutBytes <= 0 || cfg.OutBytes > losslessOutBytes) {
+		// A lossless run waits for its output rather than dropping: a
+		// deep queue in front of a slower reader would only hold memory
+		// (a 1 GB replay's RSS climbed to 180 MiB with 64 MiB).
+		cfg.OutBytes = losslessOutBytes
+	}
 	tr := cfg.Tracker
 	if tr == nil {
 		tr = session.NewTracker(cfg.Session)
@@ -141,9 +152,21 @@ func Run(ctx context.Context, cfg Config) error {
 		} else {
 			a.out = output.NewTextSink(a.w, cfg.Color)
 		}
+		if cfg.Lossless {
+			a.fmt = newFormatter(a.out)
+			a.out = a.fmt
+			go a.fmt.loop()
+		}
 		go a.w.loop()
 	}
 	err := a.loop(ctx)
+	if a.fmt != nil {
+		// Once abandoned, the chunk writer drops instead of waiting, so
+		// the formatter always finishes.
+		a.fmt.close()
+		<-a.fmt.done
+		a.werr = a.fmt.err
+	}
 	if a.w != nil {
 		a.w.close()
 		select {
@@ -176,8 +199,9 @@ type analyzer struct {
 	// into w, whose goroutine writes it out.
 	out         output.Writer
 	w           *chunkWriter
-	werr        error  // first formatting error
-	seenOutDrop uint64 // output line drops already reported
+	fmt         *formatter // lossless runs: out formats on its own goroutine
+	werr        error      // first formatting error
+	seenOutDrop uint64     // output line drops already reported
 	flushAt     *time.Timer
 	flushArmed  bool
 	// cur holds the event being formatted, so passing its address to the
@@ -295,25 +319,41 @@ func (a *analyzer) checkDrops() {
 		a.emit(event.Event{TS: a.cfg.Now(), Kind: event.KindDrop, Dropped: d - a.seenDropped, Where: "observations"})
 		a.seenDropped = d
 	}
-	if a.w != nil && a.w.dropped > a.seenOutDrop {
+	if d := a.outDropped(); d > a.seenOutDrop {
 		// Only in the output, where the lines went missing; the TUI's
 		// ring lost nothing.
-		ev := event.Event{TS: a.cfg.Now(), Kind: event.KindDrop, Dropped: a.w.dropped - a.seenOutDrop, Where: "output"}
+		ev := event.Event{TS: a.cfg.Now(), Kind: event.KindDrop, Dropped: d - a.seenOutDrop, Where: "output"}
 		if a.cfg.Observe != nil {
 			a.cfg.Observe(&ev)
 		}
 		a.write(ev)
-		a.seenOutDrop = a.w.dropped
+		a.seenOutDrop = d
 	}
+}
+
+func (a *analyzer) outDropped() uint64 {
+	if a.w == nil {
+		return 0
+	}
+	return a.w.dropped.Load()
 }
 
 // armFlush schedules handing over formatted lines flushDelay from now,
 // unless that is already scheduled.
 func (a *analyzer) armFlush() {
-	if a.w != nil && !a.flushArmed && a.w.pending() {
+	if a.w != nil && !a.flushArmed && a.pending() {
 		a.flushArmed = true
 		a.flushAt.Reset(flushDelay)
 	}
+}
+
+// pending says whether formatted lines, or events to format, wait for a
+// flush.
+func (a *analyzer) pending() bool {
+	if a.fmt != nil {
+		return a.fmt.pending()
+	}
+	return a.w.pending()
 }
 
 func (a *analyzer) flush() {

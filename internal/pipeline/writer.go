@@ -56,10 +56,12 @@ type chunkWriter struct {
 	q        *bus.Queue[[]byte]
 	cur      []byte // whole lines not handed over yet
 	lossless bool   // wait for room instead of dropping (replays)
-	dropped  uint64 // lines lost to a full queue
-	done     chan struct{}
-	err      error       // first write error, set by loop; read after done
-	onErr    func(error) // told of err at once, on the loop's goroutine
+	// dropped counts lines lost to a full queue; atomic, as a lossless
+	// run's formatter goroutine writes here while the analyzer reads.
+	dropped atomic.Uint64
+	done    chan struct{}
+	err     error       // first write error, set by loop; read after done
+	onErr   func(error) // told of err at once, on the loop's goroutine
 	// abandon, once closed, stops a lossless Flush from waiting for room:
 	// the user gave up on an output nobody reads.
 	abandon <-chan struct{}
@@ -116,7 +118,7 @@ func (w *chunkWriter) Flush() error {
 	w.queued.Add(n)
 	if !w.q.Push(c) {
 		w.queued.Add(-n)
-		w.dropped += uint64(bytes.Count(c, []byte{'\n'}))
+		w.dropped.Add(uint64(bytes.Count(c, []byte{'\n'})))
 		putChunk(c)
 	}
 	return nil
@@ -133,7 +135,7 @@ func (w *chunkWriter) abandoned() bool {
 
 // unwritten is how many lines never reached the output: still queued or
 // being written, or dropped from a full queue.
-func (w *chunkWriter) unwritten() uint64 { return uint64(max(0, w.queued.Load())) + w.dropped }
+func (w *chunkWriter) unwritten() uint64 { return uint64(max(0, w.queued.Load())) + w.dropped.Load() }
 
 // pending says whether lines wait for a Flush.
 func (w *chunkWriter) pending() bool { return len(w.cur) > 0 }

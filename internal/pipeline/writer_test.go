@@ -51,11 +51,11 @@ func TestChunkWriterDropsWholeLines(t *testing.T) {
 				}
 				prev = i
 			}
-			if w.dropped == 0 {
+			if w.dropped.Load() == 0 {
 				t.Fatal("nothing was dropped: the test did not fill the queue")
 			}
-			if total := uint64(len(got)) + w.dropped; total != lines {
-				t.Errorf("%d written + %d dropped = %d, want %d", len(got), w.dropped, total, lines)
+			if total := uint64(len(got)) + w.dropped.Load(); total != lines {
+				t.Errorf("%d written + %d dropped = %d, want %d", len(got), w.dropped.Load(), total, lines)
 			}
 		})
 	}
