@@ -20,6 +20,7 @@ type JSON struct {
 	bw   LineSink
 	enc  *json.Encoder
 	line []byte
+	ts   tsCache
 }
 
 // NewJSON returns a JSON Lines writer on w, buffered.
@@ -39,7 +40,7 @@ func NewJSONSink(bw LineSink) *JSON {
 // bytes encoding/json would; what it cannot vouch for goes through
 // encoding/json itself.
 func (j *JSON) Write(ev *event.Event) error {
-	line, ok := appendEvent(j.line[:0], ev)
+	line, ok := appendEventTS(j.line[:0], ev, &j.ts)
 	if cap(line) <= maxKeptLine {
 		j.line = line
 	}
