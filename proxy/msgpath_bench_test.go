@@ -19,6 +19,7 @@ import (
 	"github.com/sioproxy/sioproxy/internal/bus"
 	"github.com/sioproxy/sioproxy/internal/obs"
 	"github.com/sioproxy/sioproxy/internal/pipeline"
+	"github.com/sioproxy/sioproxy/proxy/active"
 )
 
 // wsPath is everything sioproxy does for small WebSocket EVENTs and ACKs
@@ -31,11 +32,14 @@ type wsPath struct {
 	q                *bus.Queue[obs.Obs]
 	tr               *session.Tracker
 	taps             []*tap
+	acts             []*active.WS // with the active layer: each tap's, as relay.activate opens it
 	done             chan error
 	frame, msg, args []byte
 }
 
-func newWSPath(tb testing.TB, sessions int, out io.Writer) *wsPath {
+// With withActive, every chunk goes through an active layer with nothing
+// to do, as in a default `sioproxy` run (its control socket is on).
+func newWSPath(tb testing.TB, sessions int, out io.Writer, withActive bool) *wsPath {
 	w := &wsPath{q: bus.NewQueueBytes(1<<16, 64<<20, obs.Obs.Size), done: make(chan error, 1)}
 	target, _ := url.Parse("http://127.0.0.1:1")
 	p, err := New(Options{Targets: []*url.URL{target}, Sinks: []*bus.Queue[obs.Obs]{w.q}})
@@ -47,10 +51,28 @@ func newWSPath(tb testing.TB, sessions int, out io.Writer) *wsPath {
 		w.done <- pipeline.Run(context.Background(), pipeline.Config{In: w.q, Tracker: w.tr, Out: out, Format: "json"})
 	}()
 	w.taps = make([]*tap, sessions)
+	var eng *active.Engine
 	for i := range w.taps {
 		conn := uint64(i + 1)
 		t := newTap(p, conn, 0, "")
 		w.taps[i] = t
+		if withActive {
+			if eng == nil {
+				eng = active.New(active.Options{Push: p.push})
+			}
+			a := eng.OpenWS(active.WSConfig{
+				ID: conn, Client: "127.0.0.1:40000", URL: "/socket.io/?EIO=4&transport=websocket",
+				TapParser: func(dir decode.Dir) *ws.Parser { return t.dirs[dir].parser },
+				Observe:   func(dir decode.Dir, b []byte, a *obs.Active) { t.feedMarked(dir, b, a, 0) },
+				Push:      p.push,
+				Write:     [2]io.Writer{io.Discard, io.Discard},
+				Teardown:  func() {},
+			})
+			for d := range t.dirs {
+				t.dirs[d].act = a
+			}
+			w.acts = append(w.acts, a)
+		}
 		p.push(obs.Obs{Kind: obs.KindWSOpen, Time: time.Now(), WSOpen: &obs.WSOpen{
 			Conn: conn, URL: "/socket.io/?EIO=4&transport=websocket", Status: 101, Client: "127.0.0.1:40000",
 		}})
@@ -65,13 +87,21 @@ func newWSPath(tb testing.TB, sessions int, out io.Writer) *wsPath {
 
 var benchMask = &[4]byte{0x9a, 0x3c, 0x51, 0xe7}
 
-// send frames m as its sender would (a client masks) and feeds it to t.
+// send frames m as its sender would (a client masks) and relays it as
+// relay.forward does: through the active layer if there is one, else
+// straight to the tap.
 func (w *wsPath) send(t *tap, dir decode.Dir, m []byte) {
 	mask := benchMask
 	if dir == decode.S2C {
 		mask = nil
 	}
 	w.frame = ws.AppendFrame(w.frame[:0], ws.OpText, true, false, mask, m)
+	if a := t.dirs[dir].act; a != nil {
+		if err := a.Relay(dir, w.frame); err != nil {
+			panic(err)
+		}
+		return
+	}
 	t.feed(int(dir), w.frame, 0)
 }
 
@@ -109,6 +139,9 @@ func (w *wsPath) wait() {
 }
 
 func (w *wsPath) close(tb testing.TB) {
+	for _, a := range w.acts {
+		a.Close()
+	}
 	w.q.Close()
 	if err := <-w.done; err != nil {
 		tb.Fatal(err)
@@ -132,8 +165,16 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 // TestWSPathPrintsEveryPacket checks that the benchmark below measures
 // what it claims: every EVENT and ACK decoded, matched and printed.
 func TestWSPathPrintsEveryPacket(t *testing.T) {
+	for _, withActive := range []bool{false, true} {
+		t.Run(map[bool]string{false: "transparent", true: "active"}[withActive], func(t *testing.T) {
+			testWSPathPrints(t, withActive)
+		})
+	}
+}
+
+func testWSPathPrints(t *testing.T, withActive bool) {
 	var out syncBuffer
-	w := newWSPath(t, 3, &out)
+	w := newWSPath(t, 3, &out, withActive)
 	for i := range 6 {
 		w.roundTrip(i)
 	}
@@ -168,13 +209,19 @@ func TestWSPathPrintsEveryPacket(t *testing.T) {
 // BenchmarkWSRoundTripPath is wsPath per round trip (one op: an EVENT and
 // its ACK), output to io.Discard. Sessions, sids, ack ids and payloads
 // differ per op as in loadbench's ws-small (20 clients), so maps and
-// caches behave as live; 1000 sessions shows the cost with more state.
+// caches behave as live; 1000 sessions shows the cost with more state;
+// /active adds the idle active layer a default run has.
 // cpu-ns/op is the process's CPU time (both goroutines, the GC) per op: on
 // a shared machine the figure to compare, not ns/op.
 func BenchmarkWSRoundTripPath(b *testing.B) {
-	for _, sessions := range []int{20, 1000} {
-		b.Run("sessions="+strconv.Itoa(sessions), func(b *testing.B) {
-			w := newWSPath(b, sessions, io.Discard)
+	for _, bc := range []struct {
+		name       string
+		sessions   int
+		withActive bool
+	}{{"sessions=20", 20, false}, {"sessions=1000", 1000, false}, {"sessions=20/active", 20, true}} {
+		sessions := bc.sessions
+		b.Run(bc.name, func(b *testing.B) {
+			w := newWSPath(b, sessions, io.Discard, bc.withActive)
 			b.ReportAllocs()
 			b.ResetTimer()
 			cpu0 := cpuTime()
