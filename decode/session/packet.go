@@ -144,7 +144,9 @@ func (t *Tracker) sioMessage(s *Session, dir decode.Dir, tr decode.Transport, p 
 		// and eio's decoded data is either fresh or a slice of them.
 		sp, err = dec.BinaryOwned(p.Data)
 	default:
-		sp, err = dec.Text(p.Data)
+		// The packet is used up before this session's decoder is called
+		// again.
+		sp, err = dec.TextShared(p.Data)
 	}
 	if sp == nil && err == nil {
 		// A BINARY header or a non-final attachment: the event waits for the

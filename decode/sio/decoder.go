@@ -22,6 +22,9 @@ type Decoder struct {
 	Msgpack            bool // every binary message is a socket.io-msgpack-parser packet
 
 	pending *Packet
+	// shared is TextShared's result, kept so a complete text packet costs
+	// no allocation.
+	shared Packet
 }
 
 // NewDecoder returns a Decoder for protocol 5 or 4 with the default caps.
@@ -68,6 +71,23 @@ func (d *Decoder) describePending() string {
 // reconstructing a packet": the pending packet is dropped and the new one is
 // still decoded, so the result may be a packet and an error together.
 func (d *Decoder) Text(data []byte) (*Packet, error) {
+	p, err := d.text(data)
+	if p == nil {
+		return nil, err
+	}
+	c := *p
+	return &c, err
+}
+
+// TextShared is Text for a caller that is done with the packet before it
+// next calls d: a complete packet is returned in storage d reuses, which
+// saves a heap packet per message (the analyzer decodes every Socket.IO
+// message through here). Data still aliases data.
+func (d *Decoder) TextShared(data []byte) (*Packet, error) {
+	return d.text(data)
+}
+
+func (d *Decoder) text(data []byte) (*Packet, error) {
 	var dropped error
 	if d.pending != nil {
 		dropped = errAt(0, "%s: dropped the pending %s", MsgPlaintextWhilePending, d.describePending())
@@ -83,10 +103,13 @@ func (d *Decoder) Text(data []byte) (*Packet, error) {
 	if p.Type.IsBinary() {
 		p.Data = clone(p.Data)
 		p.Buffers = make([][]byte, 0, p.Attachments)
-		d.pending = &p
+		// A copy, so p itself stays off the heap on the usual path.
+		pending := p
+		d.pending = &pending
 		return nil, dropped
 	}
-	return &p, dropped
+	d.shared = p
+	return &d.shared, dropped
 }
 
 // Binary decodes a binary message: the next attachment of the pending

@@ -20,6 +20,7 @@ type JSON struct {
 	bw   LineSink
 	enc  *json.Encoder
 	line []byte
+	ts   tsCache
 }
 
 // NewJSON returns a JSON Lines writer on w, buffered.
@@ -45,7 +46,7 @@ func (j *JSON) Write(ev *event.Event) error {
 		// chain of copies: a 1 MB event's line was copied five times.
 		buf = make([]byte, 0, n)
 	}
-	line, ok := appendEvent(buf, ev)
+	line, ok := appendEventTS(buf, ev, &j.ts)
 	kept := cap(line) <= maxKeptLine
 	if kept {
 		j.line = line

@@ -18,9 +18,15 @@ import (
 // follow event.Event's struct tags; TestAppendEventMatchesEncodingJSON
 // keeps them in step.
 func appendEvent(b []byte, ev *event.Event) ([]byte, bool) {
+	return appendEventTS(b, ev, nil)
+}
+
+// appendEventTS is appendEvent with the event's time formatted through ts
+// (nil: in full).
+func appendEventTS(b []byte, ev *event.Event, ts *tsCache) ([]byte, bool) {
 	ok := true
 	b = append(b, `{"ts":`...)
-	b, ok = appendTime(b, ev.TS, ok)
+	b, ok = ts.append(b, ev.TS, ok)
 	b = append(b, `,"kind":`...)
 	b = appendString(b, string(ev.Kind))
 	b = optString(b, `,"sid":`, ev.Sid)

@@ -134,6 +134,9 @@ func (c *Conn) protocol() int {
 
 // observe learns session state from a data message the receiver got.
 func (c *Conn) observe(dir decode.Dir, data []byte, binary bool) {
+	if !binary && !teaches(dir, data) {
+		return
+	}
 	p, err := eio.DecodePacket(c.EIO, data, binary)
 	if err != nil {
 		return
@@ -169,6 +172,22 @@ func (c *Conn) observe(dir decode.Dir, data []byte, binary bool) {
 			}
 		}
 	}
+}
+
+// teaches says, from its first bytes, whether a text message can teach
+// observe anything: the server's open packet, its CONNECT replies, and
+// base64 binary messages. Every other text message (nearly all of them)
+// skips an Engine.IO decode the analyzer makes anyway.
+func teaches(dir decode.Dir, data []byte) bool {
+	switch {
+	case len(data) == 0:
+		return false
+	case data[0] == 'b':
+		return true
+	case dir != decode.S2C:
+		return false
+	}
+	return data[0] == '0' || data[0] == '4' && len(data) > 1 && data[1] == '0'
 }
 
 func nspOr(n string) string {
