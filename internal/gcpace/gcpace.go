@@ -30,11 +30,8 @@ import (
 	"sync/atomic"
 )
 
-// Window is how many cycles' live heaps the base is the median of. With
-// the soak's traffic a cycle runs every few seconds: 8 cycles (about 25 s)
-// let a quiet stretch lower the limit, and RSS dipped 11% below its mean
-// once in 30 minutes; 32 span a minute or two.
-const Window = 32
+// Window is how many cycles' live heaps the base is the median of.
+const Window = 8
 
 // margin is the share added to the limit above the steady heap goal, so
 // that it binds only when a burst is live and GOGC paces the rest.
