@@ -147,6 +147,7 @@ func (t *Tracker) sioMessage(s *Session, dir decode.Dir, tr decode.Transport, p 
 		// The packet is used up before this session's decoder is called
 		// again.
 		sp, err = dec.TextShared(p.Data)
+		defer dec.DoneShared()
 	}
 	if sp == nil && err == nil {
 		// A BINARY header or a non-final attachment: the event waits for the
