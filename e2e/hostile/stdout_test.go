@@ -65,8 +65,22 @@ func TestBlockedStdoutSecondSignalQuits(t *testing.T) {
 	sp := startSioproxy(t, up.srv.URL, stdoutMode{file: w}, "--json")
 	w.Close()
 	c := newClient(t, sp.url)
-	for i := 0; queued(r) < 4096 || i < 50; i++ {
+	// The pipe is as full as it gets once it stops changing while lines
+	// keep coming. It need not reach 4096 bytes: a write of at most
+	// PIPE_BUF is atomic, so a 2.6 KB line waits while 2.6 KB are queued
+	// (waiting for 4096 spun until the suite's timeout on a busy machine,
+	// when the writer wrote line by line).
+	last, same := -1, 0
+	for i := 0; i < 50 || same < 20; i++ {
+		if i >= 5000 {
+			t.Fatalf("stdout never stopped filling: %d bytes queued after %d round trips", queued(r), i)
+		}
 		roundTrip(t, c, up)
+		if q := queued(r); q > 0 && q == last {
+			same++
+		} else {
+			last, same = q, 0
+		}
 	}
 	sp.signal(syscall.SIGINT)
 	sp.stderr.waitFor(t, "the hint that stdout holds the shutdown", func(ls []string) bool {
