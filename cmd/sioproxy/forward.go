@@ -206,6 +206,7 @@ func serveForward(ctx context.Context, cfg config, stdout *os.File, stderr io.Wr
 	if err != nil {
 		return err
 	}
+	rt.conns = func() int64 { s := f.Stats(); return s.WSOpen + s.Active }
 	ln, _, err := cfg.listen(cfg.Listen, rt.sinks(), stderr)
 	if err != nil {
 		return err

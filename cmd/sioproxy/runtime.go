@@ -13,6 +13,7 @@ import (
 	"github.com/sioproxy/sioproxy/internal/bus"
 	"github.com/sioproxy/sioproxy/internal/event"
 	"github.com/sioproxy/sioproxy/internal/exchanges"
+	"github.com/sioproxy/sioproxy/internal/gcpace"
 	"github.com/sioproxy/sioproxy/internal/membudget"
 	"github.com/sioproxy/sioproxy/internal/metrics"
 	"github.com/sioproxy/sioproxy/internal/obs"
@@ -52,9 +53,12 @@ type runtime struct {
 	tracker *session.Tracker
 	faults  *inject.Set // --inject rules, toggled by the UI's "!" menu; nil outside the proxy modes
 
-	budget  membudget.Budget
-	wsPool  *membudget.Pool // WebSocket reassembly, all connections
-	trimmed atomic.Uint64   // events the UI got trimmed
+	budget membudget.Budget
+	wsPool *membudget.Pool // WebSocket reassembly, all connections
+	// conns counts the proxy's open connections, for the memory limit
+	// (memlimit.go); nil when no proxy runs (replay).
+	conns   func() int64
+	trimmed atomic.Uint64 // events the UI got trimmed
 	// stats feeds the TUI's stats pane and --metrics; nil when neither runs.
 	stats   *stats.Collector
 	metrics *metrics.Server
@@ -151,9 +155,10 @@ func (r *runtime) run(ctx context.Context, ui uiInfo, sourceDone <-chan error, s
 	if r.metrics != nil {
 		defer r.metrics.Close()
 	}
+	var pacer *gcpace.Pacer
 	if !r.useTUI {
-		if p := startPacer(r.budget, os.Getenv); p != nil {
-			defer p.Stop()
+		if pacer = startPacer(r.budget, os.Getenv); pacer != nil {
+			defer pacer.Stop()
 		}
 		pcfg.Out = stdout
 		pcfg.Format = "text"
@@ -165,6 +170,11 @@ func (r *runtime) run(ctx context.Context, ui uiInfo, sourceDone <-chan error, s
 		pcfg.OutErr = func(err error) {
 			fmt.Fprintf(stderr, "sioproxy: output stopped: %v (traffic is still relayed)\n", err)
 		}
+	}
+	if set := limitSetter(pacer, os.Getenv); set != nil && r.conns != nil {
+		lctx, stopLimit := context.WithCancel(context.Background())
+		defer stopLimit()
+		go followConns(lctx, r.budget, r.conns, set, limitEvery)
 	}
 	wg.Add(1)
 	go func() {

@@ -83,6 +83,7 @@ func serve(ctx context.Context, cfg config, stdout *os.File, stderr io.Writer) e
 		ln.Close()
 		return err
 	}
+	rt.conns = func() int64 { s := p.Stats(); return s.WSOpen + s.Active }
 	balance := ""
 	if len(cfg.Targets) > 1 {
 		balance = " (" + cfg.Balance + ")"

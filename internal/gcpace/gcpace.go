@@ -137,6 +137,22 @@ func (p *Pacer) Stop() {
 	debug.SetGCPercent(p.gogc)
 }
 
+// SetCeiling changes the highest limit the pacer sets (the static limit
+// grows with the open connections); it applies from the next cycle on, or
+// at once when the last limit is above it.
+func (p *Pacer) SetCeiling(c int64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.stopped.Load() || c == p.policy.Ceiling {
+		return
+	}
+	p.policy.Ceiling = c
+	if last := p.last.Load(); last > c {
+		debug.SetMemoryLimit(c)
+		p.last.Store(c)
+	}
+}
+
 // LastLimit is the limit set after the latest collection, 0 before the
 // first one.
 func (p *Pacer) LastLimit() int64 { return p.last.Load() }

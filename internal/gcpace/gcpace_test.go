@@ -155,3 +155,36 @@ func TestPacerLeavesGOGCOff(t *testing.T) {
 		t.Fatalf("GOGC %d, want it left off", got)
 	}
 }
+
+func TestSetCeiling(t *testing.T) {
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1))
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	debug.SetGCPercent(400)
+	p := Start(1 << 40)
+	if p == nil {
+		t.Fatal("Start returned nil with GOGC on")
+	}
+	defer p.Stop()
+	runtime.GC()
+	// A ceiling below the last limit applies at once, not a cycle later.
+	// The pacer never sets less than Floor itself, so below it only
+	// SetCeiling can have put the limit.
+	p.SetCeiling(Floor / 2)
+	if got := debug.SetMemoryLimit(-1); got > Floor/2 {
+		t.Fatalf("memory limit %d after SetCeiling(%d)", got, Floor/2)
+	}
+	// Raised again (connections opened), the next cycle may use the room.
+	p.SetCeiling(1 << 40)
+	before := p.Cycles()
+	for p.Cycles() == before {
+		runtime.GC()
+		time.Sleep(time.Millisecond)
+	}
+	if got := p.LastLimit(); got <= 0 || got > 1<<40 {
+		t.Fatalf("limit %d after the ceiling was raised", got)
+	}
+	p.Stop()
+	if got := debug.SetMemoryLimit(-1); got != 1<<40 {
+		t.Fatalf("Stop left the limit at %d, want the current ceiling %d", got, int64(1<<40))
+	}
+}

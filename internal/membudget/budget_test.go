@@ -149,3 +149,22 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestRuntimeLimitFor(t *testing.T) {
+	b := Budget{Total: 256 << 20}
+	for _, tc := range []struct {
+		name  string
+		conns int64
+		want  int64
+	}{
+		{"none", 0, b.RuntimeLimit()},
+		{"negative is none", -5, b.RuntimeLimit()},
+		{"ten thousand", 10000, b.RuntimeLimit() + 10000*PerConn},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := b.RuntimeLimitFor(tc.conns); got != tc.want {
+				t.Fatalf("RuntimeLimitFor(%d) = %d, want %d", tc.conns, got, tc.want)
+			}
+		})
+	}
+}
