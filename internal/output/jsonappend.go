@@ -160,6 +160,16 @@ func optFloat(b []byte, key string, v *float64, ok bool) ([]byte, bool) {
 		return b, false
 	}
 	b = append(b, key...)
+	if f > 0 && f < 1e9 {
+		// Durations in ms from whole nanoseconds (ack_ms, rtt_ms): when f
+		// is exactly the decimal n/1e6, that decimal (at most 15
+		// significant digits, so no shorter decimal reads back as f) is
+		// what strconv's shortest formatting prints, at a fraction of
+		// its cost.
+		if n := uint64(f*1e6 + 0.5); n > 0 && float64(n)/1e6 == f {
+			return appendMicros(b, n), ok
+		}
+	}
 	abs := math.Abs(f)
 	format := byte('f')
 	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
@@ -174,6 +184,28 @@ func optFloat(b []byte, key string, v *float64, ok bool) ([]byte, bool) {
 		}
 	}
 	return b, ok
+}
+
+// appendMicros appends n/1e6 in plain decimal notation without trailing
+// zeros, as strconv.AppendFloat(b, float64(n)/1e6, 'f', -1, 64) does for
+// the values optFloat hands it.
+func appendMicros(b []byte, n uint64) []byte {
+	b = strconv.AppendUint(b, n/1e6, 10)
+	frac := n % 1e6
+	if frac == 0 {
+		return b
+	}
+	var d [7]byte
+	d[0] = '.'
+	for i := 6; i >= 1; i-- {
+		d[i] = byte('0' + frac%10)
+		frac /= 10
+	}
+	k := 7
+	for d[k-1] == '0' {
+		k--
+	}
+	return append(b, d[:k]...)
 }
 
 // appendTime encodes as time.Time.MarshalJSON, which refuses years
@@ -204,7 +236,7 @@ const hexDigits = "0123456789abcdef"
 func appendString(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
-	for i := 0; i < len(s); {
+	for i := safePrefix(s); i < len(s); {
 		if c := s[i]; c < utf8.RuneSelf {
 			if jsonSafe[c] {
 				i++
@@ -250,6 +282,28 @@ func appendString(b []byte, s string) []byte {
 	}
 	b = append(b, s[start:]...)
 	return append(b, '"')
+}
+
+// safePrefix is the length of s's leading run of 8-byte words that
+// encoding/json copies as they are (printable ASCII, no '"' or '\\'),
+// tested a word at a time: most strings in a line (sids, event names,
+// transport and direction) need no escaping, and the byte loop was a
+// third of a small packet's line.
+func safePrefix(s string) int {
+	const ones, high = 0x0101010101010101, 0x8080808080808080
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		// A high bit in any byte of t flags a byte below 0x20, a '"', a
+		// '\\' or a non-ASCII byte; a borrow may flag a harmless byte too,
+		// which only sends that word to the byte loop.
+		t := (x - 0x20*ones) | (x ^ '"'*ones - ones) | (x ^ '\\'*ones - ones) | x
+		if t&high != 0 {
+			break
+		}
+	}
+	return i
 }
 
 // appendActive writes the "active" object (event.Active).
