@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"runtime"
 	"sync/atomic"
 	"time"
 
@@ -101,6 +102,13 @@ const losslessOutBytes = 4 << 20
 // maxBatch bounds how many queued observations are handled in one go
 // before the loop looks at its ticker and context again.
 const maxBatch = 256
+
+// yieldEvery is how many observations of a batch the analyzer handles
+// before it yields the processor. A 20 ms pause (coalesceDelay) gathers
+// hundreds of observations, a millisecond or more of work; sioproxy runs
+// on one P by default, so without yielding, relay goroutines woken by
+// the network would wait for all of it.
+const yieldEvery = 32
 
 // coalesceDelay is how long the analyzer lets work pile up after it
 // emptied its queue. Waking a sleeping goroutine costs a futex call and a
@@ -271,6 +279,12 @@ func (a *analyzer) loop(ctx context.Context) error {
 					return nil
 				}
 				a.observe(o)
+				if n%yieldEvery == 0 {
+					// Let relay goroutines that became runnable meanwhile
+					// have the P: with GOMAXPROCS 1 a whole batch would
+					// otherwise hold their messages back.
+					runtime.Gosched()
+				}
 			}
 			a.checkDrops()
 			a.armFlush()
