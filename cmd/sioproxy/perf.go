@@ -10,6 +10,8 @@ import (
 	goruntime "runtime"
 	"runtime/debug"
 	"syscall"
+
+	"github.com/sioproxy/sioproxy/internal/gcpace"
 )
 
 // pprofEnv names the environment variable that serves net/http/pprof on a
@@ -113,6 +115,7 @@ func startPprof(addr string, stderr io.Writer) {
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	mux.HandleFunc("/debug/memory", func(w http.ResponseWriter, _ *http.Request) { gcpace.WriteStats(w) })
 	fmt.Fprintf(stderr, "sioproxy: pprof on http://%s/debug/pprof/\n", ln.Addr())
 	go servePprof(ln, mux)
 }
