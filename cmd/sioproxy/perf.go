@@ -109,6 +109,14 @@ func startPprof(addr string, stderr io.Writer) {
 		fmt.Fprintf(stderr, "sioproxy: %s: %v\n", pprofEnv, err)
 		return
 	}
+	mux := pprofMux()
+	fmt.Fprintf(stderr, "sioproxy: pprof on http://%s/debug/pprof/\n", ln.Addr())
+	go servePprof(ln, mux)
+}
+
+// pprofMux serves the profiles and, at /debug/memory, the memory figures
+// the headless pacer works with (gcpace.WriteStats).
+func pprofMux() *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
 	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
@@ -116,8 +124,7 @@ func startPprof(addr string, stderr io.Writer) {
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	mux.HandleFunc("/debug/memory", func(w http.ResponseWriter, _ *http.Request) { gcpace.WriteStats(w) })
-	fmt.Fprintf(stderr, "sioproxy: pprof on http://%s/debug/pprof/\n", ln.Addr())
-	go servePprof(ln, mux)
+	return mux
 }
 
 func servePprof(ln net.Listener, h http.Handler) { http.Serve(ln, h) }
