@@ -43,7 +43,12 @@ import (
 func main() {
 	dur := flag.Duration("duration", 30*time.Minute, "how long the traffic runs")
 	every := flag.Duration("sample", 10*time.Second, "sampling interval")
-	warm := flag.Duration("warmup", 2*time.Minute, "samples before this are not in the spread")
+	// Closed sessions stay in the decoder's and the diagnosis engine's
+	// state for 2 minutes (decode/session Retain, decode/diagnose retain),
+	// and the reconnecting client ends one a second: the headless live
+	// heap grows until about 2m20s, so a 2-minute cut counted a sample
+	// still on that ramp.
+	warm := flag.Duration("warmup", 3*time.Minute, "samples before this are not in the spread (longer than the 2-minute session retention)")
 	modes := flag.String("modes", "tui,headless", "comma-separated: tui, headless (run side by side)")
 	prebuilt := flag.String("bin", "", "sioproxy binary (default: build ./cmd/sioproxy)")
 	extra := flag.String("args", "", "extra sioproxy arguments, space-separated (e.g. --mem-budget 128MiB)")
