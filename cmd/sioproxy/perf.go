@@ -10,6 +10,8 @@ import (
 	goruntime "runtime"
 	"runtime/debug"
 	"syscall"
+
+	"github.com/sioproxy/sioproxy/internal/gcpace"
 )
 
 // pprofEnv names the environment variable that serves net/http/pprof on a
@@ -107,14 +109,22 @@ func startPprof(addr string, stderr io.Writer) {
 		fmt.Fprintf(stderr, "sioproxy: %s: %v\n", pprofEnv, err)
 		return
 	}
+	mux := pprofMux()
+	fmt.Fprintf(stderr, "sioproxy: pprof on http://%s/debug/pprof/\n", ln.Addr())
+	go servePprof(ln, mux)
+}
+
+// pprofMux serves the profiles and, at /debug/memory, the memory figures
+// the headless pacer works with (gcpace.WriteStats).
+func pprofMux() *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
 	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-	fmt.Fprintf(stderr, "sioproxy: pprof on http://%s/debug/pprof/\n", ln.Addr())
-	go servePprof(ln, mux)
+	mux.HandleFunc("/debug/memory", func(w http.ResponseWriter, _ *http.Request) { gcpace.WriteStats(w) })
+	return mux
 }
 
 func servePprof(ln net.Listener, h http.Handler) { http.Serve(ln, h) }

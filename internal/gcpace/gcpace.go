@@ -19,6 +19,14 @@
 // that really grows (half of the allowance) resets the window at once, so
 // the limit follows it within a cycle and never starves the program; and
 // the limit never goes above the budget's static one.
+//
+// What the limit does not hold: after a burst allocated during a mark
+// phase, the runtime's own pacer starts the next few cycles (its cons/mark
+// estimate is the maximum of the last five) as early as it may, 70% of the
+// way from the marked heap to the goal instead of about 95%, and its
+// scavenger keeps only 110% of the heap in use at the last cycle's end,
+// GOGC off or not. RSS then dips by about 10 MiB for a few seconds while
+// the limit stays where it was (the soak's -memstats shows both).
 package gcpace
 
 import (

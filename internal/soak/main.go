@@ -16,7 +16,10 @@
 // end a table, with the RSS spread after -warmup (goal: within ±10% of its
 // mean), the goroutines once the traffic stopped (goal: back to the
 // baseline measured before it) and the relay errors (goal: none). It is a
-// benchmark, not a test: it asserts nothing and exits 0.
+// benchmark, not a test: it asserts nothing and exits 0. With -memstats each
+// sample also shows what the runtime's memory figures were (the soft limit
+// in force, live heap, heap goal, released and free heap, non-heap memory;
+// SIOPROXY_PPROF's /debug/memory), to tell which of them RSS followed.
 package main
 
 import (
@@ -40,10 +43,16 @@ import (
 func main() {
 	dur := flag.Duration("duration", 30*time.Minute, "how long the traffic runs")
 	every := flag.Duration("sample", 10*time.Second, "sampling interval")
-	warm := flag.Duration("warmup", 2*time.Minute, "samples before this are not in the spread")
+	// Closed sessions stay in the decoder's and the diagnosis engine's
+	// state for 2 minutes (decode/session Retain, decode/diagnose retain),
+	// and the reconnecting client ends one a second: the headless live
+	// heap grows until about 2m20s, so a 2-minute cut counted a sample
+	// still on that ramp.
+	warm := flag.Duration("warmup", 3*time.Minute, "samples before this are not in the spread (longer than the 2-minute session retention)")
 	modes := flag.String("modes", "tui,headless", "comma-separated: tui, headless (run side by side)")
 	prebuilt := flag.String("bin", "", "sioproxy binary (default: build ./cmd/sioproxy)")
 	extra := flag.String("args", "", "extra sioproxy arguments, space-separated (e.g. --mem-budget 128MiB)")
+	flag.BoolVar(&memStats, "memstats", false, "print the runtime's memory figures (limit, live heap, goal, released, free, non-heap, in MiB) with each sample")
 	flag.Parse()
 	if err := mainErr(*dur, *every, *warm, strings.Split(*modes, ","), *prebuilt, strings.Fields(*extra)); err != nil {
 		fmt.Fprintln(os.Stderr, "soak:", err)
@@ -110,6 +119,9 @@ sampling:
 				s := sample{at: time.Since(start).Round(time.Second), rss: r.rss(), goroutines: r.goroutines(), errors: r.errors.Load(), rtts: r.rtts.Load()}
 				r.samples = append(r.samples, s)
 				fmt.Printf("%-8s %8s  RSS %4d MiB  goroutines %5d  round trips %8d  relay errors %d\n", r.mode, s.at, s.rss>>20, s.goroutines, s.rtts, s.errors)
+				if memStats {
+					fmt.Printf("%-8s %8s  %s\n", r.mode, s.at, memoryOf(r.pprof))
+				}
 			}
 		}
 	}
@@ -215,6 +227,29 @@ func goroutinesOf(pprofAddr string) int {
 		return -1
 	}
 	return n
+}
+
+// memStats adds the proxy's memory figures to each sample (-memstats).
+var memStats bool
+
+// memoryOf reads the proxy's /debug/memory line (gcpace.WriteStats) and
+// shows its byte counts in MiB.
+func memoryOf(pprofAddr string) string {
+	resp, err := http.Get("http://" + pprofAddr + "/debug/memory")
+	if err != nil {
+		return err.Error()
+	}
+	defer resp.Body.Close()
+	line, _ := bufio.NewReader(resp.Body).ReadString('\n')
+	var out []string
+	for _, f := range strings.Fields(line) {
+		k, v, _ := strings.Cut(f, "=")
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil && k != "cycles" {
+			f = fmt.Sprintf("%s %.1f", k, float64(n)/(1<<20))
+		}
+		out = append(out, f)
+	}
+	return strings.Join(out, "  ")
 }
 
 // goroutineDump is the pprof goroutine profile, grouped by stack.
