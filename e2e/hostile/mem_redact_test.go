@@ -64,7 +64,7 @@ s.on('connect', () => s.io.engine.transport.name === 'websocket' ? hello() : s.i
 			for _, s := range secrets {
 				for what, b := range map[string]string{mode + " output": text, "recording": string(recB), "HAR export": string(harB)} {
 					if strings.Contains(b, s) {
-						t.Errorf("%s in the %s", s, what)
+						t.Errorf("%s in the %s:\n%s", s, what, b)
 					}
 				}
 			}
