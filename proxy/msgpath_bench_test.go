@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -151,17 +150,6 @@ func (w *wsPath) close(tb testing.TB) {
 	}
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
 // TestWSPathPrintsEveryPacket checks that the benchmark below measures
 // what it claims: every EVENT and ACK decoded, matched and printed.
 func TestWSPathPrintsEveryPacket(t *testing.T) {
@@ -173,13 +161,13 @@ func TestWSPathPrintsEveryPacket(t *testing.T) {
 }
 
 func testWSPathPrints(t *testing.T, withActive bool) {
-	var out syncBuffer
-	w := newWSPath(t, 3, &out, withActive)
+	var buf bytes.Buffer
+	w := newWSPath(t, 3, &lockedWriter{w: &buf}, withActive)
 	for i := range 6 {
 		w.roundTrip(i)
 	}
 	w.close(t)
-	lines := strings.Split(strings.TrimSuffix(out.b.String(), "\n"), "\n")
+	lines := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n")
 	var evs, acks []string
 	for _, l := range lines {
 		switch {
@@ -190,7 +178,7 @@ func testWSPathPrints(t *testing.T, withActive bool) {
 		}
 	}
 	if len(evs) != 6 || len(acks) != 6 {
-		t.Fatalf("%d EVENTs and %d ACKs printed, want 6 and 6:\n%s", len(evs), len(acks), out.b.String())
+		t.Fatalf("%d EVENTs and %d ACKs printed, want 6 and 6:\n%s", len(evs), len(acks), buf.String())
 	}
 	for i, l := range evs {
 		want := `"event":"echo","args":[{"op":"get","key":"user:` + strconv.Itoa(i) + `","n":` + strconv.Itoa(i) + `}]`
@@ -201,8 +189,8 @@ func testWSPathPrints(t *testing.T, withActive bool) {
 			t.Errorf("ACK %d not matched to its EVENT: %s", i, acks[i])
 		}
 	}
-	if strings.Contains(out.b.String(), `"kind":"fault"`) {
-		t.Errorf("a fault on healthy traffic:\n%s", out.b.String())
+	if strings.Contains(buf.String(), `"kind":"fault"`) {
+		t.Errorf("a fault on healthy traffic:\n%s", buf.String())
 	}
 }
 

@@ -509,23 +509,8 @@ func (d *lineDecoder) unescape(into *[]byte) ([]byte, bool) {
 			return nil, false
 		}
 		switch e := b[i+1]; e {
-		case '"', '\\', '/':
-			out = append(out, e)
-			i += 2
-		case 'b':
-			out = append(out, '\b')
-			i += 2
-		case 'f':
-			out = append(out, '\f')
-			i += 2
-		case 'n':
-			out = append(out, '\n')
-			i += 2
-		case 'r':
-			out = append(out, '\r')
-			i += 2
-		case 't':
-			out = append(out, '\t')
+		case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+			out = append(out, shortEscape[e])
 			i += 2
 		case 'u':
 			r, ok := hex4(b[i+2:])
@@ -541,6 +526,9 @@ func (d *lineDecoder) unescape(into *[]byte) ([]byte, bool) {
 	}
 	return nil, false
 }
+
+// shortEscape maps the letter after a backslash to the byte it stands for.
+var shortEscape = [256]byte{'"': '"', '\\': '\\', '/': '/', 'b': '\b', 'f': '\f', 'n': '\n', 'r': '\r', 't': '\t'}
 
 func hex4(b []byte) (rune, bool) {
 	if len(b) < 4 {

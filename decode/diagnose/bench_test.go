@@ -41,15 +41,7 @@ func BenchmarkTrackerWebSocketEventNoDiagnoser(b *testing.B) { benchHealthyWS(b,
 // Tracker with the Engine: the rules run on every request, and their
 // evidence text must only be built when one fires.
 func BenchmarkDiagnoseHealthyPollingRound(b *testing.B) {
-	w := newWire()
-	tr := session.NewTracker(session.Options{Diagnoser: New(Options{})})
-	emit := func(event.Event) {}
-	for _, o := range concat(w.polling(), []obs.Obs{
-		w.post(6, 7, q4sid+"&t=b", "40"),
-		w.get(6, 8, q4sid+"&t=c", 200, `40{"sid":"s0"}`),
-	}) {
-		tr.Observe(o, emit)
-	}
+	w, tr, emit := connectedPolling()
 	post := w.post(10, 11, q4sid+"&t=d", `421["get",{"key":"user:42"}]`)
 	get := w.get(9, 12, q4sid+"&t=e", 200, `431[{"ok":true}]`)
 	b.ReportAllocs()
@@ -66,15 +58,7 @@ func BenchmarkDiagnoseHealthyPollingRound(b *testing.B) {
 // holds 64 different strings, as it does after a few seconds of load.
 // Rules that walk the history pay here for every pointer they follow.
 func BenchmarkDiagnoseLivePollingRound(b *testing.B) {
-	w := newWire()
-	tr := session.NewTracker(session.Options{Diagnoser: New(Options{})})
-	emit := func(event.Event) {}
-	for _, o := range concat(w.polling(), []obs.Obs{
-		w.post(6, 7, q4sid+"&t=b", "40"),
-		w.get(6, 8, q4sid+"&t=c", 200, `40{"sid":"s0"}`),
-	}) {
-		tr.Observe(o, emit)
-	}
+	w, tr, emit := connectedPolling()
 	postT := w.post(0, 0, q4sid+"&t=d", `421["get",{"key":"user:42"}]`)
 	getT := w.get(0, 0, q4sid+"&t=e", 200, `431[{"ok":true}]`)
 	fresh := func(tmpl obs.Obs, start, end int) obs.Obs {
@@ -128,4 +112,19 @@ func cpuTime() time.Duration {
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// connectedPolling is a Tracker with the Engine that has seen a polling
+// session through its handshake and CONNECT.
+func connectedPolling() (*wire, *session.Tracker, func(event.Event)) {
+	w := newWire()
+	tr := session.NewTracker(session.Options{Diagnoser: New(Options{})})
+	emit := func(event.Event) {}
+	for _, o := range concat(w.polling(), []obs.Obs{
+		w.post(6, 7, q4sid+"&t=b", "40"),
+		w.get(6, 8, q4sid+"&t=c", 200, `40{"sid":"s0"}`),
+	}) {
+		tr.Observe(o, emit)
+	}
+	return w, tr, emit
 }

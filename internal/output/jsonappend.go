@@ -191,17 +191,22 @@ func optFloat(b []byte, key string, v *float64, ok bool) ([]byte, bool) {
 // the values optFloat hands it.
 func appendMicros(b []byte, n uint64) []byte {
 	b = strconv.AppendUint(b, n/1e6, 10)
-	frac := n % 1e6
+	return appendFraction(b, n%1e6, 6)
+}
+
+// appendFraction appends frac (below 10^digits) as a decimal fraction of
+// that many digits, with its dot, trailing zeros cut; nothing for 0.
+func appendFraction(b []byte, frac uint64, digits int) []byte {
 	if frac == 0 {
 		return b
 	}
-	var d [7]byte
+	var d [10]byte // up to nanoseconds
 	d[0] = '.'
-	for i := 6; i >= 1; i-- {
+	for i := digits; i >= 1; i-- {
 		d[i] = byte('0' + frac%10)
 		frac /= 10
 	}
-	k := 7
+	k := digits + 1
 	for d[k-1] == '0' {
 		k--
 	}

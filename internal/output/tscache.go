@@ -40,20 +40,8 @@ func (c *tsCache) append(b []byte, t time.Time, ok bool) ([]byte, bool) {
 	}
 	b = append(b, '"')
 	b = append(b, c.head...)
-	if ns := t.Nanosecond(); ns != 0 {
-		// RFC3339Nano's ".999999999": nine digits, trailing zeros cut.
-		var d [10]byte
-		d[0] = '.'
-		for i := 9; i >= 1; i-- {
-			d[i] = byte('0' + ns%10)
-			ns /= 10
-		}
-		n := 10
-		for d[n-1] == '0' {
-			n--
-		}
-		b = append(b, d[:n]...)
-	}
+	// RFC3339Nano's ".999999999": nine digits, trailing zeros cut.
+	b = appendFraction(b, uint64(t.Nanosecond()), 9)
 	b = append(b, c.zone...)
 	return append(b, '"'), ok
 }
