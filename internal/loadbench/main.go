@@ -47,6 +47,7 @@ func main() {
 	manyDirect := flag.Bool("many-direct", false, "run the many-connections load against the node server itself, without sioproxy (what the server and the generator cost alone)")
 	manyEvent := flag.String("many-event", "echo", `event the many-connections run emits: "echo" (acked with its argument) or "tick" (acked with nothing)`)
 	replayMB := flag.Int("replay-mb", 0, "replay a synthetic recording of this many MiB with sioproxy replay --json (0 to skip)")
+	rateFlag := flag.String("rate", "", `offer each load a fixed rate instead of as many round trips as the connections can do, as load=rt/s pairs ("ws-small=5000,poll-small=1500"): every mode then does the same work, so CPU per round trip compares cost without the throughput of the moment in it`)
 	replayFile := flag.String("replay-file", "", "with -replay-mb: keep the recording at this path, and reuse it if it exists")
 	verbose = flag.Bool("v", false, "print the TUI's screen after each tui load")
 	flag.Parse()
@@ -76,7 +77,12 @@ func main() {
 		fmt.Fprintf(os.Stderr, "loadbench: -rounds %d: want at least 1\n", *rounds)
 		os.Exit(2)
 	}
-	if err := mainErr(*dur, *conns, *idle, *rounds, *only, *modes, *prebuilt); err != nil {
+	rates, err := parseRates(*rateFlag)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "loadbench:", err)
+		os.Exit(2)
+	}
+	if err := mainErr(*dur, *conns, *idle, *rounds, *only, *modes, *prebuilt, rates); err != nil {
 		fmt.Fprintln(os.Stderr, "loadbench:", err)
 		os.Exit(1)
 	}
@@ -126,7 +132,7 @@ func (m *modeResult) add(l string, r result, cpuSec float64, peakKB int64) {
 	m.peakKB = max(m.peakKB, peakKB)
 }
 
-func mainErr(dur time.Duration, conns, idle, rounds int, only, onlyModes, prebuilt string) error {
+func mainErr(dur time.Duration, conns, idle, rounds int, only, onlyModes, prebuilt string, rates map[string]float64) error {
 	ctx := context.Background()
 	repo, err := repoRoot()
 	if err != nil {
@@ -202,7 +208,7 @@ func mainErr(dur time.Duration, conns, idle, rounds int, only, onlyModes, prebui
 				if p != nil {
 					before = cpuSeconds(p.pid())
 				}
-				r, err := run(ctx, base, l, conns, dur, 0)
+				r, err := run(ctx, base, l, conns, dur, rates[l.name])
 				if err != nil {
 					p.stop()
 					return fmt.Errorf("%s: %w", mode, err)
@@ -258,6 +264,9 @@ func mainErr(dur time.Duration, conns, idle, rounds int, only, onlyModes, prebui
 	if len(all) > 0 {
 		if rounds > 1 {
 			fmt.Printf("All %d rounds added up:\n\n", rounds)
+		}
+		if len(rates) > 0 {
+			fmt.Printf("Offered rates (round trips/s, all connections): %s\n\n", formatRates(ls, rates))
 		}
 		printTable(ls, all)
 		printRatios(ls, all)
