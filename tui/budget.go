@@ -2,18 +2,41 @@ package tui
 
 import (
 	"strconv"
+	"unsafe"
 
 	"github.com/sioproxy/sioproxy/internal/event"
+	"github.com/sioproxy/sioproxy/internal/membudget"
 )
 
 // Memory budget (--mem-budget) in the UI: the packet store is bounded by
 // bytes as well as rows, and packets trimmed upstream (event.Event.Trim)
 // are marked in the detail pane and counted in the status bar.
 
+// rowSize is what one row of the store costs, held or not: the rows are
+// one preallocated array.
+const rowSize = int(unsafe.Sizeof(entry{}))
+
+// newStoreBytes bounds the rows by maxBytes, their array included: a
+// --view of millions of rows would otherwise preallocate gigabytes
+// whatever --mem-budget said. Rows tells how many rows that leaves.
 func newStoreBytes(capacity int, maxBytes int64) *store {
-	s := newStore(capacity)
-	s.maxBytes = maxBytes
+	if maxBytes <= 0 {
+		return newStore(capacity)
+	}
+	rows, rest := membudget.Slots(maxBytes, rowSize, capacity)
+	s := newStore(rows)
+	s.maxBytes = rest
 	return s
+}
+
+// Rows is how many packet rows a UI with these Options keeps: Capacity,
+// or fewer when MaxBytes cannot hold that many.
+func Rows(capacity int, maxBytes int64) int {
+	if maxBytes <= 0 {
+		return capacity
+	}
+	rows, _ := membudget.Slots(maxBytes, rowSize, capacity)
+	return rows
 }
 
 // account adds a new row's bytes and evicts the oldest rows while the

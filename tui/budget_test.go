@@ -40,3 +40,29 @@ func TestTrimmedShown(t *testing.T) {
 		t.Fatalf("detail note %q", n)
 	}
 }
+
+// TestStoreRowsWithinBytes: a --view of millions of rows does not
+// preallocate them beyond the view's share of the budget.
+func TestStoreRowsWithinBytes(t *testing.T) {
+	for _, tc := range []struct {
+		capacity int
+		maxBytes int64
+		capped   bool
+	}{
+		{10000, 32 << 20, false},
+		{10_000_000, 32 << 20, true},
+		{10000, 2 << 20, true},
+		{10000, 0, false}, // no byte bound: the rows asked for
+	} {
+		s := newStoreBytes(tc.capacity, tc.maxBytes)
+		if got := Rows(tc.capacity, tc.maxBytes); got != len(s.buf) {
+			t.Fatalf("Rows(%d, %d) = %d, the store has %d", tc.capacity, tc.maxBytes, got, len(s.buf))
+		}
+		if (len(s.buf) < tc.capacity) != tc.capped {
+			t.Fatalf("capacity %d, bytes %d: %d rows, capped want %v", tc.capacity, tc.maxBytes, len(s.buf), tc.capped)
+		}
+		if tc.maxBytes > 0 && int64(len(s.buf)*rowSize)+s.maxBytes > tc.maxBytes {
+			t.Fatalf("capacity %d, bytes %d: rows %d B + items %d B exceed it", tc.capacity, tc.maxBytes, len(s.buf)*rowSize, s.maxBytes)
+		}
+	}
+}

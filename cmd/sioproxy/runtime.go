@@ -32,7 +32,7 @@ import (
 const (
 	recQueueSize   = 1 << 16
 	cacheQueueSize = 1 << 14
-	eventRingSize  = 1 << 16
+	eventRingSize  = 1 << 14 // two ticks of the UI's largest pull (tui.Options.BatchMax)
 )
 
 func obsSize(o obs.Obs) int { return o.Size() }
@@ -107,7 +107,7 @@ func newRuntime(cfg config, stdout *os.File, hdr recordings.Header) (*runtime, e
 		r.rec = bus.NewQueueBytes(recQueueSize, b.RecQueue(), obsSize)
 	}
 	if r.useTUI {
-		r.ring = bus.NewRingBytes(eventRingSize, b.Events(), eventSize)
+		r.ring = eventRing(b)
 		r.cache = exchanges.NewBytes(0, b.Cache())
 		if cfg.Redact {
 			r.cache.Filter = recordings.NewRedactor(cfg.RedactParams).Redact
@@ -206,6 +206,9 @@ func (r *runtime) run(ctx context.Context, ui uiInfo, sourceDone <-chan error, s
 			case <-uctx.Done():
 			}
 		}()
+		if n := viewNote(r.cfg.View, r.budget); n != "" {
+			fmt.Fprintln(stderr, n)
+		}
 		err := tui.Run(uctx, r.tuiOptions(ui))
 		cancel()
 		if err != nil {

@@ -128,3 +128,10 @@ func (r *Ring[T]) Last() uint64 {
 // Wake is signalled (coalesced) after Publish, for readers that want to wait
 // rather than poll.
 func (r *Ring[T]) Wake() <-chan struct{} { return r.wake }
+
+// Cap is how many items the ring has slots for.
+func (r *Ring[T]) Cap() int { return len(r.buf) }
+
+// MaxBytes is the bound on the held items' sizes (0 for a ring made by
+// NewRing).
+func (r *Ring[T]) MaxBytes() int64 { return r.maxBytes }

@@ -43,15 +43,17 @@ func New(total int64) Budget {
 }
 
 // The shares. A TUI run with a recording uses every share but Output
-// (headless only): 1/8 × 5 + 1/32 + 1/4 < 1.
-func (b Budget) ObsQueue() int64   { return b.Total / 8 }  // proxy → analyzer
-func (b Budget) RecQueue() int64   { return b.Total / 8 }  // proxy → recorder
-func (b Budget) CacheQueue() int64 { return b.Total / 32 } // proxy → detail cache
-func (b Budget) Cache() int64      { return b.Total / 8 }  // detail cache (headers, save view)
-func (b Budget) Events() int64     { return b.Total / 8 }  // analyzer → TUI ring
-func (b Budget) View() int64       { return b.Total / 8 }  // the TUI's own packet rows
-func (b Budget) Output() int64     { return b.Total / 8 }  // formatted lines waiting for stdout
-func (b Budget) Reassembly() int64 { return b.Total / 4 }  // unfinished WebSocket messages, all connections
+// (headless only): 1/8 × 4 + 3/16 + 1/32 + 1/4 < 1. The event ring's
+// share is the largest of the queues' because its slots are allocated up
+// front and count in it (Slots).
+func (b Budget) ObsQueue() int64   { return b.Total / 8 }      // proxy → analyzer
+func (b Budget) RecQueue() int64   { return b.Total / 8 }      // proxy → recorder
+func (b Budget) CacheQueue() int64 { return b.Total / 32 }     // proxy → detail cache
+func (b Budget) Cache() int64      { return b.Total / 8 }      // detail cache (headers, save view)
+func (b Budget) Events() int64     { return b.Total * 3 / 16 } // analyzer → TUI ring, slots included
+func (b Budget) View() int64       { return b.Total / 8 }      // the TUI's own packet rows
+func (b Budget) Output() int64     { return b.Total / 8 }      // formatted lines waiting for stdout
+func (b Budget) Reassembly() int64 { return b.Total / 4 }      // unfinished WebSocket messages, all connections
 
 // PerEvent is how many bytes of args, wire bytes and attachments one event
 // keeps for the terminal UI; beyond it they are summarised (size, hash,
