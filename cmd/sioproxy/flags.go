@@ -77,7 +77,8 @@ flags:
   --record FILE         also record every observation to FILE (.gz compresses)
   --redact              mask cookies, Authorization, CONNECT auth and secret
                         query parameters (recordings, exports, stdout)
-  --view N              packets the terminal UI keeps in memory (default 10000)
+  --view N              packets the terminal UI keeps in memory (default 10000;
+                        at most what 1/8 of --mem-budget holds)
   --rules FILE          rewrite traffic by the rules in FILE, JSON or .yaml
                         (drop, delay, set, replace, respond, inject); reloaded
                         when it changes
