@@ -21,6 +21,12 @@ type Ring[T any] struct {
 	sizes    []int
 	bytes    int64
 	floor    uint64
+
+	// The reader's progress, for PublishWait: the newest sequence number
+	// Since returned, and the sizes of the held items after it.
+	read        uint64
+	unreadBytes int64
+	readWake    chan struct{}
 }
 
 // NewRingBytes returns a ring holding the newest capacity items whose
@@ -41,6 +47,9 @@ func (r *Ring[T]) evictBytes(newest uint64) {
 	for r.bytes > r.maxBytes && r.floor < newest {
 		i := r.floor % uint64(len(r.buf))
 		r.bytes -= int64(r.sizes[i])
+		if r.floor > r.read {
+			r.unreadBytes -= int64(r.sizes[i])
+		}
 		r.sizes[i] = 0
 		r.buf[i] = zero // let the payload go now, not when the slot is reused
 		r.floor++
@@ -59,7 +68,7 @@ func NewRing[T any](capacity int) *Ring[T] {
 	if capacity < 1 {
 		capacity = 1
 	}
-	return &Ring[T]{buf: make([]T, capacity), next: 1, wake: make(chan struct{}, 1)}
+	return &Ring[T]{buf: make([]T, capacity), next: 1, wake: make(chan struct{}, 1), readWake: make(chan struct{}, 1)}
 }
 
 // Publish appends v and returns its sequence number. It never blocks.
@@ -74,6 +83,10 @@ func (r *Ring[T]) Publish(v T) uint64 {
 			r.floor = old + 1 // the slot's previous item was overwritten
 		}
 		n := r.size(v)
+		if seq > uint64(len(r.buf)) && seq-uint64(len(r.buf)) > r.read {
+			r.unreadBytes -= int64(r.sizes[i]) // overwritten unread
+		}
+		r.unreadBytes += int64(n)
 		r.bytes += int64(n - r.sizes[i])
 		r.sizes[i] = n
 		r.evictBytes(seq)
@@ -101,6 +114,18 @@ func (r *Ring[T]) Since(dst []T, after uint64, max int) ([]T, uint64, uint64) {
 	if r.floor > oldest {
 		oldest = r.floor
 	}
+	if after > r.read {
+		// The reader skipped items it never took (it started at the
+		// newest): they are not unread any more.
+		s := r.read + 1
+		if s < oldest {
+			s = oldest
+		}
+		for ; s <= after && s < r.next && r.sizes != nil; s++ {
+			r.unreadBytes -= int64(r.sizes[s%uint64(len(r.buf))])
+		}
+		r.read = min(after, r.next-1)
+	}
 	var missed uint64
 	if first < oldest {
 		missed = oldest - first
@@ -111,11 +136,55 @@ func (r *Ring[T]) Since(dst []T, after uint64, max int) ([]T, uint64, uint64) {
 		last = first - 1
 	}
 	for s := first; s < r.next && max > 0; s++ {
-		dst = append(dst, r.buf[s%uint64(len(r.buf))])
+		i := s % uint64(len(r.buf))
+		dst = append(dst, r.buf[i])
+		if s > r.read && r.sizes != nil {
+			r.unreadBytes -= int64(r.sizes[i])
+		}
 		last = s
 		max--
 	}
+	if last > r.read {
+		r.read = last
+		select {
+		case r.readWake <- struct{}{}:
+		default:
+		}
+	}
 	return dst, last, missed
+}
+
+// PublishWait is Publish for a publisher that must lose nothing (a
+// replay into the terminal UI, played as fast as the UI takes it): it
+// first waits until the reader (Since) has taken what v would push out,
+// by count or by bytes. If done closes first it publishes anyway, and the
+// reader is told what it missed as usual. One publisher only.
+func (r *Ring[T]) PublishWait(done <-chan struct{}, v T) uint64 {
+	for {
+		r.mu.Lock()
+		ok := r.roomFor(v)
+		r.mu.Unlock()
+		if ok {
+			return r.Publish(v)
+		}
+		select {
+		case <-r.readWake:
+		case <-done:
+			return r.Publish(v)
+		}
+	}
+}
+
+// roomFor reports whether publishing v now loses no unread item. r.mu held.
+func (r *Ring[T]) roomFor(v T) bool {
+	unread := r.next - 1 - min(r.read, r.next-1)
+	if unread == 0 {
+		return true // the newest item is always held
+	}
+	if unread >= uint64(len(r.buf)) {
+		return false
+	}
+	return r.size == nil || r.unreadBytes+int64(r.size(v)) <= r.maxBytes
 }
 
 // Last is the sequence number of the newest item, 0 if none.

@@ -165,7 +165,7 @@ func Run(ctx context.Context, cfg Config) error {
 		tr.OmitBinaryRaw()
 		tr.SetBinaryStyle(cfg.Binary)
 	}
-	a := &analyzer{cfg: cfg, tr: tr}
+	a := &analyzer{cfg: cfg, tr: tr, done: ctx.Done()}
 	a.emitFn = a.emit
 	if cfg.Out != nil {
 		a.w = newChunkWriter(cfg.Out, cfg.OutQueue, cfg.OutBytes, cfg.Lossless)
@@ -234,6 +234,8 @@ type analyzer struct {
 	// observed holds the event Config.Observe is shown, for the same
 	// reason.
 	observed event.Event
+	// done ends a lossless run's waits for the ring's reader.
+	done <-chan struct{}
 }
 
 // catchUp observes what is queued at this moment (not what arrives while
@@ -365,6 +367,17 @@ func (a *analyzer) checkDrops() {
 	}
 }
 
+// publish puts ev in the ring; a lossless run (a replay into the UI)
+// waits for the UI to take what ev would push out, so a replay played as
+// fast as possible loses no packet from the view: it runs at the UI's pace.
+func (a *analyzer) publish(r *bus.Ring[event.Event], ev event.Event) {
+	if a.cfg.Lossless {
+		r.PublishWait(a.done, ev)
+		return
+	}
+	r.Publish(ev)
+}
+
 func (a *analyzer) outDropped() uint64 {
 	if a.w == nil {
 		return 0
@@ -425,9 +438,9 @@ func (a *analyzer) emit(ev event.Event) {
 			if small.Trim(a.cfg.TrimEvents) > 0 && a.cfg.Trimmed != nil {
 				a.cfg.Trimmed.Add(1)
 			}
-			r.Publish(small)
+			a.publish(r, small)
 		} else {
-			r.Publish(ev)
+			a.publish(r, ev)
 		}
 	}
 	if a.out != nil {
