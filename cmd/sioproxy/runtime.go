@@ -211,6 +211,9 @@ func (r *runtime) run(ctx context.Context, ui uiInfo, sourceDone <-chan error, s
 		}
 		err := tui.Run(uctx, r.tuiOptions(ui))
 		cancel()
+		// A replay's analyzer waits for the UI to take each event; with
+		// the UI gone it must drain without waiting, or quitting hangs.
+		r.ring.ReaderGone()
 		if err != nil {
 			fmt.Fprintf(stderr, "sioproxy: terminal UI: %v\n", err)
 		}

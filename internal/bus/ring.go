@@ -27,6 +27,8 @@ type Ring[T any] struct {
 	read        uint64
 	unreadBytes int64
 	readWake    chan struct{}
+	gone        chan struct{} // closed by ReaderGone
+	goneOnce    sync.Once
 }
 
 // NewRingBytes returns a ring holding the newest capacity items whose
@@ -68,7 +70,7 @@ func NewRing[T any](capacity int) *Ring[T] {
 	if capacity < 1 {
 		capacity = 1
 	}
-	return &Ring[T]{buf: make([]T, capacity), next: 1, wake: make(chan struct{}, 1), readWake: make(chan struct{}, 1)}
+	return &Ring[T]{buf: make([]T, capacity), next: 1, wake: make(chan struct{}, 1), readWake: make(chan struct{}, 1), gone: make(chan struct{})}
 }
 
 // Publish appends v and returns its sequence number. It never blocks.
@@ -157,8 +159,9 @@ func (r *Ring[T]) Since(dst []T, after uint64, max int) ([]T, uint64, uint64) {
 // PublishWait is Publish for a publisher that must lose nothing (a
 // replay into the terminal UI, played as fast as the UI takes it): it
 // first waits until the reader (Since) has taken what v would push out,
-// by count or by bytes. If done closes first it publishes anyway, and the
-// reader is told what it missed as usual. One publisher only.
+// by count or by bytes. If done closes or the reader is gone (ReaderGone)
+// first, it publishes anyway, and a reader is told what it missed as
+// usual. One publisher only.
 func (r *Ring[T]) PublishWait(done <-chan struct{}, v T) uint64 {
 	for {
 		r.mu.Lock()
@@ -171,13 +174,20 @@ func (r *Ring[T]) PublishWait(done <-chan struct{}, v T) uint64 {
 		case <-r.readWake:
 		case <-done:
 			return r.Publish(v)
+		case <-r.gone:
+			return r.Publish(v)
 		}
 	}
 }
 
+// ReaderGone tells PublishWait that nobody will read any more (the UI
+// quit), so a lossless publisher still draining its input never waits for
+// it.
+func (r *Ring[T]) ReaderGone() { r.goneOnce.Do(func() { close(r.gone) }) }
+
 // roomFor reports whether publishing v now loses no unread item. r.mu held.
 func (r *Ring[T]) roomFor(v T) bool {
-	unread := r.next - 1 - min(r.read, r.next-1)
+	unread := r.next - 1 - r.read // Since keeps read below next
 	if unread == 0 {
 		return true // the newest item is always held
 	}

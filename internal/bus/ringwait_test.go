@@ -58,26 +58,35 @@ func TestRingPublishWait(t *testing.T) {
 	}
 }
 
-// TestRingPublishWaitDone: with no reader, done ends the wait and the item
-// is published, the overwritten one counted as missed.
+// TestRingPublishWaitDone: with no reader, done or ReaderGone ends the
+// wait and the item is published, the overwritten one counted as missed.
 func TestRingPublishWaitDone(t *testing.T) {
-	r := NewRing[int](2)
-	r.PublishWait(nil, 1)
-	r.PublishWait(nil, 2)
-	done := make(chan struct{})
-	published := make(chan uint64)
-	go func() { published <- r.PublishWait(done, 3) }()
-	select {
-	case seq := <-published:
-		t.Fatalf("published as %d with the ring full and unread", seq)
-	case <-time.After(50 * time.Millisecond):
-	}
-	close(done)
-	if seq := <-published; seq != 3 {
-		t.Fatalf("seq %d, want 3", seq)
-	}
-	if _, _, missed := r.Since(nil, 0, 10); missed != 1 {
-		t.Fatalf("missed %d, want 1", missed)
+	for _, how := range []string{"done", "reader gone"} {
+		t.Run(how, func(t *testing.T) {
+			r := NewRing[int](2)
+			r.PublishWait(nil, 1)
+			r.PublishWait(nil, 2)
+			done := make(chan struct{})
+			published := make(chan uint64)
+			go func() { published <- r.PublishWait(done, 3) }()
+			select {
+			case seq := <-published:
+				t.Fatalf("published as %d with the ring full and unread", seq)
+			case <-time.After(50 * time.Millisecond):
+			}
+			if how == "done" {
+				close(done)
+			} else {
+				r.ReaderGone()
+				r.ReaderGone() // the UI may say it twice
+			}
+			if seq := <-published; seq != 3 {
+				t.Fatalf("seq %d, want 3", seq)
+			}
+			if _, _, missed := r.Since(nil, 0, 10); missed != 1 {
+				t.Fatalf("missed %d, want 1", missed)
+			}
+		})
 	}
 }
 

@@ -88,3 +88,40 @@ func TestLosslessRingWaitsForReader(t *testing.T) {
 		})
 	}
 }
+
+// TestLosslessRingReaderGone: once the UI quits, a replay's analyzer
+// drains what is left without waiting for a reader that will never come.
+func TestLosslessRingReaderGone(t *testing.T) {
+	in := bus.NewQueue[obs.Obs](64)
+	for _, o := range wsSession(1, "S1")[:3] {
+		in.Push(o)
+	}
+	for i := 0; i < 40; i++ {
+		in.Push(obs.Obs{Kind: obs.KindWSMsg, Time: t0, WSMsg: &obs.WSMessage{Conn: 1, Dir: decode.C2S, Opcode: 1, Data: []byte(`42["n",1]`)}})
+	}
+	in.Close()
+	ring := bus.NewRing[event.Event](4)
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(context.Background(), Config{In: in, Events: ring, Lossless: true, Now: func() time.Time { return t0 }})
+	}()
+	// Wait until the analyzer is stuck on the full, unread ring.
+	for deadline := time.Now().Add(30 * time.Second); ring.Last() < 4; {
+		if time.Now().After(deadline) {
+			t.Fatalf("the ring never filled: %d events", ring.Last())
+		}
+		time.Sleep(time.Millisecond)
+	}
+	ring.ReaderGone()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the analyzer still waits for a reader that is gone")
+	}
+	if ring.Last() < 40 {
+		t.Fatalf("%d events published, want every one of the 43 observations' events", ring.Last())
+	}
+}
