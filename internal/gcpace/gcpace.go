@@ -3,30 +3,32 @@
 //
 // The Go collector sets each cycle's heap goal to the heap it found live
 // times 1 + GOGC/100 (5 at sioproxy's GOGC of 400). A headless proxy's
-// steady live heap is small (about 10 MB in the soak benchmark), so data
+// steady live heap is small (about 13 MB in the soak benchmark), so data
 // that is live only for a moment (a half-received 4 MiB WebSocket frame, a
 // 1 MB event on its way to --json) multiplies into 20 MiB more heap goal
 // whenever a cycle happens to find it, and RSS saw-tooths by ±25% with no
 // growth at all.
 //
-// The pacer turns GOGC's trigger off and sets a soft memory limit
-// (debug.SetMemoryLimit) after every cycle instead: 1 + GOGC/100 times the
-// median live heap of the last few cycles rather than the latest one. A
-// burst then makes the collector run sooner, instead of letting the heap
-// grow five times the burst, and a cycle that found less live than usual
-// does not shrink the heap either. It holds no memory: the
-// trade is some more collector work while a burst is live. A live heap
-// that really grows (half of the allowance) resets the window at once, so
-// the limit follows it within a cycle and never starves the program; and
-// the limit never goes above the budget's static one.
+// The pacer turns GOGC's trigger off and paces from 1 + GOGC/100 times the
+// median live heap of the last few cycles rather than the latest one: a
+// cycle that found a burst live does not grow the heap, and one that found
+// less live than usual does not shrink it. A live heap that really grows
+// (half of the allowance) resets the window at once, so the pacing follows
+// it within a cycle and never starves the program; nothing goes above the
+// budget's static limit.
 //
-// What the limit does not hold: after a burst allocated during a mark
-// phase, the runtime's own pacer starts the next few cycles (its cons/mark
-// estimate is the maximum of the last five) as early as it may, 70% of the
-// way from the marked heap to the goal instead of about 95%, and its
-// scavenger keeps only 110% of the heap in use at the last cycle's end,
-// GOGC off or not. RSS then dips by about 10 MiB for a few seconds while
-// the limit stays where it was (the soak's -memstats shows both).
+// It starts each cycle itself (trigger.go), when the heap reaches that
+// goal. Left to the runtime, the start moved with its estimate of how fast
+// the program allocates while marking (the largest of the last few
+// cycles'), anywhere from 70% to 95% of the way from the live heap to the
+// goal: 46 to 63 MB in a 5-minute soak. The runtime's scavenger keeps only
+// 110% of the heap in use when the last cycle ended, so every run of early
+// starts returned 10–20 MiB to the OS for a few seconds, and RSS dipped
+// 12% below its mean while nothing had changed. Started at the same heap
+// each time, the heap the scavenger keeps is the same each time too. The
+// soft memory limit (debug.SetMemoryLimit) stays as the backstop: set so
+// that the runtime's own earliest start is past the pacer's, it starts a
+// cycle only when a burst outruns the pacer's polling.
 package gcpace
 
 import (
@@ -41,12 +43,20 @@ import (
 // Window is how many cycles' live heaps the base is the median of.
 const Window = 8
 
-// margin is the share added to the limit above the steady heap goal, so
-// that it binds only when a burst is live and GOGC paces the rest.
-const margin = 0.05
+// margin is the share the backstop limit leaves above the runtime's
+// earliest start: the runtime takes a few percent off a limit for its own
+// headroom, and the pacer's start must come first.
+const margin = 0.10
+
+// earliestStart is how far from the live heap to its goal the runtime
+// starts a cycle at the earliest (its trigger's lower bound, 70%).
+const earliestStart = 0.7
 
 // Floor is the lowest limit the pacer sets.
 const Floor = 32 << 20
+
+// heapMinimum is the runtime's smallest heap goal at GOGC 100.
+const heapMinimum = 4 << 20
 
 // Policy is the pacer's arithmetic, apart from the runtime.
 type Policy struct {
@@ -63,10 +73,19 @@ type Cycle struct {
 	GOGC    int
 }
 
-// Limit records c and returns the memory limit to set.
-func (p *Policy) Limit(c Cycle) int64 {
+// Pace is what the pacer sets after a cycle.
+type Pace struct {
+	// Trigger is the heap (objects, live and not yet swept) at which the
+	// pacer starts the next cycle; 0: it does not start cycles.
+	Trigger int64
+	// Limit is the runtime's soft memory limit: the backstop.
+	Limit int64
+}
+
+// Pace records c and returns what to set until the next cycle.
+func (p *Policy) Pace(c Cycle) Pace {
 	if c.GOGC < 0 {
-		return p.Ceiling
+		return Pace{Limit: p.Ceiling}
 	}
 	g := float64(c.GOGC) / 100
 	goal := func(live uint64) float64 { return float64(live) + float64(live+c.Scan)*g }
@@ -77,8 +96,15 @@ func (p *Policy) Limit(c Cycle) int64 {
 	p.lives[p.next] = c.Live
 	p.next = (p.next + 1) % Window
 	p.n = min(p.n+1, Window)
-	limit := int64(float64(c.NonHeap) + goal(p.base())*(1+margin))
-	return min(max(limit, Floor), p.Ceiling)
+	base := float64(p.base())
+	// The runtime's own minimum heap (4 MB at GOGC 100), so that a
+	// process that has hardly started does not collect back to back.
+	heap := max(goal(p.base()), heapMinimum*g)
+	// The runtime's earliest start at this limit is the pacer's trigger,
+	// plus the margin.
+	backstop := (base + (heap-base)/earliestStart) * (1 + margin)
+	limit := min(max(int64(float64(c.NonHeap)+backstop), Floor), p.Ceiling)
+	return Pace{Trigger: min(int64(heap), limit-int64(c.NonHeap)), Limit: limit}
 }
 
 // base is the median live heap in the window (the lower one of an even
@@ -99,9 +125,13 @@ type Pacer struct {
 	policy  Policy
 	stopped atomic.Bool
 	samples []metrics.Sample
-	gogc    int          // GOGC as it was set: the goal's multiplier
-	last    atomic.Int64 // the limit set after the latest cycle
+	gogc    int                  // GOGC as it was set: the goal's multiplier
+	last    atomic.Int64         // the limit set after the latest cycle
+	mark    atomic.Pointer[mark] // what the watcher starts the next cycle from
 	cycles  atomic.Uint64
+	started atomic.Uint64 // cycles the pacer started (trigger.go)
+	done    chan struct{} // closed by Stop
+	watched chan struct{} // closed when the watcher has returned
 }
 
 var names = []string{
@@ -113,36 +143,43 @@ var names = []string{
 	"/memory/classes/heap/free:bytes",
 	"/memory/classes/heap/objects:bytes",
 	"/memory/classes/heap/unused:bytes",
+	allocsName,
+	cyclesName,
 }
 
 // Start paces the collector from now on, never letting the limit above
-// ceiling, until Stop. It turns GOGC's own trigger off (the limit is the
-// only one) and uses GOGC's value as the multiplier: a cycle that found
-// less live than usual would otherwise lower the goal, and RSS dipped as
-// the scavenger followed it. Nil if GOGC is off already.
+// ceiling, until Stop. It turns GOGC's own trigger off (the pacer's and the
+// limit are the only ones) and uses GOGC's value as the multiplier: a
+// cycle that found less live than usual would otherwise lower the goal,
+// and RSS dipped as the scavenger followed it. Nil if GOGC is off already.
 func Start(ceiling int64) *Pacer {
 	gogc := debug.SetGCPercent(-1)
 	if gogc < 0 {
 		return nil // GOGC=off: the user paces with GOMEMLIMIT alone
 	}
-	p := &Pacer{policy: Policy{Ceiling: ceiling}, gogc: gogc}
+	p := &Pacer{policy: Policy{Ceiling: ceiling}, gogc: gogc, done: make(chan struct{}), watched: make(chan struct{})}
 	for _, n := range names {
 		p.samples = append(p.samples, metrics.Sample{Name: n})
 	}
 	p.cycle() // a first limit now, from what the last collection found
 	p.arm()
+	go p.watch()
 	return p
 }
 
-// Stop ends the pacing and puts GOGC and the static limit back.
+// Stop ends the pacing and puts GOGC and the static limit back. It
+// returns once the watcher has.
 func (p *Pacer) Stop() {
 	p.mu.Lock()
-	defer p.mu.Unlock()
 	if p.stopped.Swap(true) {
+		p.mu.Unlock()
 		return
 	}
+	close(p.done)
 	debug.SetMemoryLimit(p.policy.Ceiling)
 	debug.SetGCPercent(p.gogc)
+	p.mu.Unlock()
+	<-p.watched
 }
 
 // SetCeiling changes the highest limit the pacer sets (the static limit
@@ -158,6 +195,11 @@ func (p *Pacer) SetCeiling(c int64) {
 	if last := p.last.Load(); last > c {
 		debug.SetMemoryLimit(c)
 		p.last.Store(c)
+		if m := p.mark.Load(); m != nil && m.trigger > uint64(c) {
+			m2 := *m
+			m2.trigger = uint64(c)
+			p.mark.Store(&m2)
+		}
 	}
 }
 
@@ -167,6 +209,18 @@ func (p *Pacer) LastLimit() int64 { return p.last.Load() }
 
 // Cycles counts the collections the pacer has seen.
 func (p *Pacer) Cycles() uint64 { return p.cycles.Load() }
+
+// Started counts the collections the pacer started itself.
+func (p *Pacer) Started() uint64 { return p.started.Load() }
+
+// Trigger is the heap at which the pacer starts the next collection, 0
+// when it starts none.
+func (p *Pacer) Trigger() int64 {
+	if m := p.mark.Load(); m != nil {
+		return int64(m.trigger)
+	}
+	return 0
+}
 
 // sentinel is garbage the moment it is armed: its finalizer runs once
 // after the next collection and arms the next one. The pointer keeps it
@@ -199,8 +253,9 @@ func (p *Pacer) cycle() {
 	if p.stopped.Load() {
 		return
 	}
-	l := p.policy.Limit(c)
-	debug.SetMemoryLimit(l)
-	p.last.Store(l)
+	pc := p.policy.Pace(c)
+	debug.SetMemoryLimit(pc.Limit)
+	p.last.Store(pc.Limit)
+	p.mark.Store(&mark{live: c.Live, allocs: u(8), cycles: u(9), trigger: uint64(max(pc.Trigger, 0))})
 	p.cycles.Add(1)
 }

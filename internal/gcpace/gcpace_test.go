@@ -12,76 +12,117 @@ const mib = 1 << 20
 // goal400 is the runtime's heap goal at GOGC 400 for a live heap.
 func goal400(live, scan uint64) int64 { return int64(live + (live+scan)*4) }
 
+// backstop is the limit the policy sets for a steady heap.
+func backstop(live, nonheap uint64, heap int64) int64 {
+	return int64(float64(nonheap) + (float64(live)+float64(heap-int64(live))/earliestStart)*(1+margin))
+}
+
 func TestPolicy(t *testing.T) {
 	const scan, nonheap = 1 * mib, 20 * mib
 	cyc := func(live uint64) Cycle { return Cycle{Live: live, Scan: scan, NonHeap: nonheap, GOGC: 400} }
 	steady := func() *Policy {
 		p := &Policy{Ceiling: 320 * mib}
 		for range Window {
-			p.Limit(cyc(10 * mib))
+			p.Pace(cyc(10 * mib))
 		}
 		return p
 	}
-	base := steady().Limit(cyc(10 * mib))
-	if want := int64(nonheap + float64(goal400(10*mib, scan))*(1+margin)); base != want {
-		t.Fatalf("steady limit %d, want %d", base, want)
+	base := steady().Pace(cyc(10 * mib))
+	if want := (Pace{Trigger: goal400(10*mib, scan), Limit: backstop(10*mib, nonheap, goal400(10*mib, scan))}); base != want {
+		t.Fatalf("steady pace %+v, want %+v", base, want)
+	}
+	// The runtime takes about 3% off the limit for its own headroom and
+	// starts a cycle at the earliest 70% of the way from the live heap to
+	// what is left: that must be past the pacer's trigger, or the runtime's
+	// start would move about again.
+	if earliest := 10*mib + 0.7*(float64(base.Limit-nonheap)*0.97-10*mib); earliest <= float64(base.Trigger) {
+		t.Fatalf("the runtime may start at %.1f MiB, before the trigger %d MiB", earliest/mib, base.Trigger/mib)
 	}
 
-	t.Run("a burst does not raise the limit", func(t *testing.T) {
+	t.Run("a burst does not raise the pace", func(t *testing.T) {
 		p := steady()
 		// A cycle that found 5 MiB of a burst live: GOGC alone would let
 		// the heap grow to 5× that too.
-		got := p.Limit(cyc(15 * mib))
-		if got != base {
-			t.Fatalf("limit %d after a burst, want %d as before it", got, base)
+		if got := p.Pace(cyc(15 * mib)); got != base {
+			t.Fatalf("pace %+v after a burst, want %+v as before it", got, base)
 		}
-		if gogc := nonheap + goal400(15*mib, scan); got >= gogc-15*mib {
-			t.Fatalf("limit %d does not cut the burst's heap goal %d", got, gogc)
-		}
-		if got := p.Limit(cyc(10 * mib)); got != base {
-			t.Fatalf("limit %d after the burst, want %d", got, base)
+		if got := p.Pace(cyc(10 * mib)); got != base {
+			t.Fatalf("pace %+v after the burst, want %+v", got, base)
 		}
 	})
 	t.Run("real growth is followed at once", func(t *testing.T) {
 		p := steady()
 		// Half the allowance (goal(10 MiB)/2 = 27 MiB) is live: not a burst.
-		got := p.Limit(cyc(30 * mib))
-		if want := int64(nonheap + float64(goal400(30*mib, scan))*(1+margin)); got != want {
-			t.Fatalf("limit %d after the live heap tripled, want %d (its own goal)", got, want)
+		got := p.Pace(cyc(30 * mib))
+		if want := goal400(30*mib, scan); got.Trigger != want || got.Limit != backstop(30*mib, nonheap, want) {
+			t.Fatalf("pace %+v after the live heap tripled, want trigger %d (its own goal)", got, want)
 		}
 	})
-	t.Run("a dip does not lower the limit", func(t *testing.T) {
+	t.Run("a dip does not lower the pace", func(t *testing.T) {
 		p := steady()
-		if got := p.Limit(cyc(6 * mib)); got != base {
-			t.Fatalf("limit %d after a cycle found less live, want %d", got, base)
+		if got := p.Pace(cyc(6 * mib)); got != base {
+			t.Fatalf("pace %+v after a cycle found less live, want %+v", got, base)
 		}
 	})
 	t.Run("slower growth within a window", func(t *testing.T) {
 		p := steady()
-		var got int64
+		var got Pace
 		for i := range Window {
-			got = p.Limit(cyc(20 * mib))
+			got = p.Pace(cyc(20 * mib))
 			if i < Window/2 && got != base {
-				t.Fatalf("cycle %d: limit %d, want %d while most of the window is older cycles", i, got, base)
+				t.Fatalf("cycle %d: pace %+v, want %+v while most of the window is older cycles", i, got, base)
 			}
 		}
-		if want := int64(nonheap + float64(goal400(20*mib, scan))*(1+margin)); got != want {
-			t.Fatalf("limit %d after %d cycles at 20 MiB, want %d", got, Window, want)
+		if want := goal400(20*mib, scan); got.Trigger != want {
+			t.Fatalf("trigger %d after %d cycles at 20 MiB, want %d", got.Trigger, Window, want)
 		}
 	})
 	t.Run("bounds", func(t *testing.T) {
 		p := &Policy{Ceiling: 100 * mib}
-		if got := p.Limit(cyc(50 * mib)); got != 100*mib {
-			t.Fatalf("limit %d above the ceiling", got)
+		got := p.Pace(cyc(50 * mib))
+		if got.Limit != 100*mib || got.Trigger != 100*mib-nonheap {
+			t.Fatalf("pace %+v: want the ceiling, and the trigger below it", got)
 		}
 		p = &Policy{Ceiling: 100 * mib}
-		if got := p.Limit(Cycle{Live: 1 << 10, GOGC: 400}); got != Floor {
-			t.Fatalf("limit %d, want the floor %d", got, Floor)
+		got = p.Pace(Cycle{Live: 1 << 10, GOGC: 400})
+		if got.Limit != Floor || got.Trigger != 4*heapMinimum {
+			t.Fatalf("pace %+v, want the floor %d and the runtime's minimum heap at GOGC 400", got, Floor)
 		}
-		if got := p.Limit(Cycle{Live: 1 << 10, GOGC: -1}); got != 100*mib {
-			t.Fatalf("GOGC=off: limit %d, want the ceiling", got)
+		if got := p.Pace(Cycle{Live: 1 << 10, GOGC: -1}); got != (Pace{Limit: 100 * mib}) {
+			t.Fatalf("GOGC=off: pace %+v, want the ceiling and no trigger", got)
 		}
 	})
+}
+
+func TestPollWait(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		left uint64
+		rate float64
+		want time.Duration
+	}{
+		{"idle", 10 * mib, 0, maxPoll},
+		{"far", 100 * mib, 1 * mib, maxPoll},
+		{"half the time to go", 10 * mib, 100 * mib, 50 * time.Millisecond},
+		{"close", 1 << 10, 100 * mib, minPoll},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := pollWait(tc.left, tc.rate); got != tc.want {
+				t.Fatalf("pollWait(%d, %.0f) = %v, want %v", tc.left, tc.rate, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestMarkHeapAt(t *testing.T) {
+	m := &mark{live: 10 * mib, allocs: 100 * mib}
+	if got := m.heapAt(130 * mib); got != 40*mib {
+		t.Fatalf("heap %d, want live + allocated since = %d", got, 40*mib)
+	}
+	// The counter is read apart from the mark: never wrap below it.
+	if got := m.heapAt(99 * mib); got != 10*mib {
+		t.Fatalf("heap %d with the counter behind the mark, want the live heap", got)
+	}
 }
 
 // waitCycles collects until the pacer has seen n more cycles.
@@ -186,5 +227,49 @@ func TestSetCeiling(t *testing.T) {
 	p.Stop()
 	if got := debug.SetMemoryLimit(-1); got != 1<<40 {
 		t.Fatalf("Stop left the limit at %d, want the current ceiling %d", got, int64(1<<40))
+	}
+}
+
+var sink []byte
+
+// The pacer starts collections itself once the heap reaches its trigger,
+// and none while the heap does not grow: the garbage a cycle leaves
+// unswept is not counted as heap again.
+func TestPacerStartsCycles(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(400))
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(-1))
+	keep = [][]byte{make([]byte, 8*mib)}
+	defer func() { keep = nil }()
+	p := Start(1 << 30)
+	defer p.Stop()
+	runtime.GC() // a mark to start from
+	waitCycles(t, p, 1)
+	deadline := time.Now().Add(30 * time.Second)
+	// Allocate at a pace the watcher can follow on a busy machine (about
+	// 256 MB/s at most), until it has started three cycles.
+	for p.Started() < 3 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the pacer started %d cycles of %d, want 3: trigger %d MiB", p.Started(), p.Cycles(), p.Trigger()/mib)
+		}
+		for range 4 {
+			sink = make([]byte, 64<<10)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	// Idle: the heap does not grow, so nothing may start a cycle. 2.4
+	// maxPoll is time for the watcher to look at least twice.
+	waitCycles(t, p, 0)
+	before := p.Started()
+	time.Sleep(maxPoll * 12 / 5)
+	if got := p.Started(); got != before {
+		t.Fatalf("the pacer started %d cycles while nothing was allocated", got-before)
+	}
+	p.Stop()
+	n := p.Started()
+	for range 64 {
+		sink = make([]byte, 1*mib)
+	}
+	if p.Started() != n {
+		t.Fatal("the pacer started a cycle after Stop")
 	}
 }
