@@ -102,9 +102,11 @@ func applyMemoryLimit(b membudget.Budget, env func(string) string) {
 	debug.SetMemoryLimit(b.RuntimeLimit())
 }
 
-// startPacer paces the collector from the smallest recent live heap
+// startPacer paces the collector from the median recent live heap
 // (internal/gcpace) unless GOMEMLIMIT chose a limit: headless, a small live
-// heap at GOGC 400 made RSS follow every burst of large messages.
+// heap at GOGC 400 made RSS follow every burst of large messages; in the
+// terminal UI, at the budget's limit, the runtime started its cycles
+// anywhere in a 60 MiB range and RSS dipped after runs of early ones.
 func startPacer(b membudget.Budget, env func(string) string) *gcpace.Pacer {
 	if env("GOMEMLIMIT") != "" {
 		return nil

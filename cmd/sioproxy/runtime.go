@@ -13,7 +13,6 @@ import (
 	"github.com/sioproxy/sioproxy/internal/bus"
 	"github.com/sioproxy/sioproxy/internal/event"
 	"github.com/sioproxy/sioproxy/internal/exchanges"
-	"github.com/sioproxy/sioproxy/internal/gcpace"
 	"github.com/sioproxy/sioproxy/internal/membudget"
 	"github.com/sioproxy/sioproxy/internal/metrics"
 	"github.com/sioproxy/sioproxy/internal/obs"
@@ -155,11 +154,11 @@ func (r *runtime) run(ctx context.Context, ui uiInfo, sourceDone <-chan error, s
 	if r.metrics != nil {
 		defer r.metrics.Close()
 	}
-	var pacer *gcpace.Pacer
+	pacer := startPacer(r.budget, os.Getenv)
+	if pacer != nil {
+		defer pacer.Stop()
+	}
 	if !r.useTUI {
-		if pacer = startPacer(r.budget, os.Getenv); pacer != nil {
-			defer pacer.Stop()
-		}
 		pcfg.Out = stdout
 		pcfg.Format = "text"
 		if r.cfg.JSON {

@@ -1,5 +1,5 @@
-// Package gcpace keeps a headless sioproxy's resident memory from
-// following short bursts of live data.
+// Package gcpace keeps sioproxy's resident memory from following short
+// bursts of live data or the runtime's guesses.
 //
 // The Go collector sets each cycle's heap goal to the heap it found live
 // times 1 + GOGC/100 (5 at sioproxy's GOGC of 400). A headless proxy's
@@ -29,6 +29,13 @@
 // soft memory limit (debug.SetMemoryLimit) stays as the backstop: set so
 // that the runtime's own earliest start is past the pacer's, it starts a
 // cycle only when a burst outruns the pacer's polling.
+//
+// In the terminal UI the event ring is most of the live heap, its goal is
+// above the budget's limit, and the limit binds: by its bounds the runtime
+// may start a cycle anywhere from 234 to 290 MiB of heap under the default
+// 320 MiB limit, and the UI's RSS dipped like the headless one. There the
+// pacer starts them a margin below the runtime's earliest start at that
+// limit, which costs more, smaller cycles.
 package gcpace
 
 import (
@@ -43,9 +50,8 @@ import (
 // Window is how many cycles' live heaps the base is the median of.
 const Window = 8
 
-// margin is the share the backstop limit leaves above the runtime's
-// earliest start: the runtime takes a few percent off a limit for its own
-// headroom, and the pacer's start must come first.
+// margin is how much further from the live heap the runtime's earliest
+// start is than the pacer's trigger: the pacer's start must come first.
 const margin = 0.10
 
 // earliestStart is how far from the live heap to its goal the runtime
@@ -100,11 +106,38 @@ func (p *Policy) Pace(c Cycle) Pace {
 	// The runtime's own minimum heap (4 MB at GOGC 100), so that a
 	// process that has hardly started does not collect back to back.
 	heap := max(goal(p.base()), heapMinimum*g)
-	// The runtime's earliest start at this limit is the pacer's trigger,
-	// plus the margin.
-	backstop := (base + (heap-base)/earliestStart) * (1 + margin)
-	limit := min(max(int64(float64(c.NonHeap)+backstop), Floor), p.Ceiling)
-	return Pace{Trigger: min(int64(heap), limit-int64(c.NonHeap)), Limit: limit}
+	nonheap := float64(c.NonHeap)
+	// The backstop: a limit at which the runtime's earliest start is the
+	// trigger plus the margin.
+	limit := max(int64(nonheap+roomFor(base, heap)), Floor)
+	trigger := heap
+	if limit > p.Ceiling {
+		// The budget binds (the terminal UI's ring is most of its live
+		// heap): start below the runtime's earliest start at the ceiling.
+		limit = p.Ceiling
+		trigger = min(heap, base+(earliest(base, float64(limit)-nonheap)-base)/(1+margin))
+	}
+	if trigger <= base {
+		return Pace{Limit: limit} // no room to pace in: the limit decides
+	}
+	return Pace{Trigger: int64(trigger), Limit: limit}
+}
+
+// runtimeHeadroom is the share of a soft limit the runtime keeps free
+// (memoryLimitHeapGoalHeadroomPercent).
+const runtimeHeadroom = 0.03
+
+// earliest is the heap at which the runtime starts a cycle at the
+// earliest, with a live heap of base and room for the heap under the
+// limit.
+func earliest(base, room float64) float64 {
+	return base + earliestStart*(room*(1-runtimeHeadroom)-base)
+}
+
+// roomFor is the room under the limit at which the runtime's earliest
+// start is the margin past trigger: earliest's inverse.
+func roomFor(base, trigger float64) float64 {
+	return (base + (trigger-base)*(1+margin)/earliestStart) / (1 - runtimeHeadroom)
 }
 
 // base is the median live heap in the window (the lower one of an even

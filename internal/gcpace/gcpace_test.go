@@ -14,7 +14,13 @@ func goal400(live, scan uint64) int64 { return int64(live + (live+scan)*4) }
 
 // backstop is the limit the policy sets for a steady heap.
 func backstop(live, nonheap uint64, heap int64) int64 {
-	return int64(float64(nonheap) + (float64(live)+float64(heap-int64(live))/earliestStart)*(1+margin))
+	return int64(float64(nonheap) + roomFor(float64(live), float64(heap)))
+}
+
+// startsFirst: the trigger is past the live heap, and the runtime's
+// earliest start e at least 5% further from it.
+func startsFirst(live float64, trigger int64, e float64) bool {
+	return float64(trigger) > live && e-live >= (float64(trigger)-live)*1.05
 }
 
 func TestPolicy(t *testing.T) {
@@ -31,12 +37,12 @@ func TestPolicy(t *testing.T) {
 	if want := (Pace{Trigger: goal400(10*mib, scan), Limit: backstop(10*mib, nonheap, goal400(10*mib, scan))}); base != want {
 		t.Fatalf("steady pace %+v, want %+v", base, want)
 	}
-	// The runtime takes about 3% off the limit for its own headroom and
-	// starts a cycle at the earliest 70% of the way from the live heap to
-	// what is left: that must be past the pacer's trigger, or the runtime's
-	// start would move about again.
-	if earliest := 10*mib + 0.7*(float64(base.Limit-nonheap)*0.97-10*mib); earliest <= float64(base.Trigger) {
-		t.Fatalf("the runtime may start at %.1f MiB, before the trigger %d MiB", earliest/mib, base.Trigger/mib)
+	// The runtime takes 3% off the limit for its own headroom and starts a
+	// cycle at the earliest 70% of the way from the live heap to what is
+	// left: that must be past the pacer's trigger, or the runtime's start
+	// would move about again.
+	if e := 10*mib + 0.7*(float64(base.Limit-nonheap)*0.97-10*mib); !startsFirst(10*mib, base.Trigger, e) {
+		t.Fatalf("the runtime may start at %.1f MiB, too close to the trigger %.1f MiB", e/mib, float64(base.Trigger)/mib)
 	}
 
 	t.Run("a burst does not raise the pace", func(t *testing.T) {
@@ -77,11 +83,31 @@ func TestPolicy(t *testing.T) {
 			t.Fatalf("trigger %d after %d cycles at 20 MiB, want %d", got.Trigger, Window, want)
 		}
 	})
+	t.Run("the budget binds", func(t *testing.T) {
+		// The terminal UI: its ring is most of a 76 MiB live heap, and GOGC
+		// 400 would want 384 MiB, above the 320 MiB ceiling. Left to the
+		// runtime, a cycle may start anywhere from 234 to 290 MiB.
+		p := &Policy{Ceiling: 320 * mib}
+		var got Pace
+		for range Window {
+			got = p.Pace(Cycle{Live: 76 * mib, Scan: 1 * mib, NonHeap: 9 * mib, GOGC: 400})
+		}
+		e := 76*mib + 0.7*(311*mib*0.97-76*mib)
+		if got.Limit != 320*mib || !startsFirst(76*mib, got.Trigger, e) {
+			t.Fatalf("pace %+v: want the ceiling, and the trigger past the live heap and well before the runtime's earliest start %.1f MiB", got, e/mib)
+		}
+	})
 	t.Run("bounds", func(t *testing.T) {
 		p := &Policy{Ceiling: 100 * mib}
 		got := p.Pace(cyc(50 * mib))
-		if got.Limit != 100*mib || got.Trigger != 100*mib-nonheap {
-			t.Fatalf("pace %+v: want the ceiling, and the trigger below it", got)
+		// 80 MiB of room: the runtime starts at 69.3 MiB at the earliest.
+		if e := 50*mib + 0.7*(80*mib*0.97-50*mib); got.Limit != 100*mib || !startsFirst(50*mib, got.Trigger, e) {
+			t.Fatalf("pace %+v: want the ceiling, and the trigger past the live heap and well before %.1f MiB", got, e/mib)
+		}
+		// Too little room to pace in: the limit alone decides.
+		p = &Policy{Ceiling: 60 * mib}
+		if got := p.Pace(cyc(50 * mib)); got != (Pace{Limit: 60 * mib}) {
+			t.Fatalf("pace %+v with 40 MiB of room for a 50 MiB live heap, want the ceiling and no trigger", got)
 		}
 		p = &Policy{Ceiling: 100 * mib}
 		got = p.Pace(Cycle{Live: 1 << 10, GOGC: 400})

@@ -22,7 +22,8 @@ var statNames = []string{
 // WriteStats writes one line of the memory figures the pacer works with,
 // in bytes: the soft limit in force (the pacer's latest one while it
 // runs), the live heap and heap goal, the heap's released and free pages,
-// NonHeap as the pacer computes it, and the cycle count. It is served
+// NonHeap as the pacer computes it, the cycle count and how many of the
+// cycles the pacer started. It is served
 // with SIOPROXY_PPROF at /debug/memory, for the soak benchmark to show
 // what RSS follows.
 func WriteStats(w io.Writer) error {
@@ -39,7 +40,7 @@ func WriteStats(w io.Writer) error {
 	}
 	heap := u(3) + u(4) + u(5)
 	total := u(6) - u(2)
-	_, err := fmt.Fprintf(w, "limit=%d live=%d goal=%d released=%d free=%d nonheap=%d cycles=%d\n",
-		debug.SetMemoryLimit(-1), u(0), u(1), u(2), u(3), total-min(total, heap), u(7))
+	_, err := fmt.Fprintf(w, "limit=%d live=%d goal=%d released=%d free=%d nonheap=%d cycles=%d started=%d\n",
+		debug.SetMemoryLimit(-1), u(0), u(1), u(2), u(3), total-min(total, heap), u(7), startedAll.Load())
 	return err
 }

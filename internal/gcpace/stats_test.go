@@ -33,7 +33,7 @@ func TestWriteStats(t *testing.T) {
 	defer debug.SetMemoryLimit(debug.SetMemoryLimit(123 << 20))
 	runtime.GC()
 	before := readStats(t)
-	for _, k := range []string{"limit", "live", "goal", "released", "free", "nonheap", "cycles"} {
+	for _, k := range []string{"limit", "live", "goal", "released", "free", "nonheap", "cycles", "started"} {
 		if _, ok := before[k]; !ok {
 			t.Fatalf("no %s in %v", k, before)
 		}

@@ -3,6 +3,7 @@ package gcpace
 import (
 	"runtime"
 	"runtime/metrics"
+	"sync/atomic"
 	"time"
 )
 
@@ -18,6 +19,9 @@ const (
 	minPoll = time.Millisecond
 	maxPoll = 250 * time.Millisecond
 )
+
+// startedAll counts the collections every pacer started, for WriteStats.
+var startedAll atomic.Uint64
 
 // mark is what the latest cycle left for the watcher: the heap then (its
 // live part: the runtime frees the rest as it sweeps) and the allocation
@@ -75,6 +79,7 @@ func (p *Pacer) watch() {
 				return
 			}
 			p.started.Add(1)
+			startedAll.Add(1)
 			runtime.GC()
 			wait = minPoll
 		default:

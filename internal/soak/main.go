@@ -244,7 +244,7 @@ func memoryOf(pprofAddr string) string {
 	var out []string
 	for _, f := range strings.Fields(line) {
 		k, v, _ := strings.Cut(f, "=")
-		if n, err := strconv.ParseInt(v, 10, 64); err == nil && k != "cycles" {
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil && k != "cycles" && k != "started" {
 			f = fmt.Sprintf("%s %.1f", k, float64(n)/(1<<20))
 		}
 		out = append(out, f)
