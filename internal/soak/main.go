@@ -18,8 +18,9 @@
 // baseline measured before it) and the relay errors (goal: none). It is a
 // benchmark, not a test: it asserts nothing and exits 0. With -memstats each
 // sample also shows what the runtime's memory figures were (the soft limit
-// in force, live heap, heap goal, released and free heap, non-heap memory;
-// SIOPROXY_PPROF's /debug/memory), to tell which of them RSS followed.
+// in force, live heap, heap goal, released and free heap, non-heap memory,
+// the cycles so far and how many the pacer started; SIOPROXY_PPROF's
+// /debug/memory), to tell which of them RSS followed.
 package main
 
 import (
