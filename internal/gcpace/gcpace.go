@@ -81,8 +81,9 @@ type Cycle struct {
 
 // Pace is what the pacer sets after a cycle.
 type Pace struct {
-	// Trigger is the heap (objects, live and not yet swept) at which the
-	// pacer starts the next cycle; 0: it does not start cycles.
+	// Trigger is the heap (live at the last cycle plus allocated since)
+	// at which the pacer starts the next cycle; 0: it does not start
+	// cycles.
 	Trigger int64
 	// Limit is the runtime's soft memory limit: the backstop.
 	Limit int64
@@ -217,7 +218,8 @@ func (p *Pacer) Stop() {
 
 // SetCeiling changes the highest limit the pacer sets (the static limit
 // grows with the open connections); it applies from the next cycle on, or
-// at once when the last limit is above it.
+// at once when the last limit is above it. The trigger follows at the next
+// cycle: until then a lowered limit starts cycles itself.
 func (p *Pacer) SetCeiling(c int64) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -228,11 +230,6 @@ func (p *Pacer) SetCeiling(c int64) {
 	if last := p.last.Load(); last > c {
 		debug.SetMemoryLimit(c)
 		p.last.Store(c)
-		if m := p.mark.Load(); m != nil && m.trigger > uint64(c) {
-			m2 := *m
-			m2.trigger = uint64(c)
-			p.mark.Store(&m2)
-		}
 	}
 }
 
