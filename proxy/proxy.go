@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/sioproxy/sioproxy/internal/bus"
 	"github.com/sioproxy/sioproxy/internal/obs"
 )
 
@@ -234,9 +235,7 @@ func upstreamErrorText(target string, err error) string {
 func (p *Proxy) push(o obs.Obs) {
 	p.sinkMu.RLock()
 	if !p.sinkOff {
-		for _, q := range p.opts.Sinks {
-			q.Push(o)
-		}
+		bus.PushAll(p.opts.Sinks, o)
 	}
 	p.sinkMu.RUnlock()
 }

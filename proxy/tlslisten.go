@@ -210,9 +210,7 @@ func (l *tlsListener) push(e obs.TLSEvent) {
 	if l.closed {
 		return
 	}
-	for _, q := range l.sinks {
-		q.Push(obs.Obs{Kind: obs.KindTLS, Time: time.Now(), TLS: &e})
-	}
+	bus.PushAll(l.sinks, obs.Obs{Kind: obs.KindTLS, Time: time.Now(), TLS: &e})
 }
 
 // peekedConn reads through the bufio.Reader that sniffed the first bytes.

@@ -49,9 +49,7 @@ func (l *plainListener) push(e obs.TLSEvent) {
 	if l.closed {
 		return
 	}
-	for _, q := range l.sinks {
-		q.Push(obs.Obs{Kind: obs.KindTLS, Time: time.Now(), TLS: &e})
-	}
+	bus.PushAll(l.sinks, obs.Obs{Kind: obs.KindTLS, Time: time.Now(), TLS: &e})
 }
 
 // sniffConn checks the first three bytes read from the client. Only the

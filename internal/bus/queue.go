@@ -30,6 +30,9 @@ type Queue[T any] struct {
 	head     int   // index of the oldest size in sizes
 	held     int   // sizes in the ring
 	bytes    atomic.Int64
+
+	// fanMu orders PushAll's pushes to a list of queues led by this one.
+	fanMu sync.Mutex
 }
 
 // NewQueue returns a queue holding at most capacity items.
