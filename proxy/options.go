@@ -70,6 +70,12 @@ type Options struct {
 	// consumers may keep it but must not modify it.
 	Sinks []*bus.Queue[obs.Obs]
 
+	// RelayOnly turns observation off: WebSocket taps parse nothing and
+	// no observation reaches Sinks. It is a benchmark's baseline (what
+	// relaying costs without decoding, loadbench's relay mode), not a
+	// way to run sioproxy.
+	RelayOnly bool
+
 	// BodyCap caps the copy of each request and response body kept in an
 	// HTTPExchange observation. The relayed body is never capped. Default
 	// DefaultBodyCap; a negative value keeps no body at all.

@@ -233,6 +233,9 @@ func upstreamErrorText(target string, err error) string {
 
 // push hands o to every sink without blocking.
 func (p *Proxy) push(o obs.Obs) {
+	if p.opts.RelayOnly {
+		return
+	}
 	p.sinkMu.RLock()
 	if !p.sinkOff {
 		bus.PushAll(p.opts.Sinks, o)

@@ -55,6 +55,9 @@ func newTap(p *Proxy, conn uint64, target int, ext string) *tap {
 	for _, dir := range []decode.Dir{decode.C2S, decode.S2C} {
 		d := &t.dirs[dir]
 		d.t, d.dir = t, dir
+		if p.opts.RelayOnly {
+			continue // no parser: feed returns at once
+		}
 		d.parser = ws.NewParser(dir, e, ws.Options{Budget: p.opts.wsBudget()})
 		d.emit = d.message // bound once, so Feed does not allocate a closure per chunk
 	}

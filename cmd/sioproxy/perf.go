@@ -19,6 +19,12 @@ import (
 // proxy under load. It is deliberately not a documented flag.
 const pprofEnv = "SIOPROXY_PPROF"
 
+// relayOnlyEnv, set to anything, makes the reverse proxy relay without
+// observing (proxy.Options.RelayOnly): loadbench's relay mode, which
+// measures what relaying costs before any decoding. Not a flag either:
+// sioproxy without observation is no use to anyone else.
+const relayOnlyEnv = "SIOPROXY_RELAY_ONLY"
+
 // setupProcess prepares the process for many connections and, on request,
 // for profiling. Problems are reported, never fatal: the proxy still works
 // with fewer descriptors.

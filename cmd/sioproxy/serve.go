@@ -39,6 +39,11 @@ func serve(ctx context.Context, cfg config, stdout *os.File, stderr io.Writer) e
 	if bodyCap == 0 {
 		bodyCap = -1 // proxy.Options: negative keeps no body, 0 is the default
 	}
+	relayOnly := os.Getenv(relayOnlyEnv) != ""
+	if relayOnly {
+		bodyCap = -1
+		fmt.Fprintf(stderr, "sioproxy: %s is set: relaying without observing anything (a benchmark's baseline)\n", relayOnlyEnv)
+	}
 	rt, err := newRuntime(cfg, stdout, recordings.Header{Mode: "reverse", Target: targetList(cfg), Started: time.Now()})
 	if err != nil {
 		return err
@@ -73,6 +78,7 @@ func serve(ctx context.Context, cfg config, stdout *os.File, stderr io.Writer) e
 		Paths:            cfg.Paths,
 		KeepHost:         cfg.KeepHost,
 		Sinks:            rt.sinks(),
+		RelayOnly:        relayOnly,
 		BodyCap:          bodyCap,
 		UpstreamCA:       roots,
 		InsecureUpstream: cfg.InsecureUpstream,

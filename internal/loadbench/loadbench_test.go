@@ -59,7 +59,7 @@ func TestBenchmarkRuns(t *testing.T) {
 	defer cancel()
 	// mitmdump is not a CI dependency; the tui mode needs tmux, which CI
 	// installs.
-	modes := "direct,sioproxy,tui,floor,nginx"
+	modes := "direct,sioproxy,relay,tui,floor,nginx"
 	cmd := exec.CommandContext(ctx, lb, "-bin", sp, "-duration", "500ms", "-idle", "20", "-loads", "ws-small,poll-64k", "-modes", modes,
 		"-many-idle", "5", "-many-active", "10", "-many-duration", "1s", "-many-event", "tick")
 	cmd.Dir = root

@@ -38,7 +38,7 @@ func main() {
 	idle := flag.Int("idle", 9900, "idle WebSocket connections to hold through sioproxy (0 to skip); each costs sioproxy two file descriptors")
 	only := flag.String("loads", "ws-small,ws-64k,poll-small,poll-64k", "comma-separated loads to run")
 	prebuilt := flag.String("bin", "", "use this sioproxy binary instead of building ./cmd/sioproxy")
-	modes := flag.String("modes", strings.Join(modeOrder, ","), "comma-separated modes to run (sioproxy inherits SIOPROXY_PPROF for profiling)")
+	modes := flag.String("modes", strings.Join(defaultModes, ","), "comma-separated modes to run, of "+strings.Join(modeOrder, ",")+" (relay: sioproxy relaying without observing, its cost before decoding; sioproxy inherits SIOPROXY_PPROF for profiling)")
 	floorTarget := flag.String("serve-floor", "", "internal: serve the floor proxy to this target until killed")
 	many := flag.Int("many-idle", 0, "with -many-active: idle WebSockets held next to the active ones (idle+active ≤ 9,900: sioproxy's two descriptors each)")
 	manyActive := flag.Int("many-active", 0, "active WebSockets for the many-connections run (0 to skip it)")
@@ -109,7 +109,12 @@ func repoRoot() (string, error) {
 }
 
 // modeOrder is the order modes run in and the table lists them.
-var modeOrder = []string{"direct", "sioproxy", "tui", "floor", "nginx", "mitmdump"}
+var modeOrder = []string{"direct", "sioproxy", "relay", "tui", "floor", "nginx", "mitmdump"}
+
+// defaultModes is what runs without -modes. relay, sioproxy with
+// observation off, only splits sioproxy's cost into relaying and the
+// rest: asked for when that question is.
+var defaultModes = []string{"direct", "sioproxy", "tui", "floor", "nginx", "mitmdump"}
 
 type modeResult struct {
 	res    map[string]result
@@ -187,6 +192,8 @@ func mainErr(dur time.Duration, conns, idle, rounds int, only, onlyModes, prebui
 				switch mode {
 				case "sioproxy":
 					p, err = startSioproxy(bin, echo.url, out)
+				case "relay":
+					p, err = startRelay(bin, echo.url)
 				case "tui":
 					p, err = startTUI(bin, echo.url)
 				case "mitmdump":

@@ -114,6 +114,15 @@ func startSioproxy(bin, target, jsonOut string) (*proc, error) {
 	return p, err
 }
 
+// startRelay runs the sioproxy binary as startSioproxy does, but with
+// SIOPROXY_RELAY_ONLY set: it relays and observes nothing, so the
+// difference to the sioproxy mode is what decoding and output cost.
+func startRelay(bin, target string) (*proc, error) {
+	cmd := exec.Command(bin, "--target", target, "--listen", "127.0.0.1:0", "--json")
+	cmd.Env = append(os.Environ(), "SIOPROXY_RELAY_ONLY=1")
+	return startListening("relay", cmd)
+}
+
 const nginxConf = `daemon off;
 worker_processes auto;
 pid %[1]s/nginx.pid;
