@@ -16,6 +16,7 @@ import (
 	"github.com/sioproxy/sioproxy/decode/session"
 	"github.com/sioproxy/sioproxy/decode/ws"
 	"github.com/sioproxy/sioproxy/internal/bus"
+	"github.com/sioproxy/sioproxy/internal/event"
 	"github.com/sioproxy/sioproxy/internal/obs"
 	"github.com/sioproxy/sioproxy/internal/pipeline"
 	"github.com/sioproxy/sioproxy/proxy/active"
@@ -34,6 +35,7 @@ type wsPath struct {
 	acts             []*active.WS // with the active layer: each tap's, as relay.activate opens it
 	done             chan error
 	frame, msg, args []byte
+	msgpack          int // msgpack events the Observe hook saw
 }
 
 // With withActive, every chunk goes through an active layer with nothing
@@ -46,8 +48,18 @@ func newWSPath(tb testing.TB, sessions int, out io.Writer, withActive bool) *wsP
 		tb.Fatal(err)
 	}
 	w.tr = session.NewTracker(session.Options{Diagnoser: diagnose.New(diagnose.Options{AckTimeout: 10 * time.Second})})
+	cfg := pipeline.Config{In: w.q, Tracker: w.tr, Out: out, Format: "json"}
+	if withActive {
+		// A default run's engine also sees every event, to learn which
+		// sessions speak msgpack (cmd/sioproxy's parserHints).
+		cfg.Observe = func(ev *event.Event) {
+			if ev.Parser == "msgpack" {
+				w.msgpack++ // the analyzer goroutine's only
+			}
+		}
+	}
 	go func() {
-		w.done <- pipeline.Run(context.Background(), pipeline.Config{In: w.q, Tracker: w.tr, Out: out, Format: "json"})
+		w.done <- pipeline.Run(context.Background(), cfg)
 	}()
 	w.taps = make([]*tap, sessions)
 	var eng *active.Engine
