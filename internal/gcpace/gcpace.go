@@ -164,6 +164,7 @@ type Pacer struct {
 	mark    atomic.Pointer[mark] // what the watcher starts the next cycle from
 	cycles  atomic.Uint64
 	started atomic.Uint64 // cycles the pacer started (trigger.go)
+	looks   atomic.Uint64 // times the watcher read the heap: tests wait on it
 	done    chan struct{} // closed by Stop
 	watched chan struct{} // closed when the watcher has returned
 }

@@ -282,10 +282,16 @@ func TestPacerStartsCycles(t *testing.T) {
 		}
 		time.Sleep(time.Millisecond)
 	}
-	// Idle: the heap does not grow, so nothing may start a cycle. 2.4
-	// maxPoll is time for the watcher to look at least twice.
-	before := p.Started()
-	time.Sleep(maxPoll * 12 / 5)
+	// Idle: the heap does not grow, so nothing may start a cycle while the
+	// watcher looks at it three more times.
+	before, looks := p.Started(), p.looks.Load()
+	deadline = time.Now().Add(30 * time.Second)
+	for p.looks.Load() < looks+3 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the watcher looked %d times in 30 s", p.looks.Load()-looks)
+		}
+		time.Sleep(time.Millisecond)
+	}
 	if got := p.Started(); got != before {
 		t.Fatalf("the pacer started %d cycles while nothing was allocated", got-before)
 	}

@@ -62,6 +62,7 @@ func (p *Pacer) watch() {
 		case <-t.C:
 		}
 		metrics.Read(s)
+		p.looks.Add(1)
 		allocs, cycles := s[0].Value.Uint64(), s[1].Value.Uint64()
 		now := time.Now()
 		if !lastAt.IsZero() && allocs >= lastAllocs {
